@@ -1,0 +1,5 @@
+import type { CAC } from 'cac';
+import { register as run } from './run.js';
+
+/** Every subcommand registers itself on the cac instance. */
+export const commands: Array<(cli: CAC) => void> = [run];

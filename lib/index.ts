@@ -1,0 +1,25 @@
+/**
+ * epsx: EPS++ weakly and semi-supervised semantic segmentation on a small TypeScript
+ * tensor engine. This is the package root: every stable public name is exported here.
+ */
+export { Tensor, tensor, zeros, ones, full, arange, rand, randn } from './tensor.js';
+export type { Node, TensorOptions, RandomOptions } from './tensor.js';
+export { noGrad, detach, isGradEnabled, backward } from './autograd.js';
+export { withPrecision, getPrecision } from './precision.js';
+export type { DataArray, Precision } from './precision.js';
+export { Rng, manualSeed } from './random.js';
+export { ShapeError } from './shape.js';
+export type { Shape } from './shape.js';
+export { UserError } from './errors.js';
+export type { Primitive, PrimitiveAttrs, Rule } from './primitives.js';
+
+export {
+  add, sub, mul, div, neg, exp, log, sqrt, abs, relu, sigmoid, pow, square, maximum, minimum, compare, where,
+} from '../ops/elementwise.js';
+export type { TensorLike } from '../ops/elementwise.js';
+export { sum, mean, max } from '../ops/reduce.js';
+export { reshape, permute, transpose, broadcastTo, slice, concat, pad, flatten, squeeze, unsqueeze } from '../ops/shape.js';
+export { matmul } from '../ops/matmul.js';
+export { softmax, logSoftmax, logsumexp, softplus } from '../ops/activation.js';
+export { bceWithLogits, crossEntropy, mse } from '../ops/loss.js';
+export type { Reduction } from '../ops/loss.js';

@@ -1,0 +1,74 @@
+/**
+ * The primitive table. Every differentiable op in epsx is one of these primitives or a
+ * composite of them. Each primitive has one Rule: a forward on raw arrays and a vector-
+ * Jacobian product (vjp) written with tensor ops, so gradients are themselves made of ops.
+ * `RuleTable` maps every key of PrimitiveAttrs to its rule: adding a primitive without
+ * a rule does not compile.
+ */
+import type { DataArray } from './precision.js';
+import type { Tensor } from './tensor.js';
+import { elementwiseRules } from '../ops/elementwise.js';
+import { reduceRules } from '../ops/reduce.js';
+import { shapeRules } from '../ops/shape.js';
+import { matmulRules } from '../ops/matmul.js';
+
+export type CompareOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
+export type PadMode = 'constant' | 'replicate';
+
+/** Attributes of each primitive (the non-tensor arguments). */
+export interface PrimitiveAttrs {
+  // elementwise, same-shape inputs (broadcasting is done by `expand` before)
+  add: {};
+  sub: {};
+  mul: {};
+  div: {};
+  maximum: {};
+  minimum: {};
+  neg: {};
+  exp: {};
+  log: {};
+  sqrt: {};
+  abs: {};
+  relu: {};
+  sigmoid: {};
+  powScalar: { p: number };
+  /** 1 where the comparison holds, else 0; no gradient. */
+  compare: { op: CompareOp };
+  /** where(cond, a, b); no gradient through cond. */
+  where: {};
+  // reductions
+  sum: { axes: number[]; keepdim: boolean };
+  max: { axes: number[]; keepdim: boolean };
+  // movement
+  reshape: { shape: number[] };
+  permute: { perm: number[] };
+  /** Stretch size-1 axes (same rank). */
+  expand: { shape: number[] };
+  slice: { axis: number; start: number; end: number };
+  concat: { axis: number };
+  pad: { pads: Array<[number, number]>; mode: PadMode; value: number };
+  /** Batched [B,M,K] x [B,K,N]. */
+  matmul: {};
+}
+
+export type Primitive = keyof PrimitiveAttrs;
+
+export interface Raw {
+  data: DataArray;
+  shape: number[];
+}
+
+export interface Rule<P extends Primitive> {
+  forward(inputs: Tensor[], attrs: PrimitiveAttrs[P]): Raw;
+  /** Gradients w.r.t. each input (null where none flows), given the output gradient. */
+  vjp(grad: Tensor, inputs: Tensor[], out: Tensor, attrs: PrimitiveAttrs[P]): Array<Tensor | null>;
+}
+
+export type RuleTable<K extends Primitive> = { [P in K]: Rule<P> };
+
+let table: RuleTable<Primitive> | null = null;
+
+/** Built on first use: op modules import autograd, which imports this module. */
+export function rules(): RuleTable<Primitive> {
+  return (table ??= { ...elementwiseRules, ...reduceRules, ...shapeRules, ...matmulRules });
+}

@@ -1,0 +1,116 @@
+/**
+ * Tensor: a contiguous row-major array with a shape, plus what autograd needs
+ * (requiresGrad, the node that made it, and the accumulated .grad).
+ */
+import { backward } from './autograd.js';
+import type { Primitive, PrimitiveAttrs } from './primitives.js';
+import { allocate, toDataArray, type DataArray } from './precision.js';
+import { defaultRng, type Rng } from './random.js';
+import { assertShape, shapeStr, sizeOf, type Shape } from './shape.js';
+
+/** How a tensor was made: the primitive, its inputs and attributes (kept for backward). */
+export interface Node<P extends Primitive = Primitive> {
+  primitive: P;
+  inputs: Tensor[];
+  attrs: PrimitiveAttrs[P];
+}
+
+export class Tensor {
+  readonly shape: number[];
+  readonly data: DataArray;
+  requiresGrad: boolean;
+  /** Accumulated gradient of the last backward() (leaf tensors only). */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor, or null for leaves and detached values. */
+  readonly node: Node | null;
+
+  constructor(data: DataArray, shape: Shape, requiresGrad = false, node: Node | null = null) {
+    assertShape(
+      shape.every((d) => Number.isInteger(d) && d >= 0),
+      'tensor',
+      `invalid shape ${shapeStr(shape)}`,
+    );
+    assertShape(data.length === sizeOf(shape), 'tensor', `${data.length} values do not fill shape ${shapeStr(shape)}`);
+    this.data = data;
+    this.shape = [...shape];
+    this.requiresGrad = requiresGrad;
+    this.node = node;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Reverse-mode autodiff from this tensor. Scalars need no upstream gradient. */
+  backward(upstream?: Tensor): void {
+    backward(this, upstream);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    assertShape(this.size === 1, 'item', `expected one element, got shape ${shapeStr(this.shape)}`);
+    return this.data[0]!;
+  }
+
+  toArray(): number[] {
+    return Array.from(this.data);
+  }
+
+  toString(): string {
+    const head = Array.from(this.data.subarray(0, 8), (v) => v.toPrecision(4)).join(', ');
+    return `Tensor(${shapeStr(this.shape)}, [${head}${this.size > 8 ? ', ...' : ''}]${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+}
+
+/** Make a tensor from values (copied into the current precision) and a shape (default: 1-d). */
+export function tensor(data: ArrayLike<number> | number, shape?: Shape, opts: TensorOptions = {}): Tensor {
+  const values = typeof data === 'number' ? [data] : data;
+  const s = shape ?? (typeof data === 'number' ? [] : [values.length]);
+  return new Tensor(toDataArray(values), s, opts.requiresGrad ?? false);
+}
+
+export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
+  const d = allocate(sizeOf(shape));
+  if (value !== 0) d.fill(value);
+  return new Tensor(d, shape, opts.requiresGrad ?? false);
+}
+
+export const zeros = (shape: Shape, opts?: TensorOptions): Tensor => full(shape, 0, opts);
+export const ones = (shape: Shape, opts?: TensorOptions): Tensor => full(shape, 1, opts);
+
+/** [start, start+step, ...) below stop, as a 1-d tensor. */
+export function arange(start: number, stop?: number, step = 1): Tensor {
+  const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
+  const n = Math.max(0, Math.ceil((hi - lo) / step));
+  const d = allocate(n);
+  for (let i = 0; i < n; i++) d[i] = lo + i * step;
+  return new Tensor(d, [n]);
+}
+
+export interface RandomOptions extends TensorOptions {
+  rng?: Rng;
+}
+
+/** Uniform [0,1) values from a seeded generator (the default one unless given). */
+export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
+  const rng = opts.rng ?? defaultRng();
+  const d = allocate(sizeOf(shape));
+  for (let i = 0; i < d.length; i++) d[i] = rng.next();
+  return new Tensor(d, shape, opts.requiresGrad ?? false);
+}
+
+/** Standard normal values from a seeded generator. */
+export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
+  const rng = opts.rng ?? defaultRng();
+  const d = allocate(sizeOf(shape));
+  for (let i = 0; i < d.length; i++) d[i] = rng.normal();
+  return new Tensor(d, shape, opts.requiresGrad ?? false);
+}

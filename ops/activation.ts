@@ -1,0 +1,28 @@
+/** Softmax family, composed from primitives (gradients come for free). */
+import { detach, noGrad } from '../lib/autograd.js';
+import { normalizeAxes } from '../lib/shape.js';
+import type { Tensor } from '../lib/tensor.js';
+import { add, exp, log, maximum, neg, sub } from './elementwise.js';
+import { max, sum } from './reduce.js';
+
+/** log(sum(exp(x))) over an axis; the max shift is detached (the result does not depend on it). */
+export function logsumexp(x: Tensor, axis: number, opts: { keepdim?: boolean } = {}): Tensor {
+  const [a] = normalizeAxes('logsumexp', axis, x.ndim);
+  const m = detach(noGrad(() => max(x, a!, { keepdim: true })));
+  const lse = add(log(sum(exp(sub(x, m)), a!, { keepdim: true })), m);
+  return opts.keepdim ? lse : sum(lse, a!); // summing a size-1 axis drops it
+}
+
+export function logSoftmax(x: Tensor, axis: number): Tensor {
+  return sub(x, logsumexp(x, axis, { keepdim: true }));
+}
+
+export function softmax(x: Tensor, axis: number): Tensor {
+  return exp(logSoftmax(x, axis));
+}
+
+/** log(1 + exp(x)), stable, with the exact gradient sigmoid(x) everywhere (no kink at 0). */
+export function softplus(x: Tensor): Tensor {
+  const m = detach(noGrad(() => maximum(x, 0)));
+  return add(m, log(add(exp(neg(m)), exp(sub(x, m)))));
+}

@@ -1,0 +1,144 @@
+/**
+ * Elementwise ops. Primitives work on same-shape inputs; the public functions broadcast
+ * (numpy rules, numbers become scalars) with `expand` first, so broadcasting gradients are
+ * reduced back by expand's own rule and no elementwise rule needs to know about it.
+ */
+import { apply } from '../lib/autograd.js';
+import type { CompareOp, Raw, RuleTable } from '../lib/primitives.js';
+import { allocate } from '../lib/precision.js';
+import { assertShape, broadcastShapes, sameShape, shapeStr } from '../lib/shape.js';
+import { Tensor, full, tensor } from '../lib/tensor.js';
+import { broadcastTo } from './shape.js';
+
+export type TensorLike = Tensor | number;
+
+function map1(x: Tensor, f: (v: number) => number): Raw {
+  const src = x.data;
+  const out = allocate(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
+  return { data: out, shape: x.shape };
+}
+
+function map2(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Raw {
+  assertShape(sameShape(a.shape, b.shape), op, `primitive needs equal shapes, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  const x = a.data;
+  const y = b.data;
+  const out = allocate(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, y[i]!);
+  return { data: out, shape: a.shape };
+}
+
+const compareFns: Record<CompareOp, (x: number, y: number) => number> = {
+  gt: (x, y) => (x > y ? 1 : 0),
+  ge: (x, y) => (x >= y ? 1 : 0),
+  lt: (x, y) => (x < y ? 1 : 0),
+  le: (x, y) => (x <= y ? 1 : 0),
+  eq: (x, y) => (x === y ? 1 : 0),
+  ne: (x, y) => (x !== y ? 1 : 0),
+};
+
+type ElementwisePrimitive =
+  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum'
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'powScalar' | 'compare' | 'where';
+
+export const elementwiseRules: RuleTable<ElementwisePrimitive> = {
+  add: { forward: ([a, b]) => map2('add', a!, b!, (x, y) => x + y), vjp: (g) => [g, g] },
+  sub: { forward: ([a, b]) => map2('sub', a!, b!, (x, y) => x - y), vjp: (g) => [g, neg(g)] },
+  mul: { forward: ([a, b]) => map2('mul', a!, b!, (x, y) => x * y), vjp: (g, [a, b]) => [mul(g, b!), mul(g, a!)] },
+  div: {
+    forward: ([a, b]) => map2('div', a!, b!, (x, y) => x / y),
+    // d(a/b)/db = -a/b^2 = -out/b
+    vjp: (g, [, b], out) => [div(g, b!), neg(div(mul(g, out), b!))],
+  },
+  maximum: {
+    forward: ([a, b]) => map2('maximum', a!, b!, Math.max),
+    vjp: (g, [a, b]) => routeByMask(g, compare(a!, 'ge', b!)), // ties go to the first input
+  },
+  minimum: {
+    forward: ([a, b]) => map2('minimum', a!, b!, Math.min),
+    vjp: (g, [a, b]) => routeByMask(g, compare(a!, 'le', b!)),
+  },
+  neg: { forward: ([x]) => map1(x!, (v) => -v), vjp: (g) => [neg(g)] },
+  exp: { forward: ([x]) => map1(x!, Math.exp), vjp: (g, _, out) => [mul(g, out)] },
+  log: { forward: ([x]) => map1(x!, Math.log), vjp: (g, [x]) => [div(g, x!)] },
+  sqrt: { forward: ([x]) => map1(x!, Math.sqrt), vjp: (g, _, out) => [div(g, mul(out, 2))] },
+  abs: { forward: ([x]) => map1(x!, Math.abs), vjp: (g, [x]) => [mul(g, sub(compare(x!, 'gt', 0), compare(x!, 'lt', 0)))] },
+  relu: { forward: ([x]) => map1(x!, (v) => (v > 0 ? v : 0)), vjp: (g, [x]) => [mul(g, compare(x!, 'gt', 0))] },
+  sigmoid: {
+    forward: ([x]) => map1(x!, (v) => 1 / (1 + Math.exp(-v))),
+    vjp: (g, _, out) => [mul(g, mul(out, sub(1, out)))],
+  },
+  powScalar: {
+    forward: ([x], { p }) => map1(x!, (v) => Math.pow(v, p)),
+    vjp: (g, [x], _, { p }) => [mul(g, mul(pow(x!, p - 1), p))],
+  },
+  compare: { forward: ([a, b], { op }) => map2('compare', a!, b!, compareFns[op]), vjp: () => [null, null] },
+  where: {
+    forward: ([c, a, b]) => {
+      const same = sameShape(c!.shape, a!.shape) && sameShape(a!.shape, b!.shape);
+      assertShape(same, 'where', `primitive needs equal shapes, got ${[c!, a!, b!].map((t) => shapeStr(t.shape)).join(', ')}`);
+      return whereRaw(c!, a!, b!);
+    },
+    vjp: (g, [c]) => {
+      const zero = full(g.shape, 0);
+      return [null, where(c!, g, zero), where(c!, zero, g)];
+    },
+  },
+};
+
+function whereRaw(c: Tensor, a: Tensor, b: Tensor): Raw {
+  const out = allocate(c.size);
+  for (let i = 0; i < out.length; i++) out[i] = c.data[i] !== 0 ? a.data[i]! : b.data[i]!;
+  return { data: out, shape: c.shape };
+}
+
+/** Split g between two inputs by a 0/1 mask (1 -> first input). */
+function routeByMask(g: Tensor, mask: Tensor): [Tensor, Tensor] {
+  return [mul(g, mask), mul(g, sub(1, mask))];
+}
+
+function asTensor(x: TensorLike): Tensor {
+  return typeof x === 'number' ? tensor(x) : x;
+}
+
+/** Broadcast two operands to a common shape (numbers become scalars). */
+export function broadcastPair(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  const ta = asTensor(a);
+  const tb = asTensor(b);
+  const shape = broadcastShapes(op, ta.shape, tb.shape);
+  return [broadcastTo(ta, shape), broadcastTo(tb, shape)];
+}
+
+const binary =
+  (p: 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum') =>
+  (a: TensorLike, b: TensorLike): Tensor =>
+    apply(p, broadcastPair(p, a, b), {});
+
+export const add = binary('add');
+export const sub = binary('sub');
+export const mul = binary('mul');
+export const div = binary('div');
+export const maximum = binary('maximum');
+export const minimum = binary('minimum');
+
+export const neg = (x: Tensor): Tensor => apply('neg', [x], {});
+export const exp = (x: Tensor): Tensor => apply('exp', [x], {});
+export const log = (x: Tensor): Tensor => apply('log', [x], {});
+export const sqrt = (x: Tensor): Tensor => apply('sqrt', [x], {});
+export const abs = (x: Tensor): Tensor => apply('abs', [x], {});
+export const relu = (x: Tensor): Tensor => apply('relu', [x], {});
+export const sigmoid = (x: Tensor): Tensor => apply('sigmoid', [x], {});
+export const pow = (x: Tensor, p: number): Tensor => apply('powScalar', [x], { p });
+export const square = (x: Tensor): Tensor => pow(x, 2);
+
+/** 1 where `a op b` holds, else 0 (no gradient). */
+export function compare(a: TensorLike, op: CompareOp, b: TensorLike): Tensor {
+  return apply('compare', broadcastPair(`compare(${op})`, a, b), { op });
+}
+
+/** Pick from a where cond is non-zero, else from b (all broadcast together). */
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const [tc, ta] = broadcastPair('where', cond, a);
+  const [tc2, tb] = broadcastPair('where', tc, b);
+  return apply('where', [tc2, broadcastTo(ta, tc2.shape), tb], {});
+}
