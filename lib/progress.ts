@@ -1,0 +1,18 @@
+/**
+ * Progress reporting for long work (training epochs, pseudo-masks, evaluation). The library
+ * never prints: long-running functions take a ProgressReporter; the CLI passes a terminal one.
+ */
+export interface ProgressTask {
+  /** Advance by n units; info is shown beside the bar (e.g. the current loss). */
+  tick(n?: number, info?: Record<string, string | number>): void;
+  done(): void;
+}
+
+export interface ProgressReporter {
+  start(label: string, total: number): ProgressTask;
+}
+
+const silentTask: ProgressTask = { tick() {}, done() {} };
+
+/** A reporter that reports nothing (the default for library calls). */
+export const silentProgress: ProgressReporter = { start: () => silentTask };

@@ -1,0 +1,44 @@
+/** What a run report shows. Built by the pipeline, rendered to HTML and Markdown. */
+export interface MiouRow {
+  name: string;
+  /** IoU per label 0..C (NaN where the class appears in neither prediction nor truth). */
+  perClass: number[];
+  mIoU: number;
+  /** mIoU / mIoU of the fully-supervised bound, when known. */
+  ratio?: number;
+}
+
+export interface MiouTable {
+  title: string;
+  rows: MiouRow[];
+}
+
+export interface Curve {
+  title: string;
+  xLabel: string;
+  series: Array<{ name: string; points: Array<[number, number]> }>;
+}
+
+export interface PanelTile {
+  label: string;
+  /** PNG path relative to the run folder. */
+  png: string;
+}
+
+export interface Panel {
+  id: string;
+  split: string;
+  caption?: string;
+  tiles: PanelTile[];
+}
+
+export interface ReportInput {
+  name: string;
+  config: Record<string, unknown>;
+  classes: string[];
+  timings: Array<{ stage: string; seconds: number }>;
+  tables: MiouTable[];
+  curves: Curve[];
+  panels: Panel[];
+  notes?: string[];
+}

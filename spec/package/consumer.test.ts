@@ -1,0 +1,76 @@
+/**
+ * Installs the packed tarball into a fresh Node ESM project, like a consumer would:
+ * plain JavaScript imports the API and runs a gradient and a PAMR call, and a small
+ * TypeScript consumer type-checks against the shipped declarations.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const root = new URL('../..', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'epsx-consumer-'));
+const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+let tarball = '';
+
+test('npm pack ships the build, not tests, benchmarks or runs', () => {
+  const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root)) as Array<{ filename: string; size: number; files: Array<{ path: string }> }>;
+  const info = out[0]!;
+  tarball = join(work, info.filename);
+  const paths = info.files.map((f) => f.path);
+  assert.ok(paths.includes('dist/lib/index.js') && paths.includes('dist/lib/index.d.ts'), 'entry point and types shipped');
+  assert.ok(paths.includes('dist/cli/main.js'), 'CLI shipped');
+  const unwanted = paths.filter((p) => /^(spec|bench|runs|lib|ops|models|cli)\//.test(p) || p.endsWith('.ts') && !p.endsWith('.d.ts'));
+  assert.equal(unwanted, [], 'no sources, tests, benchmarks or run outputs');
+  console.log(`tarball ${info.filename}: ${(info.size / 1024).toFixed(1)} KiB packed, ${paths.length} files`);
+});
+
+test('plain JavaScript consumer: gradient and PAMR', () => {
+  const app = join(work, 'app');
+  run('mkdir', ['-p', app], work);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], app);
+  writeFileSync(
+    join(app, 'main.mjs'),
+    `import { tensor, mul, sum, exp, pamr, ones } from 'epsx';
+const x = tensor([0.5, -1, 2], [3], { requiresGrad: true });
+sum(mul(exp(x), x)).backward();
+const image = tensor(Array.from({ length: 3 * 5 * 5 }, (_, i) => (i % 7) / 7), [1, 3, 5, 5]);
+const mask = ones([1, 2, 5, 5]);
+const refined = pamr(image, mask, { dilations: [1, 2], iterations: 3 });
+console.log(JSON.stringify({ grad: x.grad.toArray(), shape: refined.shape, max: Math.max(...refined.data) }));
+`,
+  );
+  const result = JSON.parse(run('node', ['main.mjs'], app)) as { grad: number[]; shape: number[]; max: number };
+  [0.5, -1, 2].forEach((v, i) => assert.ok(Math.abs(result.grad[i]! - (1 + v) * Math.exp(v)) < 1e-4));
+  assert.equal(result.shape, [1, 2, 5, 5]);
+  assert.ok(Math.abs(result.max - 1) < 1e-5, 'a constant mask is a fixed point of PAMR');
+});
+
+test('TypeScript consumer type-checks against the shipped declarations', () => {
+  const app = join(work, 'app');
+  writeFileSync(
+    join(app, 'main.ts'),
+    `import { tensor, mul, sum, type Tensor } from 'epsx';
+const x: Tensor = tensor([1, 2], [2], { requiresGrad: true });
+const y: Tensor = sum(mul(x, x));
+y.backward();
+const g: Float32Array | Float64Array | undefined = x.grad?.data;
+export { g };
+`,
+  );
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: [] }, files: ['main.ts'] }),
+  );
+  run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], app);
+  // a wrong type must be caught, or the check above proves nothing
+  writeFileSync(join(app, 'main.ts'), `import { tensor } from 'epsx';\nconst s: string = tensor([1], [1]);\nexport { s };\n`);
+  assert.throws(() => run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], app));
+});
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
+test.run();
