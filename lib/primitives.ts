@@ -11,6 +11,9 @@ import { elementwiseRules } from '../ops/elementwise.js';
 import { reduceRules } from '../ops/reduce.js';
 import { shapeRules } from '../ops/shape.js';
 import { matmulRules } from '../ops/matmul.js';
+import { convRules } from '../ops/conv.js';
+import { poolRules } from '../ops/pool.js';
+import { resizeRules } from '../ops/resize.js';
 
 export type CompareOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
 export type PadMode = 'constant' | 'replicate';
@@ -49,6 +52,13 @@ export interface PrimitiveAttrs {
   pad: { pads: Array<[number, number]>; mode: PadMode; value: number };
   /** Batched [B,M,K] x [B,K,N]. */
   matmul: {};
+  // image ops (ops/conv.ts, ops/pool.ts, ops/resize.ts); inputs [x, w] or [x, w, b]
+  conv2d: { stride: [number, number]; padding: [number, number]; dilation: [number, number] };
+  /** Global average pooling [N,C,H,W] -> [N,C]. */
+  gap: {};
+  maxPool2d: { kernel: number; stride: number; padding: number };
+  resizeBilinear: { size: [number, number]; alignCorners: boolean };
+  resizeNearest: { size: [number, number] };
 }
 
 export type Primitive = keyof PrimitiveAttrs;
@@ -70,5 +80,5 @@ let table: RuleTable<Primitive> | null = null;
 
 /** Built on first use: op modules import autograd, which imports this module. */
 export function rules(): RuleTable<Primitive> {
-  return (table ??= { ...elementwiseRules, ...reduceRules, ...shapeRules, ...matmulRules });
+  return (table ??= { ...elementwiseRules, ...reduceRules, ...shapeRules, ...matmulRules, ...convRules, ...poolRules, ...resizeRules });
 }
