@@ -1,0 +1,64 @@
+/** EPS saliency loss (Lee et al., CVPR 2021), DESIGN.md section 2, method `eps`. */
+import { noGrad } from '../autograd.js';
+import { add, compare, div, mul, sub } from '../../ops/elementwise.js';
+import { softmax } from '../../ops/activation.js';
+import { mse } from '../../ops/loss.js';
+import { sum } from '../../ops/reduce.js';
+import { concat, slice } from '../../ops/shape.js';
+import { ones, zeros, type Tensor } from '../tensor.js';
+import { binarize, channelSum, checkMaps } from './maps.js';
+
+export interface EpsOptions {
+  /** Overlap above which a present class counts as foreground (F). Default 0.4. */
+  tau?: number;
+  /** Weight of M_fg against 1 - M_bg in S_hat. Default 0.5. */
+  lambda?: number;
+}
+
+export interface EpsDetails {
+  loss: Tensor;
+  /** o_c [N,C] (c = 1..C), without gradient. */
+  overlap: Tensor;
+  /** 1 where class c is in F [N,C]; present classes not in F are in G. */
+  inF: Tensor;
+  mFg: Tensor;
+  mBg: Tensor;
+  /** The estimated saliency map [N,1,h,w]. */
+  sHat: Tensor;
+}
+
+/**
+ * o_c = sum_p B(P_c) B(S) / (sum_p B(P_c) + 1e-4) for c = 1..C -> [N,C]: how much of class
+ * c's binarised map is salient. A selection rule, not a target: computed without gradient.
+ */
+export function classOverlap(P: Tensor, saliency: Tensor): Tensor {
+  return noGrad(() => {
+    const bP = binarize(slice(P, 1, 1, P.shape[1]!));
+    const hits = sum(mul(bP, binarize(saliency)), [2, 3]);
+    return div(hits, add(sum(bP, [2, 3]), 1e-4));
+  });
+}
+
+/** The EPS loss with everything a learner may want to look at. */
+export function epsSaliencyDetails(z: Tensor, labels: Tensor, saliency: Tensor, opts: EpsOptions = {}): EpsDetails {
+  const { tau = 0.4, lambda = 0.5 } = opts;
+  const [N] = checkMaps('epsSaliencyLoss', z, labels, { saliency: [saliency, 1] });
+  const P = softmax(z, 1);
+  const overlap = classOverlap(P, saliency);
+  // F = {c : y_c = 1, o_c > tau};  G = {0} ∪ {c : y_c = 1, o_c <= tau}. As 0/1 weights over
+  // channels 0..C: a present class that misses the saliency map is explained as background.
+  const inF = mul(labels, compare(overlap, 'gt', tau));
+  const inG = sub(labels, inF);
+  const mFg = channelSum(P, concat([zeros([N, 1]), inF], 1));
+  const mBg = channelSum(P, concat([ones([N, 1]), inG], 1));
+  const sHat = add(mul(mFg, lambda), mul(sub(1, mBg), 1 - lambda));
+  return { loss: mse(sHat, saliency), overlap, inF, mFg, mBg, sHat };
+}
+
+/**
+ * L_sal of EPS: mean over batch and pixels of (S_hat - S)^2 with
+ * S_hat = lambda M_fg + (1 - lambda)(1 - M_bg). z [N,C+1,h,w], labels [N,C], saliency [N,1,h,w].
+ */
+export function epsSaliencyLoss(z: Tensor, labels: Tensor, saliency: Tensor, opts: EpsOptions = {}): Tensor {
+  return epsSaliencyDetails(z, labels, saliency, opts).loss;
+}

@@ -1,0 +1,7 @@
+/** The losses of the method (DESIGN.md section 2): classification, EPS and EPS++ (IRD). */
+export { clsLoss } from './cls.js';
+export { classOverlap, epsSaliencyDetails, epsSaliencyLoss } from './eps.js';
+export type { EpsDetails, EpsOptions } from './eps.js';
+export { inconsistent, inconsistentRegion, irdSaliencyDetails, irdSaliencyLoss } from './ird.js';
+export type { IrdDetails, IrdMaps, IrdOptions } from './ird.js';
+export { binarize, channelSum, resizeToMap } from './maps.js';

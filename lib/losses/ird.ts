@@ -1,0 +1,74 @@
+/**
+ * EPS++ saliency loss with Inconsistent Region Drop (IRD), DESIGN.md section 2, method
+ * `eps++`: pixels where the PAMR-refined foreground and the saliency map disagree are
+ * dropped from the loss, which handles missing classes, missing object parts and false
+ * coverage per pixel.
+ */
+import { detach, noGrad } from '../autograd.js';
+import { compare, div, maximum, mul, square, sub } from '../../ops/elementwise.js';
+import { softmax } from '../../ops/activation.js';
+import { pamr } from '../../ops/pamr.js';
+import type { PamrOptions } from '../../ops/pamr-geom.js';
+import { mean, sum } from '../../ops/reduce.js';
+import { concat } from '../../ops/shape.js';
+import { zeros, type Tensor } from '../tensor.js';
+import { binarize, channelSum, checkMaps } from './maps.js';
+
+/** PAMR settings for M_r (defaults: dilations [1,2,4,8,12,24], 10 iterations). */
+export type IrdOptions = PamrOptions;
+
+export interface IrdMaps {
+  /** M_fg = sum_{c>=1} y_c P_c [N,1,h,w] (carries the gradient). */
+  mFg: Tensor;
+  /** M_r = sum_{c>=1} y_c R_c [N,1,h,w], R = PAMR(I, P) (no gradient). */
+  mR: Tensor;
+  /** N = B(M_r) XOR B(S) [N,1,h,w]: 1 = inconsistent pixel, dropped from the loss. */
+  inconsistent: Tensor;
+}
+
+export interface IrdDetails extends IrdMaps {
+  loss: Tensor;
+  /** Share of pixels dropped (mean of N), for logging. */
+  dropped: number;
+}
+
+/** N = B(a) XOR B(b): 1 where exactly one of the two maps exceeds 0.5. */
+export function inconsistent(a: Tensor, b: Tensor): Tensor {
+  return compare(binarize(a), 'ne', binarize(b));
+}
+
+function irdMaps(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions): IrdMaps {
+  const [N] = checkMaps('irdSaliencyLoss', z, labels, { saliency: [saliency, 1], image: [image, image.shape[1] ?? 0] });
+  const P = softmax(z, 1);
+  const present = concat([zeros([N, 1]), labels], 1); // y over channels 0..C (background weight 0)
+  const mFg = channelSum(P, present);
+  // R = PAMR(I, P) with the gradient stopped. PAMR mixes each channel with the same
+  // image-only weights, so sum_c y_c R_c = PAMR(I, sum_c y_c P_c): refining the detached
+  // M_fg gives M_r at the cost of one channel instead of C+1.
+  const mR = noGrad(() => pamr(image, detach(mFg), opts));
+  return { mFg, mR, inconsistent: inconsistent(mR, saliency) };
+}
+
+/** N (and M_fg, M_r) for inspection; nothing is recorded for autograd. */
+export function inconsistentRegion(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): IrdMaps {
+  return noGrad(() => irdMaps(z, labels, saliency, image, opts));
+}
+
+/** The IRD loss with the maps behind it and the share of dropped pixels. */
+export function irdSaliencyDetails(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): IrdDetails {
+  const maps = irdMaps(z, labels, saliency, image, opts);
+  const keep = sub(1, maps.inconsistent); // 1 - N
+  // Per image: the mean squared error over the kept pixels (0 when none is kept).
+  const kept = sum(keep, [1, 2, 3]);
+  const perImage = div(sum(mul(keep, square(sub(maps.mFg, saliency))), [1, 2, 3]), maximum(kept, 1));
+  return { ...maps, loss: mean(perImage), dropped: mean(maps.inconsistent).item() };
+}
+
+/**
+ * L_sal of EPS++: per image sum_p (1 - N_p)(M_fg,p - S_p)^2 / max(1, sum_p (1 - N_p)), then the
+ * batch mean. z [N,C+1,h,w], labels [N,C], saliency [N,1,h,w], image [N,3,h,w] (both already
+ * at the map size: see resizeToMap).
+ */
+export function irdSaliencyLoss(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): Tensor {
+  return irdSaliencyDetails(z, labels, saliency, image, opts).loss;
+}

@@ -1,0 +1,46 @@
+/**
+ * Building blocks shared by the saliency losses (DESIGN.md section 2): the binariser B,
+ * label-weighted channel sums (how M_fg, M_bg and M_r are formed) and the resize that
+ * brings saliency and image to the map size before they meet Z.
+ */
+import { compare, mul } from '../../ops/elementwise.js';
+import { sum } from '../../ops/reduce.js';
+import { resizeBilinear } from '../../ops/resize.js';
+import { reshape } from '../../ops/shape.js';
+import { assertShape, shapeStr } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+
+/** B(x) = 1 where x > 0.5, else 0 (no gradient). */
+export const binarize = (x: Tensor): Tensor => compare(x, 'gt', 0.5);
+
+/**
+ * sum_k w[n,k] maps[n,k] over the channel axis: [N,K,h,w] with weights [N,K] -> [N,1,h,w].
+ * With 0/1 weights this is the sum over a set of channels (F, G, or the present classes).
+ */
+export function channelSum(maps: Tensor, weights: Tensor): Tensor {
+  const [N, K] = maps.shape as [number, number];
+  return sum(mul(maps, reshape(weights, [N, K, 1, 1])), 1, { keepdim: true });
+}
+
+/**
+ * Bilinear resize (align_corners = false) of x [N,K,H,W] to [h,w]: how saliency and image
+ * are brought to the size of Z, and how maps are brought back to the image size.
+ * A no-op when x already has that size.
+ */
+export function resizeToMap(x: Tensor, [h, w]: readonly [number, number]): Tensor {
+  return x.shape[2] === h && x.shape[3] === w ? x : resizeBilinear(x, [h, w], { alignCorners: false });
+}
+
+/** Check z [N,C+1,h,w], labels [N,C] and each extra map [N,k,h,w]; returns N, C, h, w. */
+export function checkMaps(op: string, z: Tensor, labels: Tensor, maps: Record<string, [Tensor, number]>): [number, number, number, number] {
+  assertShape(z.ndim === 4 && z.shape[1]! >= 2, op, `expects z [N,C+1,h,w] with C >= 1, got ${shapeStr(z.shape)}`);
+  const [N, C1, h, w] = z.shape as [number, number, number, number];
+  const C = C1 - 1;
+  assertShape(labels.ndim === 2 && labels.shape[0] === N && labels.shape[1] === C, op, `labels must be [${N},${C}] for z ${shapeStr(z.shape)}, got ${shapeStr(labels.shape)}`);
+  for (const [name, [t, k]] of Object.entries(maps)) {
+    const want = [N, k, h, w];
+    const ok = t.ndim === 4 && t.shape.every((d, i) => d === want[i]);
+    assertShape(ok, op, `${name} must be ${shapeStr(want)} (resize it to the map size with resizeToMap), got ${shapeStr(t.shape)}`);
+  }
+  return [N, C, h, w];
+}

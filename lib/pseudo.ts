@@ -1,0 +1,108 @@
+/**
+ * Pseudo-masks from a trained classifier (DESIGN.md section 2): multi-scale, flipped
+ * inference; per-class maps normalised by their max; a constant background score;
+ * optional PAMR; argmax. Independent of the model: it only needs a function from an
+ * image batch to localization logits Z.
+ */
+import { noGrad } from './autograd.js';
+import { allocate } from './precision.js';
+import { assertShape, shapeStr } from './shape.js';
+import { Tensor, full } from './tensor.js';
+import { add, div, relu } from '../ops/elementwise.js';
+import { softmax } from '../ops/activation.js';
+import { pamr } from '../ops/pamr.js';
+import type { PamrOptions } from '../ops/pamr-geom.js';
+import { max } from '../ops/reduce.js';
+import { concat, reshape, slice, unsqueeze } from '../ops/shape.js';
+import { resizeToMap } from './losses/maps.js';
+
+/** Image batch [N,3,H',W'] -> localization logits Z [N,C+1,h,w] (background in channel 0). */
+export type Localizer = (images: Tensor) => Tensor;
+
+export interface PseudoMaskOptions {
+  /** Inference scales relative to the image size. Default [1.0, 0.5, 1.5]. */
+  scales?: number[];
+  /** Also run every scale on the mirrored image. Default true. */
+  flip?: boolean;
+  /** The constant background score. Default 0.20. */
+  threshold?: number;
+  /** `cam` scores classes with relu(Z_c); the others with P_c = softmax(Z)_c. Default 'eps++'. */
+  method?: 'cam' | 'eps' | 'eps++';
+  /** Refine the stacked scores with PAMR on the full image before the argmax. Default false. */
+  pamr?: boolean | PamrOptions;
+}
+
+export interface PseudoMask {
+  /** Label per pixel, row-major [H,W]: 0 = background, c = class c. */
+  mask: Uint8Array;
+  /** Stacked scores [K+1,H,W]: the background threshold, then each present class (after PAMR when asked). */
+  scores: Tensor;
+  /** The label of each score channel: [0, present classes...]. */
+  classes: number[];
+}
+
+/** Mirror the last axis (a horizontal flip for [..,H,W]); no gradient. */
+export function flipHorizontal(x: Tensor): Tensor {
+  const W = x.shape[x.ndim - 1]!;
+  const out = allocate(x.size);
+  for (let row = 0; row < x.size; row += W) for (let j = 0; j < W; j++) out[row + j] = x.data[row + W - 1 - j]!;
+  return new Tensor(out, x.shape);
+}
+
+/**
+ * Sum over scales (and flips) of the class maps at the image size [1,C+1,H,W]:
+ * P = softmax(Z) (relu(Z) for `cam`), upsampled bilinearly, flipped maps flipped back.
+ */
+function multiScaleMaps(localize: Localizer, image: Tensor, scales: readonly number[], flip: boolean, cam: boolean): Tensor {
+  const [, , H, W] = image.shape as [number, number, number, number];
+  let total: Tensor | null = null;
+  for (const s of scales) {
+    const scaled = resizeToMap(image, [Math.max(1, Math.round(H * s)), Math.max(1, Math.round(W * s))]);
+    const z = localize(flip ? concat([scaled, flipHorizontal(scaled)], 0) : scaled);
+    const maps = resizeToMap(cam ? relu(z) : softmax(z, 1), [H, W]);
+    const pass = flip ? add(slice(maps, 0, 0, 1), flipHorizontal(slice(maps, 0, 1, 2))) : maps;
+    total = total === null ? pass : add(total, pass);
+  }
+  return total!;
+}
+
+/**
+ * The pseudo-mask of one image [1,3,H,W] (or [3,H,W]) with image-level labels y (length C,
+ * y[c-1] = 1 when class c is present). Only present classes can appear in the mask.
+ */
+export function pseudoMask(localize: Localizer, image: Tensor, labels: ArrayLike<number>, opts: PseudoMaskOptions = {}): PseudoMask {
+  const { scales = [1.0, 0.5, 1.5], flip = true, threshold = 0.2, method = 'eps++' } = opts;
+  const x = image.ndim === 3 ? unsqueeze(image, 0) : image;
+  assertShape(x.ndim === 4 && x.shape[0] === 1, 'pseudoMask', `expects one image [1,3,H,W] or [3,H,W], got ${shapeStr(image.shape)}`);
+  assertShape(scales.length > 0 && scales.every((s) => s > 0), 'pseudoMask', `scales must be positive, got ${JSON.stringify(scales)}`);
+  const [, , H, W] = x.shape as [number, number, number, number];
+  return noGrad(() => {
+    const total = multiScaleMaps(localize, x, scales, flip, method === 'cam');
+    assertShape(total.shape[1] === labels.length + 1, 'pseudoMask', `model gives ${total.shape[1]} maps for ${labels.length} labels (expected C+1)`);
+    const classes = [0];
+    for (let c = 1; c <= labels.length; c++) if (labels[c - 1]! > 0) classes.push(c);
+    // Each present class map divided by its max, so the threshold is relative to the peak.
+    const normalised = classes.slice(1).map((c) => {
+      const map = slice(total, 1, c, c + 1);
+      const peak = max(map).item();
+      return peak > 0 ? div(map, peak) : map;
+    });
+    const stacked = concat([full([1, 1, H, W], threshold), ...normalised], 1);
+    const refined = opts.pamr ? pamr(x, stacked, opts.pamr === true ? {} : opts.pamr) : stacked;
+    return { mask: argmaxLabels(refined, classes), scores: reshape(refined, refined.shape.slice(1)), classes };
+  });
+}
+
+/** Per pixel, the label of the highest-scoring channel (the first one on ties: background). */
+function argmaxLabels(scores: Tensor, classes: readonly number[]): Uint8Array {
+  const K = scores.shape[1]!;
+  const HW = scores.size / K;
+  const d = scores.data;
+  const mask = new Uint8Array(HW);
+  for (let p = 0; p < HW; p++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (d[k * HW + p]! > d[best * HW + p]!) best = k;
+    mask[p] = classes[best]!;
+  }
+  return mask;
+}
