@@ -156,6 +156,7 @@ test('irdSaliencyLoss runs with the default PAMR settings', () => {
 test('irdSaliencyLoss asks for the image at the map size', () => {
   const x = lossInputs(1, 2, 3, 3, 1);
   assert.throws(() => irdSaliencyLoss(t(x.z), t(x.labels), t(x.saliency), tensor(new Array(48).fill(0), [1, 3, 4, 4])), /image must be/);
+  assert.throws(() => irdSaliencyLoss(t(x.z), t(x.labels), t(x.saliency), tensor(new Array(9).fill(0), [1, 1, 3, 3])), /image must be \[1,3,3,3\]/);
 });
 
 test.run();
