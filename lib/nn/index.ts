@@ -1,0 +1,15 @@
+export { Module } from './module.js';
+export type { StateEntry } from './module.js';
+export { Parameter } from './parameter.js';
+export type { ParameterOptions } from './parameter.js';
+export { kaimingNormal, normal } from './init.js';
+export { Conv2d } from './conv.js';
+export type { Conv2dLayerOptions } from './conv.js';
+export { BatchNorm2d, batchNorm2dTrain, batchNorm2dEval } from './batchnorm.js';
+export type { BatchNorm2dOptions, BatchStats } from './batchnorm.js';
+export { ReLU } from './activation.js';
+export { Sequential } from './sequential.js';
+export { BasicBlock } from './block.js';
+export type { BasicBlockOptions } from './block.js';
+export { summarize } from './summary.js';
+export type { LayerRow, ModelSummary } from './summary.js';

@@ -1,0 +1,40 @@
+/**
+ * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, PyTorch semantics:
+ *   p *= 1 - lr * wd;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
+ *   p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+ */
+import type { Parameter } from '../nn/parameter.js';
+import { Optimizer, type OptimizerOptions } from './optimizer.js';
+
+export interface AdamWOptions extends OptimizerOptions {
+  betas?: [number, number];
+  eps?: number;
+}
+
+export class AdamW extends Optimizer {
+  readonly betas: [number, number];
+  readonly eps: number;
+  private readonly moments: Array<{ m: Float64Array; v: Float64Array; t: number } | null>;
+
+  constructor(params: Iterable<Parameter>, opts: AdamWOptions) {
+    super(params, { weightDecay: 0.01, ...opts });
+    this.betas = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    this.moments = this.params.map(() => null);
+  }
+
+  protected update(p: Parameter, grad: ArrayLike<number>, i: number, lr: number, wd: number): void {
+    const w = p.data;
+    const s = (this.moments[i] ??= { m: new Float64Array(w.length), v: new Float64Array(w.length), t: 0 });
+    const [b1, b2] = this.betas;
+    s.t++; // per parameter: a parameter without gradient on some step is not advanced
+    const c1 = 1 - b1 ** s.t;
+    const c2 = 1 - b2 ** s.t;
+    for (let j = 0; j < w.length; j++) {
+      const g = grad[j]!;
+      s.m[j] = b1 * s.m[j]! + (1 - b1) * g;
+      s.v[j] = b2 * s.v[j]! + (1 - b2) * g * g;
+      w[j] = w[j]! * (1 - lr * wd) - (lr * s.m[j]! / c1) / (Math.sqrt(s.v[j]! / c2) + this.eps);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * SGD with momentum and (coupled, L2) weight decay, PyTorch semantics (dampening 0):
+ *   g = grad + wd * p;  buf = momentum * buf + g (buf = g on the first step);  p -= lr * buf
+ */
+import type { Parameter } from '../nn/parameter.js';
+import { Optimizer, type OptimizerOptions } from './optimizer.js';
+
+export interface SGDOptions extends OptimizerOptions {
+  momentum?: number;
+}
+
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  private readonly buffers: Array<Float64Array | null>;
+
+  constructor(params: Iterable<Parameter>, opts: SGDOptions) {
+    super(params, opts);
+    this.momentum = opts.momentum ?? 0;
+    this.buffers = this.params.map(() => null);
+  }
+
+  protected update(p: Parameter, grad: ArrayLike<number>, i: number, lr: number, wd: number): void {
+    const w = p.data;
+    const mom = this.momentum;
+    let buf = this.buffers[i]!;
+    const first = buf === null;
+    if (mom !== 0 && first) buf = this.buffers[i] = new Float64Array(w.length);
+    for (let j = 0; j < w.length; j++) {
+      let g = grad[j]! + wd * w[j]!;
+      if (mom !== 0) g = buf![j] = first ? g : mom * buf![j]! + g;
+      w[j] = w[j]! - lr * g;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * DeepLab-v2-style segmenter: the classifier's backbone + a context head of parallel
+ * dilated 3x3 convolutions (ASPP), each predicting C+1 class logits, summed, then
+ * upsampled bilinearly (align_corners false) to the input size.
+ */
+import { add } from '../ops/elementwise.js';
+import { resizeBilinear } from '../ops/resize.js';
+import { Conv2d } from '../lib/nn/conv.js';
+import { Module } from '../lib/nn/module.js';
+import { summarize, type ModelSummary } from '../lib/nn/summary.js';
+import { Rng } from '../lib/random.js';
+import { assertShape, shapeStr } from '../lib/shape.js';
+import type { Tensor } from '../lib/tensor.js';
+import { Backbone } from './backbone.js';
+import { backboneDefaults, commonRules, validateConfig, type CommonConfig } from './config.js';
+
+export interface SegmenterConfig extends CommonConfig {
+  kind: 'segmenter';
+  /** Dilation rates of the parallel branches (at feature resolution). */
+  rates: number[];
+}
+
+export function segmenterConfig(input: Partial<SegmenterConfig> & { numClasses: number }, source = 'segmenter config'): SegmenterConfig {
+  const defaults = { ...backboneDefaults, numClasses: input.numClasses, seed: 0, headLrMult: 10, rates: [1, 2, 4, 6] };
+  const rates = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((r) => Number.isInteger(r) && r >= 1);
+  return validateConfig<SegmenterConfig>(source, input, defaults, { ...commonRules, rates: [rates, 'a non-empty list of integers >= 1'] }, 'segmenter');
+}
+
+/** Atrous spatial pyramid pooling, DeepLab-v2 flavour: sum of dilated 3x3 classifiers. */
+export class ContextHead extends Module {
+  readonly branches: Conv2d[];
+
+  constructor(inChannels: number, outChannels: number, rates: readonly number[], opts: { lrMult: number; rng: Rng }) {
+    super();
+    // DeepLab initialises its classifier branches with N(0, 0.01^2) weights and zero bias.
+    this.branches = rates.map((r) =>
+      this.addModule(`rate${r}`, new Conv2d(inChannels, outChannels, 3, { padding: r, dilation: r, bias: true, std: 0.01, ...opts })),
+    );
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.branches.map((b) => b.forward(x)).reduce((a, b) => add(a, b));
+  }
+}
+
+export class Segmenter extends Module {
+  readonly config: SegmenterConfig;
+  readonly backbone: Backbone;
+  readonly head: ContextHead;
+
+  constructor(config: Partial<SegmenterConfig> & { numClasses: number }) {
+    super();
+    this.config = segmenterConfig(config);
+    const rng = new Rng(this.config.seed);
+    this.backbone = this.addModule('backbone', new Backbone(this.config, rng));
+    this.head = this.addModule('head', new ContextHead(this.backbone.outChannels, this.config.numClasses + 1, this.config.rates, { lrMult: this.config.headLrMult, rng }));
+  }
+
+  /** Class logits [N,C+1,H,W] at the input resolution. */
+  forward(x: Tensor): Tensor {
+    assertShape(x.ndim === 4 && x.shape[1] === 3, 'Segmenter', `expects images [N,3,H,W], got ${shapeStr(x.shape)}`);
+    return resizeBilinear(this.head.forward(this.backbone.forward(x)), [x.shape[2]!, x.shape[3]!], { alignCorners: false });
+  }
+
+  describe(inputShape: readonly number[] = [1, 3, 64, 64]): ModelSummary {
+    return summarize(this, inputShape);
+  }
+}
