@@ -37,7 +37,8 @@ export function inconsistent(a: Tensor, b: Tensor): Tensor {
   return compare(binarize(a), 'ne', binarize(b));
 }
 
-function irdMaps(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions): IrdMaps {
+/** M_fg, M_r and N for a batch; M_fg carries the gradient of z (wrap in noGrad to inspect). */
+export function irdMaps(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions): IrdMaps {
   const [N] = checkMaps('irdSaliencyLoss', z, labels, { saliency: [saliency, 1], image: [image, 3] });
   const P = softmax(z, 1);
   const present = concat([zeros([N, 1]), labels], 1); // y over channels 0..C (background weight 0)
@@ -49,9 +50,9 @@ function irdMaps(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opt
   return { mFg, mR, inconsistent: inconsistent(mR, saliency) };
 }
 
-/** N (and M_fg, M_r) for inspection; nothing is recorded for autograd. */
-export function inconsistentRegion(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): IrdMaps {
-  return noGrad(() => irdMaps(z, labels, saliency, image, opts));
+/** N = B(M_r) XOR B(S) [N,1,h,w] for inspection: the pixels IRD drops from the loss. */
+export function inconsistentRegion(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): Tensor {
+  return noGrad(() => irdMaps(z, labels, saliency, image, opts).inconsistent);
 }
 
 /** The IRD loss with the maps behind it and the share of dropped pixels. */

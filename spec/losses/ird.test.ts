@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Tensor, concat, div, maximum, mean, mul, pamr, softmax, square, sub, sum, tensor, withPrecision, zeros } from '../../lib/index.js';
-import { binarize, channelSum, inconsistent, inconsistentRegion, irdSaliencyDetails, irdSaliencyLoss } from '../../lib/losses/index.js';
+import { binarize, channelSum, inconsistent, inconsistentRegion, irdMaps, irdSaliencyDetails, irdSaliencyLoss } from '../../lib/losses/index.js';
 import { seedArb, values } from '../helpers/arbitrary.js';
 import { assertGradient } from '../helpers/gradcheck.js';
 import { assertClose, lossInputs, marginToHalf } from './fixtures.js';
@@ -50,8 +50,9 @@ test('M_r = sum_c y_c R_c with R = PAMR(I, P) over all C+1 channels', () => {
         const x = lossInputs(N, C, h, w, seed);
         const R = pamr(t(x.image), softmax(t(x.z), 1), fast);
         const expected = channelSum(R, concat([zeros([N, 1]), t(x.labels)], 1));
-        const { mR, mFg } = inconsistentRegion(t(x.z), t(x.labels), t(x.saliency), t(x.image), fast);
+        const { mR, mFg, inconsistent: dropped } = irdMaps(t(x.z), t(x.labels), t(x.saliency), t(x.image), fast);
         assertClose(mR.data, expected.data, 1e-12, 'M_r');
+        assert.equal(inconsistentRegion(t(x.z), t(x.labels), t(x.saliency), t(x.image), fast).toArray(), dropped.toArray());
         assertClose(mFg.data, channelSum(softmax(t(x.z), 1), concat([zeros([N, 1]), t(x.labels)], 1)).data, 1e-12, 'M_fg');
       });
     }),
@@ -88,7 +89,7 @@ test('S = B(M_r) exactly: nothing is dropped and the loss is the per-image MSE o
     fc.property(sizeArb, seedArb, ([N, C, h, w], seed) => {
       f64(() => {
         const x = lossInputs(N, C, h, w, seed);
-        const { mR, mFg } = inconsistentRegion(t(x.z), t(x.labels), t(x.saliency), t(x.image), fast);
+        const { mR, mFg } = irdMaps(t(x.z), t(x.labels), t(x.saliency), t(x.image), fast);
         const S = binarize(mR);
         const d = irdSaliencyDetails(t(x.z), t(x.labels), S, t(x.image), fast);
         assert.is(d.dropped, 0);
@@ -104,7 +105,7 @@ test('every pixel inconsistent: loss and gradient are zero', () => {
     fc.property(sizeArb, seedArb, ([N, C, h, w], seed) => {
       f64(() => {
         const x = lossInputs(N, C, h, w, seed);
-        const { mR } = inconsistentRegion(t(x.z), t(x.labels), t(x.saliency), t(x.image), fast);
+        const { mR } = irdMaps(t(x.z), t(x.labels), t(x.saliency), t(x.image), fast);
         const S = sub(1, binarize(mR)); // disagrees with B(M_r) everywhere
         const z = t(x.z, true);
         const d = irdSaliencyDetails(z, t(x.labels), S, t(x.image), fast);
@@ -140,7 +141,7 @@ test('irdSaliencyLoss gradient matches finite differences (w.r.t. z and S)', () 
     fc.property(sizeArb, seedArb, ([N, C, h, w], seed) => {
       const x = lossInputs(N, C, h, w, seed);
       // N must not flip under the tiny perturbations of the check.
-      fc.pre(marginToHalf(f64(() => inconsistentRegion(t(x.z), t(x.labels), t(x.saliency), t(x.image), fast).mR.data)) > 1e-4);
+      fc.pre(marginToHalf(f64(() => irdMaps(t(x.z), t(x.labels), t(x.saliency), t(x.image), fast).mR.data)) > 1e-4);
       assertGradient((z, y, s, i) => irdSaliencyLoss(z!, y!, s!, i!, fast), [x.z, x.labels, x.saliency, x.image], { skip: [1, 3] });
     }),
     { numRuns: 25 },
