@@ -38,7 +38,7 @@ export function inconsistent(a: Tensor, b: Tensor): Tensor {
 }
 
 /** M_fg, M_r and N for a batch; M_fg carries the gradient of z (wrap in noGrad to inspect). */
-export function irdMaps(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions): IrdMaps {
+export function irdMaps(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): IrdMaps {
   const [N] = checkMaps('irdSaliencyLoss', z, labels, { saliency: [saliency, 1], image: [image, 3] });
   const P = softmax(z, 1);
   const present = concat([zeros([N, 1]), labels], 1); // y over channels 0..C (background weight 0)
