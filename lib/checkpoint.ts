@@ -107,8 +107,9 @@ export function decodeSafetensors(bytes: Uint8Array): { metadata: Record<string,
     if (end < begin || end > dataLen) fail(`tensor '${name}': data_offsets [${begin},${end}) out of range (data section has ${dataLen} bytes)`);
     if (end - begin !== want) fail(`tensor '${name}': data_offsets span ${end - begin} bytes, shape ${JSON.stringify(shape)} needs ${want}`);
     spans.push([begin, end, name]);
-    // Copy: the data section need not be 4-byte aligned within the file buffer.
-    const data = new Float32Array(bytes.slice(dataStart + begin, dataStart + end).buffer);
+    // Copy into a fresh buffer: the data need not be 4-byte aligned within the file bytes
+    // (and a Node Buffer's slice() is a view, not a copy).
+    const data = new Float32Array(new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end)).buffer);
     tensors.set(name, { shape: shape as number[], data });
   }
   // The format requires the offsets to tile the data section exactly.
