@@ -1,6 +1,6 @@
 /**
- * Palette PNGs (colour type 3), encoded and decoded here because pngjs can neither write them
- * nor hand back the palette indices it reads: label masks must round-trip as indices, exactly.
+ * Palette PNGs (colour type 3) are encoded here, and label PNGs decoded here, because pngjs can
+ * neither write palettes nor hand back the indices it reads: masks must round-trip exactly.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { UserError } from '../errors.js';
@@ -20,8 +20,9 @@ export function encodePalettePng(width: number, height: number, indices: Uint8Ar
   ]);
 }
 
-/** Undo the per-row PNG filters in place; `bpp` = bytes per complete pixel (at least 1). */
-function unfilter(raw: Uint8Array, height: number, rowBytes: number, bpp: number, file: string): void {
+/** Undo the per-row PNG filters in place, for one byte per pixel (filters then act on bytes). */
+function unfilter(raw: Uint8Array, height: number, rowBytes: number, file: string): void {
+  const bpp = 1;
   const stride = rowBytes + 1;
   for (let y = 0; y < height; y++) {
     const row = y * stride + 1;
@@ -50,22 +51,18 @@ function unfilter(raw: Uint8Array, height: number, rowBytes: number, bpp: number
 }
 
 /**
- * Decode the palette indices of a colour-type-3 PNG. Interlaced files are rare for masks;
- * they are decoded to colours by `fallback` and mapped back to the first matching palette entry.
+ * Decode the raw sample values of a non-interlaced, one-sample-per-pixel PNG of at most 8 bits:
+ * palette indices (colour type 3) or grey levels (colour type 0) - the two ways masks are stored.
+ * Done here rather than by pngjs so no palette lookup, rescaling or tRNS transparency touches them.
  */
-export function decodePalettePng(
-  bytes: Uint8Array,
-  file: string,
-  fallback: (bytes: Uint8Array, file: string) => Uint8Array,
-): { width: number; height: number; indices: Uint8Array } {
+export function decodePngSamples(bytes: Uint8Array, file: string): { width: number; height: number; samples: Uint8Array } {
   const header = readPngHeader(bytes, file);
   const { width, height, bitDepth } = header;
-  if (header.colorType !== 3) throw new RangeError(`decodePalettePng: ${file} has colour type ${header.colorType}`);
+  if ((header.colorType !== 0 && header.colorType !== 3) || header.interlaced || bitDepth > 8) {
+    throw new RangeError(`decodePngSamples: ${file} is not a non-interlaced 8-bit palette or grey PNG`);
+  }
   const chunks = parsePngChunks(bytes, file);
-  const plte = chunks.find((c) => c.type === 'PLTE');
-  if (!plte || plte.data.length % 3 !== 0 || plte.data.length === 0) throw new UserError(`${file}: corrupt PNG (palette image without a valid PLTE chunk)`);
-  if (header.interlaced) return { width, height, indices: indicesFromColours(fallback(bytes, file), plte.data) };
-
+  if (header.colorType === 3 && !chunks.some((c) => c.type === 'PLTE')) throw new UserError(`${file}: corrupt PNG (palette image without a PLTE chunk)`);
   const idat = Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data));
   const rowBytes = Math.ceil((width * bitDepth) / 8);
   const expected = height * (rowBytes + 1);
@@ -73,28 +70,20 @@ export function decodePalettePng(
   try {
     raw = inflateSync(idat, { maxOutputLength: expected });
   } catch (e) {
-    throw new UserError(`${file}: corrupt PNG (image data does not inflate: ${(e as Error).message})`);
+    throw new UserError(`${file}: corrupt or truncated PNG (image data does not inflate: ${(e as Error).message})`);
   }
   if (raw.length !== expected) throw new UserError(`${file}: truncated PNG (image data holds ${raw.length} of ${expected} bytes)`);
-  unfilter(raw, height, rowBytes, 1, file);
+  unfilter(raw, height, rowBytes, file);
 
-  const indices = new Uint8Array(width * height);
+  const samples = new Uint8Array(width * height);
   const perByte = 8 / bitDepth, mask = (1 << bitDepth) - 1;
   for (let y = 0; y < height; y++) {
     const row = y * (rowBytes + 1) + 1;
     for (let x = 0; x < width; x++) {
       const byte = raw[row + Math.floor(x / perByte)];
-      const shift = 8 - bitDepth * ((x % perByte) + 1); // leftmost pixel in the high bits
-      indices[y * width + x] = (byte >> shift) & mask;
+      const shift = 8 - bitDepth * ((x % perByte) + 1); // leftmost pixel sits in the high bits
+      samples[y * width + x] = (byte >> shift) & mask;
     }
   }
-  return { width, height, indices };
-}
-
-function indicesFromColours(rgba: Uint8Array, palette: Uint8Array): Uint8Array {
-  const byColour = new Map<number, number>();
-  for (let i = palette.length / 3 - 1; i >= 0; i--) byColour.set((palette[3 * i] << 16) | (palette[3 * i + 1] << 8) | palette[3 * i + 2], i);
-  const indices = new Uint8Array(rgba.length / 4);
-  for (let p = 0; p < indices.length; p++) indices[p] = byColour.get((rgba[4 * p] << 16) | (rgba[4 * p + 1] << 8) | rgba[4 * p + 2]) ?? 0;
-  return indices;
+  return { width, height, samples };
 }

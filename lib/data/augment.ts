@@ -1,0 +1,105 @@
+/**
+ * Seeded training augmentation: random rescale, random crop (padding where the crop leaves the
+ * image) and horizontal flip. One inverse mapping from output to source pixels is built per
+ * call and applied to image and saliency (bilinear) and to mask and error map (nearest), so all
+ * four stay aligned by construction.
+ */
+import type { Rng } from '../random.js';
+import { chance, intIn } from './sampling.js';
+import { IGNORE_LABEL, type Sample } from './sample.js';
+
+/** Augmentation settings. */
+export interface AugmentOptions {
+  /** Range of the random rescale factor (default [0.75, 1.25]; [1, 1] disables rescaling). */
+  scale?: [number, number];
+  /** Output size, a side or [height, width] (default: the input size). */
+  crop?: number | [number, number];
+  /** Flip horizontally with probability 0.5 (default true). */
+  flip?: boolean;
+}
+
+/** Per output row (or column): where it samples the source, or -1 in the padding. */
+interface AxisMap {
+  /** Nearest source index. */
+  nearest: Int32Array;
+  /** Bilinear: lower index, upper index, weight of the upper one. */
+  lo: Int32Array;
+  hi: Int32Array;
+  weight: Float32Array;
+}
+
+/**
+ * Map `outSize` output positions to a source axis of `srcSize` pixels that was rescaled to
+ * `scaledSize` and cropped from `offset` (negative = padding before), optionally mirrored.
+ * Source coordinates follow align_corners = false, as everywhere else in epsx.
+ */
+function axisMap(srcSize: number, scaledSize: number, outSize: number, offset: number, mirror: boolean): AxisMap {
+  const map: AxisMap = { nearest: new Int32Array(outSize), lo: new Int32Array(outSize), hi: new Int32Array(outSize), weight: new Float32Array(outSize) };
+  const ratio = srcSize / scaledSize;
+  for (let o = 0; o < outSize; o++) {
+    let s = o + offset;
+    if (s < 0 || s >= scaledSize) {
+      map.nearest[o] = -1;
+      continue;
+    }
+    if (mirror) s = scaledSize - 1 - s;
+    map.nearest[o] = Math.min(srcSize - 1, Math.floor((s + 0.5) * ratio));
+    const src = Math.min(srcSize - 1, Math.max(0, (s + 0.5) * ratio - 0.5));
+    map.lo[o] = Math.floor(src);
+    map.hi[o] = Math.min(srcSize - 1, map.lo[o] + 1);
+    map.weight[o] = src - map.lo[o];
+  }
+  return map;
+}
+
+/** A crop offset: anywhere the crop fits, or anywhere the image fits inside a larger crop. */
+function cropOffset(rng: Rng, scaled: number, out: number): number {
+  return scaled >= out ? intIn(rng, 0, scaled - out) : intIn(rng, scaled - out, 0);
+}
+
+/** Return a new augmented sample; the input is not modified. Image-level labels are kept as they are. */
+export function augment(sample: Sample, rng: Rng, options: AugmentOptions = {}): Sample {
+  const { height: H, width: W } = sample;
+  const [minScale, maxScale] = options.scale ?? [0.75, 1.25];
+  const [outH, outW] = typeof options.crop === 'number' ? [options.crop, options.crop] : (options.crop ?? [H, W]);
+  const factor = rng.uniform(minScale, maxScale);
+  const scaledH = Math.max(1, Math.round(H * factor)), scaledW = Math.max(1, Math.round(W * factor));
+  const rows = axisMap(H, scaledH, outH, cropOffset(rng, scaledH, outH), false);
+  const cols = axisMap(W, scaledW, outW, cropOffset(rng, scaledW, outW), (options.flip ?? true) && chance(rng, 0.5));
+
+  const bilinear = (src: Float32Array, out: Float32Array) => {
+    for (let y = 0; y < outH; y++) {
+      if (rows.nearest[y] < 0) continue;
+      const top = rows.lo[y] * W, bottom = rows.hi[y] * W, wy = rows.weight[y];
+      for (let x = 0; x < outW; x++) {
+        if (cols.nearest[x] < 0) continue;
+        const l = cols.lo[x], r = cols.hi[x], wx = cols.weight[x];
+        const upper = src[top + l] * (1 - wx) + src[top + r] * wx;
+        const lower = src[bottom + l] * (1 - wx) + src[bottom + r] * wx;
+        out[y * outW + x] = upper * (1 - wy) + lower * wy;
+      }
+    }
+  };
+  const nearest = (src: Uint8Array, padding: number): Uint8Array => {
+    const out = new Uint8Array(outH * outW).fill(padding);
+    for (let y = 0; y < outH; y++) {
+      if (rows.nearest[y] < 0) continue;
+      for (let x = 0; x < outW; x++) if (cols.nearest[x] >= 0) out[y * outW + x] = src[rows.nearest[y] * W + cols.nearest[x]];
+    }
+    return out;
+  };
+
+  const plane = H * W, outPlane = outH * outW;
+  const image = new Float32Array(3 * outPlane);
+  for (let c = 0; c < 3; c++) bilinear(sample.image.subarray(c * plane, (c + 1) * plane), image.subarray(c * outPlane, (c + 1) * outPlane));
+  const saliency = new Float32Array(outPlane);
+  bilinear(sample.saliency, saliency);
+
+  const out: Sample = { id: sample.id, height: outH, width: outW, image, saliency, labels: sample.labels.slice() };
+  if (sample.mask) out.mask = nearest(sample.mask, IGNORE_LABEL);
+  if (sample.errors) {
+    out.errors = { ...sample.errors };
+    if (sample.errors.pixels) out.errors.pixels = nearest(sample.errors.pixels, 0);
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/**
+ * JPEG reading via jpeg-js. The frame header (SOF) is located first, so the declared size is
+ * checked against the pixel limit before jpeg-js allocates anything.
+ */
+import jpeg from 'jpeg-js';
+import { UserError } from '../errors.js';
+import type { Raster } from './raster.js';
+import { MAX_IMAGE_PIXELS, checkImageSize } from './size-limit.js';
+
+/** Width and height declared by a JPEG's first start-of-frame segment. */
+export function readJpegHeader(bytes: Uint8Array, file: string): { width: number; height: number } {
+  if (bytes.length < 2 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new UserError(`${file}: not a JPEG file (no start-of-image marker)`);
+  let pos = 2;
+  while (pos + 4 <= bytes.length) {
+    if (bytes[pos] !== 0xff) throw new UserError(`${file}: corrupt JPEG (expected a marker at byte ${pos})`);
+    const marker = bytes[pos + 1];
+    if (marker === 0xff) { pos += 1; continue; } // fill byte
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { pos += 2; continue; } // no length
+    const length = (bytes[pos + 2] << 8) | bytes[pos + 3];
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame) {
+      if (pos + 9 > bytes.length) break;
+      const height = (bytes[pos + 5] << 8) | bytes[pos + 6];
+      const width = (bytes[pos + 7] << 8) | bytes[pos + 8];
+      checkImageSize(width, height, file);
+      return { width, height };
+    }
+    if (marker === 0xda || marker === 0xd9) throw new UserError(`${file}: corrupt JPEG (no frame header before the image data)`);
+    pos += 2 + length;
+  }
+  throw new UserError(`${file}: truncated JPEG (ends before the frame header)`);
+}
+
+function hasEndMarker(bytes: Uint8Array): boolean {
+  for (let i = bytes.length - 2; i >= 2; i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
+  return false;
+}
+
+/** Decode a baseline or progressive JPEG to 8-bit RGB (HWC). */
+export function decodeJpegRgb(bytes: Uint8Array, file: string): Raster {
+  const { width, height } = readJpegHeader(bytes, file);
+  // jpeg-js tolerates a missing tail and returns grey garbage; a truncated file is an error here.
+  if (!hasEndMarker(bytes)) throw new UserError(`${file}: truncated JPEG (no end-of-image marker)`);
+  let decoded: { width: number; height: number; data: Uint8Array };
+  try {
+    decoded = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+      maxMemoryUsageInMB: 2048,
+    });
+  } catch (e) {
+    throw new UserError(`${file}: corrupt JPEG (${(e as Error).message})`);
+  }
+  if (decoded.width !== width || decoded.height !== height || decoded.data.length !== width * height * 3) {
+    throw new UserError(`${file}: corrupt JPEG (decoded ${decoded.width}x${decoded.height} for a declared ${width}x${height})`);
+  }
+  return { width, height, data: decoded.data };
+}

@@ -1,0 +1,127 @@
+/**
+ * Evaluation metrics (DESIGN.md section 2): the segmentation confusion matrix with per-class
+ * IoU and mIoU, and the quality of saliency maps against the true foreground.
+ * Both accumulate over images, so a dataset is scored by adding its images one by one.
+ */
+import { IGNORE_LABEL, SaliencyErrorType } from './data/sample.js';
+
+/**
+ * Confusion matrix over labels 0..C (0 = background). Ground-truth pixels labelled 255 are
+ * ignored; a predicted 255 (or any value outside 0..C) on a valid pixel counts as a miss.
+ */
+export class ConfusionMatrix {
+  /** Number of labels, C + 1. */
+  readonly size: number;
+  /** counts[truth * size + prediction] = number of pixels. */
+  readonly counts: Float64Array;
+  /** Per true label: pixels whose prediction was outside 0..C. */
+  readonly unassigned: Float64Array;
+
+  /** An empty matrix for `numClasses` classes plus background. */
+  constructor(numClasses: number) {
+    this.size = numClasses + 1;
+    this.counts = new Float64Array(this.size * this.size);
+    this.unassigned = new Float64Array(this.size);
+  }
+
+  /** Count one image (or any number of pixels): prediction and truth of equal length. */
+  add(prediction: ArrayLike<number>, truth: ArrayLike<number>): this {
+    if (prediction.length !== truth.length) throw new RangeError(`ConfusionMatrix.add: ${prediction.length} predictions for ${truth.length} labels`);
+    const { size } = this;
+    for (let i = 0; i < truth.length; i++) {
+      const t = truth[i];
+      if (t === IGNORE_LABEL) continue;
+      if (!(t >= 0 && t < size)) throw new RangeError(`ConfusionMatrix.add: true label ${t} outside 0..${size - 1} and ${IGNORE_LABEL}`);
+      const p = prediction[i];
+      if (p >= 0 && p < size) this.counts[t * size + p]++;
+      else this.unassigned[t]++;
+    }
+    return this;
+  }
+
+  /** Per-label IoU = TP / (TP + FP + FN); NaN for labels absent from both prediction and truth. */
+  iou(): Float64Array {
+    const { size, counts } = this;
+    const out = new Float64Array(size);
+    for (let c = 0; c < size; c++) {
+      let truthTotal = this.unassigned[c], predTotal = 0;
+      for (let k = 0; k < size; k++) {
+        truthTotal += counts[c * size + k];
+        predTotal += counts[k * size + c];
+      }
+      const tp = counts[c * size + c];
+      const union = truthTotal + predTotal - tp;
+      out[c] = union > 0 ? tp / union : NaN;
+    }
+    return out;
+  }
+
+  /** Mean IoU over the labels (background included) that appear in prediction or truth; NaN when none does. */
+  meanIoU(): number {
+    const present = Array.from(this.iou()).filter((v) => !Number.isNaN(v));
+    return present.length > 0 ? present.reduce((a, b) => a + b, 0) / present.length : NaN;
+  }
+
+  /** Share of valid pixels predicted correctly. */
+  pixelAccuracy(): number {
+    let correct = 0, total = 0;
+    for (let c = 0; c < this.size; c++) {
+      correct += this.counts[c * this.size + c];
+      total += this.unassigned[c];
+      for (let k = 0; k < this.size; k++) total += this.counts[c * this.size + k];
+    }
+    return total > 0 ? correct / total : NaN;
+  }
+}
+
+/** Saliency quality summary; shares are fractions of all scored pixels. */
+export interface SaliencySummary {
+  /** Of the pixels the saliency marks (S > 0.5), the share that is true foreground. */
+  precision: number;
+  /** Of the true foreground pixels, the share the saliency marks. */
+  recall: number;
+  /** Share of pixels in each injected error type. */
+  missingClassShare: number;
+  missingPartShare: number;
+  falseCoverageShare: number;
+  /** Number of pixels scored (truth 255 excluded). */
+  pixels: number;
+}
+
+/** Accumulates saliency quality over images: binarised saliency (S > 0.5) vs. foreground (label 1..C). */
+export class SaliencyScore {
+  private truePositive = 0;
+  private marked = 0;
+  private foreground = 0;
+  private scored = 0;
+  private readonly errorCounts = new Float64Array(4);
+
+  /** Score one image; `errors` is its per-pixel error-type map when known. */
+  add(saliency: ArrayLike<number>, truth: ArrayLike<number>, errors?: ArrayLike<number>): this {
+    if (saliency.length !== truth.length || (errors && errors.length !== truth.length)) throw new RangeError('SaliencyScore.add: saliency, truth and errors differ in length');
+    for (let i = 0; i < truth.length; i++) {
+      const t = truth[i];
+      if (t === IGNORE_LABEL) continue;
+      const isMarked = saliency[i] > 0.5, isForeground = t > 0;
+      this.scored++;
+      if (isMarked) this.marked++;
+      if (isForeground) this.foreground++;
+      if (isMarked && isForeground) this.truePositive++;
+      if (errors) this.errorCounts[errors[i]]++;
+    }
+    return this;
+  }
+
+  /** Precision, recall and error shares so far (NaN where undefined, e.g. nothing marked). */
+  summary(): SaliencySummary {
+    const share = (n: number) => (this.scored > 0 ? n / this.scored : NaN);
+    return {
+      precision: this.marked > 0 ? this.truePositive / this.marked : NaN,
+      recall: this.foreground > 0 ? this.truePositive / this.foreground : NaN,
+      missingClassShare: share(this.errorCounts[SaliencyErrorType.missingClass]),
+      missingPartShare: share(this.errorCounts[SaliencyErrorType.missingPart]),
+      falseCoverageShare: share(this.errorCounts[SaliencyErrorType.falseCoverage]),
+      pixels: this.scored,
+    };
+  }
+}
