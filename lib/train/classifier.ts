@@ -1,0 +1,94 @@
+/**
+ * One training step of the EPS classifier for each method:
+ *   cam:   L = L_cls
+ *   eps:   L = L_cls + L_sal(EPS, overlap test per class)
+ *   eps++: L = L_cls + L_sal(IRD: drop pixels where the PAMR-refined maps and saliency disagree)
+ * Saliency and image are resized to the map size (bilinear, align_corners false) first.
+ */
+import type { AugmentOptions } from '../data/augment.js';
+import type { Sample } from '../data/sample.js';
+import { clsLoss } from '../losses/cls.js';
+import { epsSaliencyLoss } from '../losses/eps.js';
+import { irdSaliencyDetails } from '../losses/ird.js';
+import { resizeToMap } from '../losses/maps.js';
+import { SGD } from '../optim/sgd.js';
+import type { Tensor } from '../tensor.js';
+import { add } from '../../ops/elementwise.js';
+import type { Classifier } from '../../models/classifier.js';
+import { BatchSampler, batchTensors } from './sampler.js';
+import { trainLoop, type TrainLoopOptions, type TrainLoopResult } from './trainer.js';
+
+export type Method = 'cam' | 'eps' | 'eps++';
+export const METHODS: readonly Method[] = ['cam', 'eps', 'eps++'];
+
+export interface ClassifierTrainConfig {
+  method: Method;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  seed: number;
+  augment: AugmentOptions | null;
+  /** EPS overlap threshold and mixing weight. */
+  tau: number;
+  lambda: number;
+  /** PAMR inside the IRD loss, at the map resolution. */
+  pamrDilations: number[];
+  pamrIterations: number;
+}
+
+export const classifierTrainDefaults: ClassifierTrainConfig = {
+  method: 'eps++',
+  epochs: 6,
+  batchSize: 8,
+  lr: 0.05,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  seed: 0,
+  augment: { scale: [0.8, 1.2], flip: true },
+  tau: 0.4,
+  lambda: 0.5,
+  pamrDilations: [1, 2, 4, 8, 12, 24],
+  pamrIterations: 10,
+};
+
+export function classifierLoss(model: Classifier, images: Tensor, saliency: Tensor, labels: Tensor, cfg: ClassifierTrainConfig): { loss: Tensor; metrics: Record<string, number> } {
+  const { maps, scores } = model.forward(images);
+  const lossCls = clsLoss(scores, labels);
+  if (cfg.method === 'cam') return { loss: lossCls, metrics: { loss_cls: lossCls.item() } };
+  const size: [number, number] = [maps.shape[2]!, maps.shape[3]!];
+  const sal = resizeToMap(saliency, size);
+  if (cfg.method === 'eps') {
+    const lossSal = epsSaliencyLoss(maps, labels, sal, { tau: cfg.tau, lambda: cfg.lambda });
+    return { loss: add(lossCls, lossSal), metrics: { loss_cls: lossCls.item(), loss_sal: lossSal.item() } };
+  }
+  const ird = irdSaliencyDetails(maps, labels, sal, resizeToMap(images, size), { dilations: cfg.pamrDilations, iterations: cfg.pamrIterations });
+  return { loss: add(lossCls, ird.loss), metrics: { loss_cls: lossCls.item(), loss_sal: ird.loss.item(), ird_dropped: ird.dropped } };
+}
+
+/** SGD with momentum; the head's lrMult (10x) comes from its parameters. */
+export function classifierOptimizer(model: Classifier, cfg: ClassifierTrainConfig): SGD {
+  return new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+}
+
+export type TrainHooks = Pick<TrainLoopOptions, 'progress' | 'onRecord' | 'shouldStop' | 'onEpochEnd' | 'start'>;
+
+export function trainClassifier(model: Classifier, optimizer: SGD, samples: readonly Sample[], cfg: ClassifierTrainConfig, hooks: TrainHooks = {}): Promise<TrainLoopResult> {
+  const numClasses = model.config.numClasses;
+  const sampler = new BatchSampler(samples, { batchSize: cfg.batchSize, seed: cfg.seed, numClasses, augment: cfg.augment });
+  return trainLoop({
+    stage: `classifier (${cfg.method})`,
+    model,
+    optimizer,
+    baseLr: cfg.lr,
+    epochs: cfg.epochs,
+    batchesPerEpoch: sampler.batchesPerEpoch,
+    step: (epoch, index) => {
+      const batch = sampler.batch(epoch, index);
+      const { images, saliency, labels } = batchTensors(batch, numClasses);
+      return { ...classifierLoss(model, images, saliency, labels, cfg), images: batch.size };
+    },
+    ...hooks,
+  });
+}

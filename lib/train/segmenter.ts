@@ -1,0 +1,77 @@
+/**
+ * Segmenter training: per-pixel cross-entropy against masks, 255 ignored. The masks are
+ * whatever the caller puts in the samples: pseudo-masks (WSSS), true masks for a labelled
+ * fraction and pseudo-masks for the rest (SSSS), or true masks only (the upper bound).
+ */
+import type { AugmentOptions } from '../data/augment.js';
+import { mixSeed } from '../data/sampling.js';
+import { Rng } from '../random.js';
+import type { Sample } from '../data/sample.js';
+import { UserError } from '../errors.js';
+import { SGD } from '../optim/sgd.js';
+import { Tensor } from '../tensor.js';
+import { crossEntropy } from '../../ops/loss.js';
+import type { Segmenter } from '../../models/segmenter.js';
+import { BatchSampler } from './sampler.js';
+import { trainLoop, type TrainLoopResult } from './trainer.js';
+import type { TrainHooks } from './classifier.js';
+
+export interface SegmenterTrainConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  seed: number;
+  augment: AugmentOptions | null;
+}
+
+export const segmenterTrainDefaults: SegmenterTrainConfig = {
+  epochs: 6,
+  batchSize: 8,
+  lr: 0.05,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  seed: 0,
+  augment: { scale: [0.8, 1.2], flip: true },
+};
+
+export function segmenterOptimizer(model: Segmenter, cfg: SegmenterTrainConfig): SGD {
+  return new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+}
+
+/**
+ * Give each train sample the mask it is trained on: true masks for a seeded fraction
+ * `labeledFraction` of the images (SSSS), pseudo-masks for the rest.
+ */
+export function mixMasks(samples: readonly Sample[], pseudo: ReadonlyMap<string, Uint8Array>, labeledFraction: number, seed: number): Sample[] {
+  const labeled = new Set(new Rng(mixSeed(seed, 0x5555)).shuffle(samples.map((s) => s.id)).slice(0, Math.round(labeledFraction * samples.length)));
+  return samples.map((s) => {
+    if (labeled.has(s.id)) {
+      if (!s.mask) throw new UserError(`image "${s.id}" has no true mask for the labelled fraction`);
+      return s;
+    }
+    const m = pseudo.get(s.id);
+    if (!m) throw new UserError(`no pseudo-mask for image "${s.id}"`);
+    return { ...s, mask: m };
+  });
+}
+
+export function trainSegmenter(model: Segmenter, optimizer: SGD, samples: readonly Sample[], cfg: SegmenterTrainConfig, hooks: TrainHooks = {}): Promise<TrainLoopResult> {
+  const sampler = new BatchSampler(samples, { batchSize: cfg.batchSize, seed: cfg.seed, numClasses: model.config.numClasses, augment: cfg.augment });
+  return trainLoop({
+    stage: 'segmenter',
+    model,
+    optimizer,
+    baseLr: cfg.lr,
+    epochs: cfg.epochs,
+    batchesPerEpoch: sampler.batchesPerEpoch,
+    step: (epoch, index) => {
+      const b = sampler.batch(epoch, index);
+      const logits = model.forward(new Tensor(b.images, [b.size, 3, b.height, b.width]));
+      const loss = crossEntropy(logits, b.masks);
+      return { loss, metrics: { loss_ce: loss.item() }, images: b.size };
+    },
+    ...hooks,
+  });
+}

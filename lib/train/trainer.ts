@@ -1,0 +1,97 @@
+/**
+ * The training loop shared by the classifier and the segmenter: poly learning rate, one
+ * optimiser step per batch, a log record per step, progress, NaN/Inf guard, and clean
+ * stopping (the caller saves the position it gets back and can resume from it).
+ */
+import { UserError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { polyLr } from '../optim/schedule.js';
+import { silentProgress, type ProgressReporter } from '../progress.js';
+import type { Tensor } from '../tensor.js';
+
+/** Where training is: the next batch to run. */
+export interface Position {
+  epoch: number;
+  batch: number;
+}
+
+export interface StepRecord {
+  stage: string;
+  epoch: number;
+  step: number;
+  lr: number;
+  loss: number;
+  /** Loss terms and other per-step numbers (e.g. loss_cls, loss_sal, ird_dropped). */
+  [metric: string]: number | string;
+}
+
+export interface StepResult {
+  loss: Tensor;
+  metrics: Record<string, number>;
+  images: number;
+}
+
+export interface TrainLoopOptions {
+  stage: string;
+  model: Module<unknown>;
+  optimizer: Optimizer;
+  baseLr: number;
+  epochs: number;
+  batchesPerEpoch: number;
+  /** Forward one batch and return the loss to minimise. */
+  step(epoch: number, batch: number): StepResult;
+  start?: Position;
+  progress?: ProgressReporter;
+  onRecord?(record: StepRecord): void;
+  /** Called after each completed step; return true to stop (e.g. on SIGINT). */
+  shouldStop?(): boolean;
+  /** Called at the end of each epoch with the position of the next batch. */
+  onEpochEnd?(next: Position): void;
+}
+
+export interface TrainLoopResult {
+  /** Where to resume; null when every epoch finished. */
+  stoppedAt: Position | null;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
+  const total = o.epochs * o.batchesPerEpoch;
+  const start = o.start ?? { epoch: 0, batch: 0 };
+  const task = (o.progress ?? silentProgress).start(o.stage, total);
+  task.tick(start.epoch * o.batchesPerEpoch + start.batch);
+  o.model.train();
+  try {
+    for (let epoch = start.epoch; epoch < o.epochs; epoch++) {
+      for (let batch = epoch === start.epoch ? start.batch : 0; batch < o.batchesPerEpoch; batch++) {
+        const step = epoch * o.batchesPerEpoch + batch;
+        const t0 = performance.now();
+        o.optimizer.lr = polyLr(o.baseLr, step, total);
+        o.optimizer.zeroGrad();
+        const { loss, metrics, images } = o.step(epoch, batch);
+        const value = loss.item();
+        const bad = [['loss', value], ...Object.entries(metrics)].find(([, v]) => !Number.isFinite(v as number));
+        if (bad) {
+          throw new UserError(`${o.stage}: ${bad[0]} became ${bad[1]} at epoch ${epoch + 1}, step ${step + 1}; the last good checkpoint is kept — try a lower --lr`);
+        }
+        loss.backward();
+        o.optimizer.step();
+        const seconds = (performance.now() - t0) / 1000;
+        const record: StepRecord = { stage: o.stage, epoch, step, lr: o.optimizer.lr, loss: value, ...metrics, images_per_s: images / seconds };
+        o.onRecord?.(record);
+        task.tick(1, { epoch: `${epoch + 1}/${o.epochs}`, loss: value });
+        await yieldToEventLoop(); // lets SIGINT handlers run between steps
+        if (o.shouldStop?.()) {
+          const next = batch + 1 < o.batchesPerEpoch ? { epoch, batch: batch + 1 } : { epoch: epoch + 1, batch: 0 };
+          return { stoppedAt: next.epoch < o.epochs ? next : null };
+        }
+      }
+      o.onEpochEnd?.({ epoch: epoch + 1, batch: 0 });
+    }
+    return { stoppedAt: null };
+  } finally {
+    task.done();
+  }
+}
