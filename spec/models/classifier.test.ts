@@ -15,7 +15,7 @@ test('default classifier: [N,C+1,16,16] maps for 64x64 images (OS 4), scores [N,
   for (let n = 0; n < 2; n++)
     for (let c = 1; c <= 5; c++) {
       const plane = maps.data.subarray((n * 6 + c) * 256, (n * 6 + c + 1) * 256);
-      const avg = plane.reduce((a, b) => a + b, 0) / 256;
+      const avg = Array.from(plane).reduce((a, b) => a + b, 0) / 256;
       assert.ok(Math.abs(scores.data[n * 5 + c - 1]! - avg) < 1e-5, `score ${n},${c}`);
     }
 });

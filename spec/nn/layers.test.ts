@@ -18,17 +18,17 @@ function assertEveryParameterLearns(m: Module<Tensor>, x: Tensor): void {
 
 test('Kaiming-normal init: mean ~0, std ~sqrt(2/fanIn); zero bias', () => {
   const conv = new Conv2d(32, 64, 3, { bias: true, rng: new Rng(5) });
-  const w = conv.weight.data;
+  const w = Array.from(conv.weight.data);
   const mean = w.reduce((a, b) => a + b, 0) / w.length;
   const std = Math.sqrt(w.reduce((a, b) => a + (b - mean) ** 2, 0) / w.length);
   const want = Math.sqrt(2 / (32 * 9));
-  assert.ok(Math.abs(mean) < 0.02 * want * 3, `mean ${mean}`);
+  assert.ok(Math.abs(mean) < 0.03 * want, `mean ${mean}`); // ~4 standard errors of 18,432 draws
   assert.ok(Math.abs(std / want - 1) < 0.03, `std ${std} vs ${want}`);
   assert.ok(conv.bias!.data.every((v) => v === 0));
   assert.is(conv.bias!.decay, false);
   assert.is(conv.weight.decay, true);
   const head = new Conv2d(32, 4, 3, { std: 0.01, rng: new Rng(5) });
-  const hs = Math.sqrt(head.weight.data.reduce((a, b) => a + b * b, 0) / head.weight.size);
+  const hs = Math.sqrt(Array.from(head.weight.data).reduce((a, b) => a + b * b, 0) / head.weight.size);
   assert.ok(Math.abs(hs / 0.01 - 1) < 0.1, `head std ${hs}`);
 });
 
