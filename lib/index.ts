@@ -33,3 +33,10 @@ export { pamr, pamrAffinity } from '../ops/pamr.js';
 export type { PamrOptions } from '../ops/pamr.js';
 export { setBackend, getBackend } from './backend.js';
 export type { BackendName, BackendInfo, KernelBackend } from './backend.js';
+export {
+  clsLoss, epsSaliencyLoss, epsSaliencyDetails, classOverlap, irdSaliencyLoss, irdSaliencyDetails, irdMaps,
+  inconsistentRegion, inconsistent, binarize, channelSum, resizeToMap,
+} from './losses/index.js';
+export type { EpsOptions, IrdOptions } from './losses/index.js';
+export { pseudoMask, flipHorizontal } from './pseudo.js';
+export type { Localizer, PseudoMaskOptions } from './pseudo.js';

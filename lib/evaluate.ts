@@ -1,0 +1,117 @@
+/**
+ * Inference and scoring: segmenter predictions, pseudo-masks for a set of images, and mIoU
+ * (DESIGN.md section 2: confusion matrix over 0..C ignoring 255, mean over labels present).
+ */
+import { noGrad } from './autograd.js';
+import type { Sample } from './data/sample.js';
+import { ConfusionMatrix } from './metrics.js';
+import { silentProgress, type ProgressReporter } from './progress.js';
+import { pseudoMask, type PseudoMaskOptions } from './pseudo.js';
+import { Tensor } from './tensor.js';
+import type { Classifier } from '../models/classifier.js';
+import type { Segmenter } from '../models/segmenter.js';
+
+export interface MiouResult {
+  /** IoU per label 0..C (NaN where a label is in neither prediction nor truth). */
+  perClass: number[];
+  mIoU: number;
+  pixelAccuracy: number;
+  images: number;
+}
+
+/** Score predicted masks against true masks (images without a true mask are skipped). */
+export function scoreMasks(predictions: ReadonlyMap<string, Uint8Array>, samples: readonly Sample[], numClasses: number): MiouResult {
+  const cm = new ConfusionMatrix(numClasses);
+  let images = 0;
+  for (const s of samples) {
+    const p = predictions.get(s.id);
+    if (p === undefined || s.mask === undefined) continue;
+    cm.add(p, s.mask);
+    images++;
+  }
+  return { perClass: Array.from(cm.iou()), mIoU: cm.meanIoU(), pixelAccuracy: cm.pixelAccuracy(), images };
+}
+
+/** Per pixel argmax over the channels of logits [N,K,H,W] -> N masks of H*W labels. */
+export function argmaxChannels(logits: Tensor): Uint8Array[] {
+  const [N, K, H, W] = logits.shape as [number, number, number, number];
+  const HW = H * W;
+  const d = logits.data;
+  return Array.from({ length: N }, (_, n) => {
+    const mask = new Uint8Array(HW);
+    const base = n * K * HW;
+    for (let p = 0; p < HW; p++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (d[base + k * HW + p]! > d[base + best * HW + p]!) best = k;
+      mask[p] = best;
+    }
+    return mask;
+  });
+}
+
+/** Segmenter masks for samples, batched by image size, in eval mode. */
+export function predictMasks(model: Segmenter, samples: readonly Sample[], opts: { batchSize?: number; progress?: ProgressReporter; label?: string } = {}): Map<string, Uint8Array> {
+  const batchSize = opts.batchSize ?? 8;
+  const task = (opts.progress ?? silentProgress).start(opts.label ?? 'predict', samples.length);
+  const out = new Map<string, Uint8Array>();
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    noGrad(() => {
+      for (let i = 0; i < samples.length; ) {
+        const { height: H, width: W } = samples[i]!;
+        let j = i;
+        while (j < samples.length && j - i < batchSize && samples[j]!.height === H && samples[j]!.width === W) j++;
+        const group = samples.slice(i, j);
+        const images = new Float32Array(group.length * 3 * H * W);
+        group.forEach((s, k) => images.set(s.image, k * 3 * H * W));
+        argmaxChannels(model.forward(new Tensor(images, [group.length, 3, H, W]))).forEach((m, k) => out.set(group[k]!.id, m));
+        task.tick(group.length);
+        i = j;
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+    task.done();
+  }
+  return out;
+}
+
+/** Evaluate a segmenter on samples with true masks. */
+export function evaluateSegmenter(model: Segmenter, samples: readonly Sample[], opts: { progress?: ProgressReporter } = {}): MiouResult {
+  return scoreMasks(predictMasks(model, samples, { ...opts, label: 'evaluate' }), samples, model.config.numClasses);
+}
+
+export interface PseudoMaskResult {
+  mask: Uint8Array;
+  /** Stacked scores [K+1,H,W] and their labels, for inspection. */
+  scores: Tensor;
+  classes: number[];
+}
+
+/** Pseudo-masks (DESIGN.md section 2) for every sample, from its image-level labels. */
+export function makePseudoMasks(
+  model: Classifier,
+  samples: readonly Sample[],
+  opts: PseudoMaskOptions & { progress?: ProgressReporter; onMask?: (id: string, r: PseudoMaskResult) => void } = {},
+): Map<string, Uint8Array> {
+  const task = (opts.progress ?? silentProgress).start('pseudo-masks', samples.length);
+  const C = model.config.numClasses;
+  const wasTraining = model.training;
+  model.eval();
+  const out = new Map<string, Uint8Array>();
+  try {
+    for (const s of samples) {
+      const y = new Float32Array(C);
+      for (const c of s.labels) y[c - 1] = 1;
+      const r = pseudoMask((x) => model.forward(x).maps, new Tensor(s.image, [1, 3, s.height, s.width]), y, opts);
+      out.set(s.id, r.mask);
+      opts.onMask?.(s.id, r);
+      task.tick();
+    }
+  } finally {
+    model.train(wasTraining);
+    task.done();
+  }
+  return out;
+}
