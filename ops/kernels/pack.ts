@@ -1,0 +1,47 @@
+/**
+ * Host-side layouts that keep kernel index math in int32 and free of bounds checks.
+ * `packPlanes` scatters an [N,C,H,W] tensor into channel-major [C][N][Hq][Wq] planes at an
+ * offset, optionally with zeros inserted between pixels (for strided transposed convs);
+ * everything else is `fill`. Images of the batch are stacked vertically, so a kernel can
+ * walk all of them with one row index (thread.y) and one multiply.
+ */
+import { F32_EXACT } from './program.js';
+
+export interface PackSpec {
+  N: number; C: number; H: number; W: number;
+  /** Where source pixel (0,0) lands, and the step between source pixels. */
+  offY: number; offX: number; stepY: number; stepX: number;
+  /** Rows per image and row length of the packed planes. */
+  Hq: number; Wq: number;
+  /** Extra zeros after the last plane, so over-reads of discarded threads stay in bounds. */
+  tail: number;
+  fill?: number;
+}
+
+export function packPlanes(src: ArrayLike<number>, p: PackSpec): Float32Array {
+  const { N, C, H, W, offY, offX, stepY, stepX, Hq, Wq } = p;
+  const plane = N * Hq * Wq;
+  const out = new Float32Array(C * plane + p.tail);
+  if (p.fill) out.fill(p.fill);
+  // source columns that land inside [0, Wq)
+  const x0 = Math.max(0, Math.ceil(-offX / stepX));
+  const x1 = Math.min(W, Math.floor((Wq - 1 - offX) / stepX) + 1);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let y = 0; y < H; y++) {
+        const r = y * stepY + offY;
+        if (r < 0 || r >= Hq) continue;
+        const s = ((n * C + c) * H + y) * W;
+        const d = c * plane + (n * Hq + r) * Wq + offX;
+        for (let x = x0; x < x1; x++) out[d + x * stepX] = src[s + x]!;
+      }
+  return out;
+}
+
+/** Batch chunks [start, end) whose per-chunk size (perImage * n + fixed) stays f32-exact. */
+export function batchChunks(N: number, perImage: number, fixed = 0): Array<[number, number]> {
+  const per = Math.max(1, Math.floor((F32_EXACT - fixed) / Math.max(1, perImage)));
+  const chunks: Array<[number, number]> = [];
+  for (let s = 0; s < N; s += per) chunks.push([s, Math.min(N, s + per)]);
+  return chunks;
+}

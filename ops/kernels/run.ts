@@ -1,0 +1,37 @@
+/**
+ * Drivers for kernel programs: synchronous (engine ops) and asynchronous (webgpu, and
+ * webasm with gpu.js's worker-pool threads).
+ */
+import type { GpuMode } from './gpu.js';
+import { flatten, kernelFor, launchSize } from './gpu.js';
+import type { Launch, Program } from './program.js';
+import { webasmRunFlat } from './webasm-flat.js';
+
+/** Run one launch synchronously and return its flat output. */
+export function launchSync(mode: GpuMode, launch: Launch): Float32Array {
+  const k = kernelFor(mode, launch);
+  if (mode === 'webasm') {
+    const flat = webasmRunFlat(k, launch.args);
+    if (flat !== null) return flat;
+  }
+  const result = k(...launch.args);
+  if (result instanceof Promise) throw new Error(`backend ${mode} returned a Promise; engine ops need a synchronous backend`);
+  return flatten(result, launchSize(launch));
+}
+
+export function runSync<T>(mode: GpuMode, program: Program<T>): T {
+  let step = program.next();
+  while (!step.done) step = program.next(launchSync(mode, step.value));
+  return step.value;
+}
+
+/** Drive a program with Promise-returning kernels (webgpu; webasm async = threaded). */
+export async function runAsync<T>(mode: GpuMode, program: Program<T>): Promise<T> {
+  let step = program.next();
+  while (!step.done) {
+    const launch = step.value;
+    const result: unknown = await kernelFor(mode, launch, true)(...launch.args);
+    step = program.next(flatten(result, launchSize(launch)));
+  }
+  return step.value;
+}
