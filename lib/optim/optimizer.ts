@@ -3,6 +3,7 @@
  * schedule) and per-parameter state. Each parameter's effective rate is lr * p.lrMult, so
  * parameter groups are just parameters sharing a tag (e.g. the head's lrMult = 10).
  */
+import type { StateEntry } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 
 export interface OptimizerOptions {
@@ -41,6 +42,12 @@ export abstract class Optimizer {
       if (p.grad !== null) this.update(p, p.grad.data, i, this.lr * p.lrMult, p.decay ? this.weightDecay : 0);
     });
   }
+
+  /** Per-parameter state (momentum, moments) by name, for resumable training checkpoints. */
+  abstract stateEntries(): Map<string, StateEntry>;
+
+  /** Restore what stateEntries() returned (same parameters, same order). */
+  abstract loadStateEntries(entries: ReadonlyMap<string, StateEntry>): void;
 
   /** One parameter's update with its effective learning rate and weight decay. */
   protected abstract update(p: Parameter, grad: ArrayLike<number>, index: number, lr: number, weightDecay: number): void;

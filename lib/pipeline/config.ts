@@ -1,0 +1,128 @@
+/**
+ * The configuration of `epsx run`: every option, its default, the --quick preset, and the
+ * merge order defaults < --quick < config file < command line. Validated in one place.
+ */
+import { UserError } from '../errors.js';
+import type { SyntheticOptions } from '../data/synthetic.js';
+import { classifierTrainDefaults, METHODS, type ClassifierTrainConfig, type Method } from '../train/classifier.js';
+import { segmenterTrainDefaults, type SegmenterTrainConfig } from '../train/segmenter.js';
+
+export interface PseudoConfig {
+  scales: number[];
+  threshold: number;
+  /** Refine the pseudo-masks with PAMR on the full image. */
+  pamr: boolean;
+}
+
+export interface RunConfig {
+  /** Run folder name under `out`. */
+  name: string;
+  out: string;
+  /** VOC-layout dataset folder, or null for the built-in synthetic dataset. */
+  data: string | null;
+  synthetic: SyntheticOptions;
+  method: Method;
+  /** cam, eps and eps++ side by side, plus the fully-supervised bound. */
+  ablation: boolean;
+  /** Train and report the fully-supervised bound T (true masks only). */
+  fullBound: boolean;
+  /** SSSS: true masks for this fraction of train images, pseudo-masks for the rest (null: WSSS). */
+  labeledFraction: number | null;
+  backend: string;
+  seed: number;
+  /** Backbone width (channels of the first stage). */
+  width: number;
+  classifier: Omit<ClassifierTrainConfig, 'method' | 'seed'>;
+  segmenter: Omit<SegmenterTrainConfig, 'seed'>;
+  pseudo: PseudoConfig;
+  /** Images per split shown as panels in the report. */
+  panels: number;
+}
+
+export const runDefaults: RunConfig = {
+  name: '',
+  out: 'runs',
+  data: null,
+  synthetic: { train: 1000, val: 200, size: 64, classes: 6, seed: 0 },
+  method: 'eps++',
+  ablation: false,
+  fullBound: true,
+  labeledFraction: null,
+  backend: 'auto',
+  seed: 0,
+  width: 16,
+  classifier: (({ method: _m, seed: _s, ...rest }) => rest)(classifierTrainDefaults),
+  segmenter: (({ seed: _s, ...rest }) => rest)(segmenterTrainDefaults),
+  pseudo: { scales: [1, 0.5, 1.5], threshold: 0.2, pamr: false },
+  panels: 4,
+};
+
+/** A tiny configuration for smoke tests: seconds, not minutes. Numbers are not meaningful. */
+export const quickPreset: DeepPartial<RunConfig> = {
+  synthetic: { train: 16, val: 8, size: 32 },
+  width: 4,
+  classifier: { epochs: 1, batchSize: 4, pamrIterations: 2 },
+  segmenter: { epochs: 1, batchSize: 4 },
+  pseudo: { scales: [1] },
+  panels: 2,
+};
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Merge `patch` into `base`, refusing keys that base does not have (typos in config files). */
+export function mergeConfig<T>(base: T, patch: unknown, source: string, path = ''): T {
+  if (patch === undefined) return base;
+  if (!isPlainObject(patch)) throw new UserError(`${source}: ${path || 'config'} must be an object`);
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch)) {
+    const where = path ? `${path}.${key}` : key;
+    if (!(key in out)) throw new UserError(`${source}: unknown option '${where}'`);
+    const current = out[key];
+    out[key] = isPlainObject(current) && value !== null ? mergeConfig(current, value, source, where) : value;
+  }
+  return out as T;
+}
+
+type Check = [string, (v: unknown) => boolean, string];
+const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+const nonNegInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const unit = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+const posList = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every(positive);
+
+/** Check every field's type and range; the message names the option and the value. */
+export function validateRunConfig(c: RunConfig, source: string): RunConfig {
+  const get = (path: string) => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], c);
+  const checks: Check[] = [
+    ['method', (v) => METHODS.includes(v as Method), `one of ${METHODS.join(', ')}`],
+    ['seed', nonNegInt, 'an integer >= 0'],
+    ['width', posInt, 'an integer >= 1'],
+    ['labeledFraction', (v) => v === null || (typeof v === 'number' && v > 0 && v <= 1), 'a number in (0, 1] or null'],
+    ['panels', nonNegInt, 'an integer >= 0'],
+    ['classifier.epochs', posInt, 'an integer >= 1'],
+    ['classifier.batchSize', posInt, 'an integer >= 1'],
+    ['classifier.lr', positive, 'a positive number'],
+    ['classifier.momentum', unit, 'a number in [0, 1]'],
+    ['classifier.weightDecay', (v) => typeof v === 'number' && v >= 0, 'a number >= 0'],
+    ['classifier.tau', unit, 'a number in [0, 1]'],
+    ['classifier.lambda', unit, 'a number in [0, 1]'],
+    ['classifier.pamrDilations', (v) => Array.isArray(v) && v.length > 0 && v.every(posInt), 'a list of integers >= 1'],
+    ['classifier.pamrIterations', posInt, 'an integer >= 1'],
+    ['segmenter.epochs', posInt, 'an integer >= 1'],
+    ['segmenter.batchSize', posInt, 'an integer >= 1'],
+    ['segmenter.lr', positive, 'a positive number'],
+    ['pseudo.scales', posList, 'a list of positive numbers'],
+    ['pseudo.threshold', unit, 'a number in [0, 1]'],
+    ['pseudo.pamr', (v) => typeof v === 'boolean', 'true or false'],
+  ];
+  for (const [path, ok, what] of checks) {
+    const v = get(path);
+    if (!ok(v)) throw new UserError(`${source}: '${path}' must be ${what}, got ${JSON.stringify(v)}`);
+  }
+  if (c.ablation && c.labeledFraction !== null) throw new UserError(`${source}: --ablation and --labeled-fraction cannot be combined`);
+  return c;
+}
