@@ -1,0 +1,83 @@
+/**
+ * One image's whole EPS++ step as labelled tiles, for panels (`epsx inspect`, run reports):
+ * image | saliency | P_c of each present class | M_fg | PAMR-refined M_r | inconsistent region N |
+ * pseudo-mask | ground truth. The maps live at the classifier's map resolution; they are
+ * upscaled (nearest) to the image size so every tile lines up pixel for pixel.
+ */
+import { noGrad } from './autograd.js';
+import type { Sample } from './data/sample.js';
+import { irdMaps, type IrdOptions } from './losses/ird.js';
+import { resizeToMap } from './losses/maps.js';
+import { pseudoMask, type PseudoMaskOptions } from './pseudo.js';
+import { Tensor } from './tensor.js';
+import { binaryTile, imageTile, mapTile, maskTile, type LabelledTile } from './viz/tiles.js';
+import { softmax } from '../ops/activation.js';
+import { resizeNearest } from '../ops/resize.js';
+import { slice } from '../ops/shape.js';
+import type { Classifier } from '../models/classifier.js';
+
+export interface InspectOptions {
+  /** How the classifier was trained: `cam` scores pseudo-mask classes with relu(Z). Default 'eps++'. */
+  method?: 'cam' | 'eps' | 'eps++';
+  /** PAMR of M_r, as in the IRD loss (defaults: dilations [1,2,4,8,12,24], 10 iterations). */
+  pamrDilations?: number[];
+  pamrIterations?: number;
+  /** Pseudo-mask settings (scales, flip, threshold, pamr); `method` above wins. */
+  pseudo?: PseudoMaskOptions;
+}
+
+export interface Inspection {
+  tiles: LabelledTile[];
+  /** The image's pseudo-mask [H,W]. */
+  pseudo: Uint8Array;
+  /** Share of map pixels IRD drops from the saliency loss (mean of N). */
+  dropped: number;
+}
+
+/** [1,K,h,w] -> [1,K,H,W] by nearest neighbour (display only: keeps the map's blocks visible). */
+function toImageSize(x: Tensor, H: number, W: number): Float32Array {
+  const up = x.shape[2] === H && x.shape[3] === W ? x : resizeNearest(x, [H, W]);
+  return Float32Array.from(up.data);
+}
+
+/** Compute the tiles of one sample; `classes[c-1]` names class c. The model is left in its mode. */
+export function inspectSample(model: Classifier, sample: Sample, classes: readonly string[], opts: InspectOptions = {}): Inspection {
+  const { height: H, width: W } = sample;
+  const C = model.config.numClasses;
+  const ird: IrdOptions = {};
+  if (opts.pamrDilations) ird.dilations = opts.pamrDilations;
+  if (opts.pamrIterations !== undefined) ird.iterations = opts.pamrIterations;
+  const y = new Float32Array(C);
+  for (const c of sample.labels) y[c - 1] = 1;
+
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return noGrad(() => {
+      const image = new Tensor(sample.image, [1, 3, H, W]);
+      const z = model.forward(image).maps;
+      const size: [number, number] = [z.shape[2]!, z.shape[3]!];
+      const saliency = new Tensor(sample.saliency, [1, 1, H, W]);
+      const maps = irdMaps(z, new Tensor(y, [1, C]), resizeToMap(saliency, size), resizeToMap(image, size), ird);
+      const P = softmax(z, 1);
+      const pseudo = pseudoMask((x) => model.forward(x).maps, image, y, { ...opts.pseudo, method: opts.method ?? 'eps++' }).mask;
+
+      const tiles: LabelledTile[] = [
+        { label: 'image', tile: imageTile(sample.image, H, W) },
+        { label: 'saliency', tile: mapTile(sample.saliency, H, W) },
+        ...sample.labels.map((c) => ({ label: `P ${classes[c - 1] ?? `class${c}`}`, tile: mapTile(toImageSize(slice(P, 1, c, c + 1), H, W), H, W) })),
+        { label: 'M_fg', tile: mapTile(toImageSize(maps.mFg, H, W), H, W) },
+        { label: 'M_r (PAMR)', tile: mapTile(toImageSize(maps.mR, H, W), H, W) },
+        { label: 'N (dropped)', tile: binaryTile(toImageSize(maps.inconsistent, H, W), H, W) },
+        { label: 'pseudo-mask', tile: maskTile(pseudo, H, W) },
+      ];
+      if (sample.mask) tiles.push({ label: 'ground truth', tile: maskTile(sample.mask, H, W) });
+      const N = maps.inconsistent.data;
+      let dropped = 0;
+      for (let i = 0; i < N.length; i++) dropped += N[i]!;
+      return { tiles, pseudo, dropped: dropped / N.length };
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+}
