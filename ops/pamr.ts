@@ -6,7 +6,7 @@ import { opBackend } from '../lib/backend.js';
 import { allocate, type DataArray } from '../lib/precision.js';
 import { assertShape, shapeStr } from '../lib/shape.js';
 import { Tensor } from '../lib/tensor.js';
-import { pamrKernels } from './kernels/pamr.js';
+import { pamrFits, pamrKernels, type PamrKernels } from './kernels/pamr.js';
 import {
   DEFAULT_DILATIONS, DEFAULT_ITERATIONS, checkDilations, checkPamrShapes, pamrOffsets, type PamrOptions,
 } from './pamr-geom.js';
@@ -19,8 +19,14 @@ function geomOf(image: Tensor, dilations: readonly number[]): PamrGeom {
   return { N, K, H, W, ...pamrOffsets(dilations), D: dilations.length };
 }
 
+/** The gpu.js kernels for the current backend (null: reference loops). */
+function kernelsFor(g: PamrGeom, C: number): PamrKernels | null {
+  const be = opBackend();
+  return be === 'reference' || !pamrFits(g, C) ? null : pamrKernels(be);
+}
+
 function affinity(image: Tensor, g: PamrGeom): DataArray {
-  const k = pamrKernels(opBackend());
+  const k = kernelsFor(g, 1);
   return k ? k.affinity(image.data, g) : pamrAffinityRef(image.data, g);
 }
 
@@ -42,7 +48,7 @@ export function pamr(image: Tensor, mask: Tensor, opts: PamrOptions = {}): Tenso
   const g = geomOf(image, dilations);
   const C = mask.shape[1]!;
   const alpha = affinity(image, g);
-  const k = pamrKernels(opBackend());
+  const k = kernelsFor(g, C);
   let m: DataArray = mask.data;
   if (k) m = k.propagate(m, alpha, C, iterations, g);
   else for (let t = 0; t < iterations; t++) m = pamrStepRef(m, alpha, C, g);

@@ -4,22 +4,31 @@ import { opBackend } from '../lib/backend.js';
 import type { RuleTable } from '../lib/primitives.js';
 import { assertShape, shapeStr } from '../lib/shape.js';
 import { Tensor } from '../lib/tensor.js';
+import { F32_EXACT } from './kernels/program.js';
 import { poolGeom, type MaxPool2dOptions } from './pool-geom.js';
-import { poolKernels } from './kernels/pool.js';
+import { poolFits, poolKernels, type PoolKernels } from './kernels/pool.js';
 import { gapBackwardRef, gapRef, maxPool2dBackwardRef, maxPool2dRef } from './reference/pool.js';
 
 export type { MaxPool2dOptions } from './pool-geom.js';
+
+/** The gpu.js kernels for the current backend (null: reference loops). */
+function kernelsFor(fits: boolean): PoolKernels | null {
+  const be = opBackend();
+  return be === 'reference' || !fits ? null : poolKernels(be);
+}
+
+const gapFits = (x: Tensor): boolean => x.size < F32_EXACT / 2;
 
 export const poolRules: RuleTable<'gap' | 'maxPool2d'> = {
   gap: {
     forward: ([x]) => {
       const [N, C, H, W] = x!.shape as [number, number, number, number];
-      const k = poolKernels(opBackend());
+      const k = kernelsFor(gapFits(x!));
       return { data: k ? k.gap(x!.data, N * C, H * W) : gapRef(x!.data, N * C, H * W), shape: [N, C] };
     },
     vjp: (g, [x]) => {
       const [N, C, H, W] = x!.shape as [number, number, number, number];
-      const k = poolKernels(opBackend());
+      const k = kernelsFor(gapFits(x!));
       const gx = k ? k.gapBackward(g.data, N * C, H * W) : gapBackwardRef(g.data, N * C, H * W);
       return [new Tensor(gx, x!.shape)];
     },
@@ -27,12 +36,12 @@ export const poolRules: RuleTable<'gap' | 'maxPool2d'> = {
   maxPool2d: {
     forward: ([x], attrs) => {
       const g = poolGeom(x!.shape, attrs);
-      const k = poolKernels(opBackend());
+      const k = kernelsFor(poolFits(g));
       return { data: k ? k.maxPool(x!.data, g) : maxPool2dRef(x!.data, g), shape: [x!.shape[0]!, x!.shape[1]!, g.OH, g.OW] };
     },
     vjp: (gy, [x], _out, attrs) => {
       const g = poolGeom(x!.shape, attrs);
-      const k = poolKernels(opBackend());
+      const k = kernelsFor(poolFits(g));
       return [new Tensor(k ? k.maxPoolBackward(gy.data, x!.data, g) : maxPool2dBackwardRef(gy.data, x!.data, g), x!.shape)];
     },
   },

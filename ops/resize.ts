@@ -4,7 +4,7 @@ import { opBackend } from '../lib/backend.js';
 import type { RuleTable } from '../lib/primitives.js';
 import { assertShape, shapeStr } from '../lib/shape.js';
 import { Tensor } from '../lib/tensor.js';
-import { resizeKernels } from './kernels/resize.js';
+import { resizeFits, resizeKernels, type ResizeKernels } from './kernels/resize.js';
 import { linearTaps, nearestTaps } from './resize-taps.js';
 import {
   resizeBilinearBackwardRef, resizeBilinearRef, resizeNearestBackwardRef, resizeNearestRef, type ResizeGeom,
@@ -25,6 +25,12 @@ function resizeGeom(op: string, x: readonly number[], size: readonly number[]): 
   return { planes: x[0]! * x[1]!, H: x[2]!, W: x[3]!, OH: size[0]!, OW: size[1]! };
 }
 
+/** The gpu.js kernels for the current backend (null: reference loops). */
+function kernelsFor(g: ResizeGeom): ResizeKernels | null {
+  const be = opBackend();
+  return be === 'reference' || !resizeFits(g) ? null : resizeKernels(be);
+}
+
 const outShape = (x: Tensor, g: ResizeGeom): number[] => [x.shape[0]!, x.shape[1]!, g.OH, g.OW];
 
 export const resizeRules: RuleTable<'resizeBilinear' | 'resizeNearest'> = {
@@ -32,13 +38,13 @@ export const resizeRules: RuleTable<'resizeBilinear' | 'resizeNearest'> = {
     forward: ([x], { size, alignCorners }) => {
       const g = resizeGeom('resizeBilinear', x!.shape, size);
       const [ty, tx] = [linearTaps(g.H, g.OH, alignCorners), linearTaps(g.W, g.OW, alignCorners)];
-      const k = resizeKernels(opBackend());
+      const k = kernelsFor(g);
       return { data: k ? k.bilinear(x!.data, g, ty, tx) : resizeBilinearRef(x!.data, g, ty, tx), shape: outShape(x!, g) };
     },
     vjp: (gy, [x], _out, { size, alignCorners }) => {
       const g = resizeGeom('resizeBilinear', x!.shape, size);
       const [ty, tx] = [linearTaps(g.H, g.OH, alignCorners), linearTaps(g.W, g.OW, alignCorners)];
-      const k = resizeKernels(opBackend());
+      const k = kernelsFor(g);
       return [new Tensor(k ? k.bilinearBackward(gy.data, g, ty, tx) : resizeBilinearBackwardRef(gy.data, g, ty, tx), x!.shape)];
     },
   },
@@ -46,7 +52,7 @@ export const resizeRules: RuleTable<'resizeBilinear' | 'resizeNearest'> = {
     forward: ([x], { size }) => {
       const g = resizeGeom('resizeNearest', x!.shape, size);
       const [sy, sx] = [nearestTaps(g.H, g.OH), nearestTaps(g.W, g.OW)];
-      const k = resizeKernels(opBackend());
+      const k = kernelsFor(g);
       return { data: k ? k.nearest(x!.data, g, sy, sx) : resizeNearestRef(x!.data, g, sy, sx), shape: outShape(x!, g) };
     },
     vjp: (gy, [x], _out, { size }) => {

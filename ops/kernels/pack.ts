@@ -45,3 +45,17 @@ export function batchChunks(N: number, perImage: number, fixed = 0): Array<[numb
   for (let s = 0; s < N; s += per) chunks.push([s, Math.min(N, s + per)]);
   return chunks;
 }
+
+/** [planes][H][W] -> [planes][H+2P][W+2P] with replicated borders (index clamping). */
+export function padReplicate(src: ArrayLike<number>, planes: number, H: number, W: number, P: number): Float32Array {
+  const Hp = H + 2 * P;
+  const Wp = W + 2 * P;
+  const out = new Float32Array(planes * Hp * Wp);
+  for (let p = 0; p < planes; p++)
+    for (let y = 0; y < Hp; y++) {
+      const s = (p * H + Math.min(H - 1, Math.max(0, y - P))) * W;
+      const d = (p * Hp + y) * Wp;
+      for (let x = 0; x < Wp; x++) out[d + x] = src[s + Math.min(W - 1, Math.max(0, x - P))]!;
+    }
+  return out;
+}
