@@ -1,10 +1,128 @@
+/** `epsx run`: the whole EPS++ pipeline in one command. */
+import { readFileSync } from 'node:fs';
 import type { CAC } from 'cac';
 import { UserError } from '../../lib/errors.js';
+import { mergeConfig, quickPreset, runDefaults, validateRunConfig, type RunConfig } from '../../lib/pipeline/config.js';
+import { latestRun, timestampName } from '../../lib/pipeline/run-dir.js';
+import { runPipeline } from '../../lib/pipeline/run.js';
+import { Interrupted } from '../../lib/pipeline/stages.js';
+import { METHODS } from '../../lib/train/classifier.js';
+import { choiceOption, numberOption, stringOption } from '../options.js';
+import { terminalProgress } from '../progress.js';
+
+function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`--config ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`--config ${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Command-line flags as a config patch (only the flags that were given). */
+function flagsToPatch(f: Record<string, unknown>): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  const set = (path: string, v: unknown) => {
+    if (v === undefined) return;
+    const keys = path.split('.');
+    let o = patch;
+    for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    o[keys[keys.length - 1]!] = v;
+  };
+  set('data', stringOption('--data', f.data));
+  set('out', stringOption('--out', f.out));
+  set('name', stringOption('--name', f.name));
+  set('method', choiceOption('--method', f.method, METHODS));
+  set('backend', choiceOption('--backend', f.backend, ['auto', 'webasm', 'cpu', 'reference', 'headlessgl', 'webgpu'] as const));
+  set('seed', numberOption('--seed', f.seed, { integer: true, min: 0 }));
+  set('labeledFraction', numberOption('--labeled-fraction', f.labeledFraction, { min: 0.001, max: 1 }));
+  set('width', numberOption('--width', f.width, { integer: true, min: 1, max: 256 }));
+  set('synthetic.train', numberOption('--train', f.train, { integer: true, min: 1 }));
+  set('synthetic.val', numberOption('--val', f.val, { integer: true, min: 1 }));
+  set('classifier.epochs', numberOption('--cls-epochs', f.clsEpochs, { integer: true, min: 1 }));
+  set('segmenter.epochs', numberOption('--seg-epochs', f.segEpochs, { integer: true, min: 1 }));
+  set('panels', numberOption('--panels', f.panels, { integer: true, min: 0 }));
+  if (f.ablation) patch.ablation = true;
+  if (f.pamr) set('pseudo.pamr', true);
+  if (f.fullBound === false) patch.fullBound = false;
+  return patch;
+}
+
+function headline(metrics: Awaited<ReturnType<typeof runPipeline>>['metrics']): string[] {
+  const pct = (v: number) => (100 * v).toFixed(1);
+  const lines = Object.entries(metrics.pseudo).map(([k, v]) => `  pseudo-masks ${k.padEnd(14)} train mIoU ${pct(v.mIoU)}`);
+  for (const [k, v] of Object.entries(metrics.segmenter)) {
+    lines.push(`  segmenter ${k.padEnd(17)} val mIoU ${pct(v.mIoU)}${v.ratioToFull !== undefined ? `  (${v.ratioToFull.toFixed(3)} of full)` : ''}`);
+  }
+  const total = Object.values(metrics.timings).reduce((a, b) => a + b, 0);
+  lines.push(`  time ${total.toFixed(0)} s (${Object.entries(metrics.timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
+  return lines;
+}
 
 export function register(cli: CAC): void {
   cli
     .command('run', 'Synthesise data, train the EPS++ classifier, make pseudo-masks, train the segmenter, evaluate and report')
-    .action(() => {
-      throw new UserError('`epsx run` is not built yet: the pipeline lands with the classifier, segmenter and run issues');
+    .option('--data <dir>', 'VOC-layout dataset folder (default: the built-in synthetic dataset)')
+    .option('--method <m>', 'Classifier method: cam, eps or eps++ (default eps++)')
+    .option('--ablation', 'Train cam, eps and eps++ side by side, plus the fully-supervised bound')
+    .option('--labeled-fraction <r>', 'Semi-supervised: true masks for this fraction of train images')
+    .option('--pamr', 'Refine pseudo-masks with PAMR before the argmax')
+    .option('--no-full-bound', 'Skip training the fully-supervised bound')
+    .option('--backend <name>', 'Kernel backend: auto, webasm, cpu, reference, headlessgl, webgpu (default auto)')
+    .option('--seed <n>', 'Random seed (default 0)')
+    .option('--width <n>', 'Backbone width (default 16)')
+    .option('--train <n>', 'Synthetic train images (default 1000)')
+    .option('--val <n>', 'Synthetic val images (default 200)')
+    .option('--cls-epochs <n>', 'Classifier epochs')
+    .option('--seg-epochs <n>', 'Segmenter epochs')
+    .option('--panels <n>', 'Images per split shown in the report (default 4)')
+    .option('--out <dir>', 'Folder holding run folders (default runs)')
+    .option('--name <name>', 'Run folder name (default run-<date>-<time>)')
+    .option('--config <file>', 'JSON file with any of the options above (the command line wins)')
+    .option('--resume', 'Continue an interrupted run (the latest one under --out, or --name)')
+    .option('--quick', 'A tiny configuration for smoke tests (seconds; numbers not meaningful)')
+    .example('epsx run')
+    .example('epsx run --ablation --name ablation')
+    .example('epsx run --data ~/VOCdevkit/VOC2012 --labeled-fraction 0.1')
+    .example('epsx run --resume')
+    .action(async (flags: Record<string, unknown>) => {
+      let config: RunConfig = runDefaults;
+      if (flags.quick) config = mergeConfig(config, quickPreset, '--quick');
+      const file = stringOption('--config', flags.config);
+      if (file) config = mergeConfig(config, readConfigFile(file), `--config ${file}`);
+      config = mergeConfig(config, flagsToPatch(flags), 'command line');
+      const resume = Boolean(flags.resume);
+      if (!config.name) config = { ...config, name: resume ? latestRun(config.out) ?? '' : timestampName() };
+      if (resume && !config.name) throw new UserError(`--resume: no run to resume under ${config.out}/`);
+      validateRunConfig(config, 'run');
+
+      let interrupts = 0;
+      const onSigint = () => {
+        if (++interrupts > 1) process.exit(130);
+        process.stderr.write('\ninterrupt: finishing the current step and saving resumable state (Ctrl-C again to quit at once)\n');
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const outcome = await runPipeline(config, {
+          progress: terminalProgress(),
+          info: (line) => process.stderr.write(`${line}\n`),
+          shouldStop: () => interrupts > 0,
+          resume,
+        });
+        console.log(`done: ${outcome.dir}`);
+        for (const line of headline(outcome.metrics)) console.log(line);
+        console.log(`report: ${outcome.dir}/report.html`);
+      } catch (e) {
+        if (!(e instanceof Interrupted)) throw e;
+        process.stderr.write(`epsx: ${e.message}; continue with: epsx run --resume --out ${config.out} --name ${config.name}\n`);
+        process.exitCode = 130;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
     });
 }

@@ -1,0 +1,39 @@
+/**
+ * log.jsonl: one JSON record per training step (and a few events), appended as they happen.
+ * On resume the records a resumed stage will produce again are dropped first, so the
+ * file reads as one uninterrupted run.
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic.js';
+import type { StepRecord } from '../train/trainer.js';
+
+export class RunLog {
+  readonly records: StepRecord[] = [];
+
+  constructor(private readonly path: string) {
+    if (!existsSync(path)) return;
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      try {
+        if (line.trim()) this.records.push(JSON.parse(line) as StepRecord);
+      } catch {
+        // a line cut by a crash mid-append: skip it
+      }
+    }
+  }
+
+  /** Keep only the records `keep` accepts, rewriting the file. */
+  retain(keep: (r: StepRecord) => boolean): void {
+    const kept = this.records.filter(keep);
+    this.records.splice(0, this.records.length, ...kept);
+    writeFileAtomic(this.path, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
+
+  append(r: StepRecord): void {
+    this.records.push(r);
+    appendFileSync(this.path, JSON.stringify(r) + '\n');
+  }
+
+  stage(name: string): StepRecord[] {
+    return this.records.filter((r) => r.stage === name);
+  }
+}

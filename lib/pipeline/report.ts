@@ -1,0 +1,80 @@
+/** Assemble report.html, report.md and metrics.json from the ledger and the log. */
+import { writeFileAtomic } from '../atomic.js';
+import type { MiouResult } from '../evaluate.js';
+import { renderHtml } from '../report/html.js';
+import { renderMarkdown } from '../report/markdown.js';
+import type { Curve, MiouRow, Panel, ReportInput } from '../report/types.js';
+import type { StepRecord } from '../train/trainer.js';
+import type { RunContext } from './stages.js';
+
+export interface RunMetrics {
+  pseudo: Record<string, MiouResult>;
+  segmenter: Record<string, MiouResult & { ratioToFull?: number }>;
+  timings: Record<string, number>;
+}
+
+function row(name: string, r: MiouResult, full?: MiouResult): MiouRow {
+  return { name, perClass: r.perClass, mIoU: r.mIoU, ...(full ? { ratio: r.mIoU / full.mIoU } : {}) };
+}
+
+/** Thin a series to at most n points by averaging consecutive windows (curves stay readable). */
+function smooth(points: Array<[number, number]>, n = 200): Array<[number, number]> {
+  const k = Math.max(1, Math.ceil(points.length / n));
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < points.length; i += k) {
+    const w = points.slice(i, i + k);
+    out.push([w[w.length - 1]![0], w.reduce((s, p) => s + p[1], 0) / w.length]);
+  }
+  return out;
+}
+
+function series(records: StepRecord[], key: string): Array<[number, number]> {
+  return smooth(records.filter((r) => typeof r[key] === 'number').map((r) => [r.step + 1, r[key] as number]));
+}
+
+function curves(records: StepRecord[]): Curve[] {
+  const stages = [...new Set(records.map((r) => r.stage))];
+  const out: Curve[] = [];
+  for (const stage of stages) {
+    const rs = records.filter((r) => r.stage === stage);
+    const keys = ['loss', 'loss_cls', 'loss_sal', 'loss_ce'].filter((k) => rs.some((r) => typeof r[k] === 'number'));
+    out.push({ title: `${stage}: loss`, xLabel: 'step', series: keys.map((k) => ({ name: k, points: series(rs, k) })) });
+    if (rs.some((r) => typeof r.ird_dropped === 'number')) {
+      out.push({ title: `${stage}: share of pixels dropped by IRD`, xLabel: 'step', series: [{ name: 'ird_dropped', points: series(rs, 'ird_dropped') }] });
+    }
+  }
+  return out;
+}
+
+export function collectMetrics(ctx: RunContext): RunMetrics {
+  const done = ctx.ledger.done as Record<string, { score?: MiouResult; val?: MiouResult }>;
+  const pseudo: RunMetrics['pseudo'] = {};
+  const segmenter: RunMetrics['segmenter'] = {};
+  for (const [key, v] of Object.entries(done)) {
+    if (key.startsWith('pseudo-') && v.score) pseudo[key.slice('pseudo-'.length)] = v.score;
+    if (key.startsWith('segmenter-') && v.val) segmenter[key.slice('segmenter-'.length)] = v.val;
+  }
+  const full = segmenter.full;
+  for (const [k, v] of Object.entries(segmenter)) if (full && k !== 'full') v.ratioToFull = v.mIoU / full.mIoU;
+  return { pseudo, segmenter, timings: ctx.ledger.timings };
+}
+
+export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[]): void {
+  const full = metrics.segmenter.full;
+  const segNames: Record<string, string> = { full: 'fully supervised (T)', wsss: `WSSS from ${ctx.config.method} pseudo-masks`, ssss: `SSSS, ${ctx.config.labeledFraction} labelled` };
+  const input: ReportInput = {
+    name: ctx.config.name,
+    config: ctx.config as unknown as Record<string, unknown>,
+    classes: ctx.classes,
+    timings: Object.entries(metrics.timings).map(([stage, seconds]) => ({ stage, seconds })),
+    tables: [
+      { title: 'Pseudo-masks on the train split', rows: Object.entries(metrics.pseudo).map(([k, v]) => row(k.replace('-pamr', ' + PAMR').replace('pp', '++'), v)) },
+      { title: 'Segmenter on the val split', rows: Object.entries(metrics.segmenter).map(([k, v]) => row(segNames[k] ?? k, v, k === 'full' ? undefined : full)) },
+    ],
+    curves: curves(ctx.log.records),
+    panels,
+    notes: [`data: ${ctx.config.data ?? `synthetic (${ctx.train.length} train, ${ctx.val.length} val)`}`, `classes: ${ctx.classes.join(', ')}`],
+  };
+  writeFileAtomic(ctx.dir.path('report.html'), renderHtml(input, ctx.dir.root));
+  writeFileAtomic(ctx.dir.path('report.md'), renderMarkdown(input));
+}

@@ -1,0 +1,103 @@
+/**
+ * `epsx run`: synthesise (or read) the data, train the EPS++ classifier, make pseudo-masks,
+ * train the segmenter on them, evaluate, and write the run folder with a report. Each stage
+ * is recorded in state.json as it finishes, so an interrupted run resumes where it stopped.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setBackend } from '../backend.js';
+import { openVocDataset } from '../data/voc-reader.js';
+import { synthetic } from '../data/synthetic.js';
+import type { Dataset } from '../data/sample.js';
+import { UserError } from '../errors.js';
+import { silentProgress, type ProgressReporter } from '../progress.js';
+import { METHODS, type Method } from '../train/classifier.js';
+import type { RunConfig } from './config.js';
+import { RunLog } from './log.js';
+import { collectMetrics, writeReport, type RunMetrics } from './report.js';
+import { RunDir } from './run-dir.js';
+import { classifierStage, panelStage, pseudoStage, readPseudoMasks, segmenterStage, type Ledger, type RunContext } from './stages.js';
+
+export interface RunHooks {
+  progress?: ProgressReporter;
+  /** Informational lines (backend choice, stage results). */
+  info?: (line: string) => void;
+  /** Polled between training steps; true stops the run after saving resumable state. */
+  shouldStop?: () => boolean;
+  /** Continue the run in config.out/config.name from its state.json. */
+  resume?: boolean;
+}
+
+export interface RunOutcome {
+  dir: string;
+  metrics: RunMetrics;
+  backend: string;
+}
+
+function openData(config: RunConfig): Dataset {
+  return config.data === null ? synthetic({ ...config.synthetic, seed: config.synthetic.seed ?? config.seed }) : openVocDataset(config.data);
+}
+
+export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const info = hooks.info ?? (() => {});
+  const root = join(config.out, config.name);
+  const stateFile = join(root, 'state.json');
+  if (hooks.resume && !existsSync(stateFile)) throw new UserError(`--resume: ${stateFile} does not exist (nothing to resume)`);
+  if (!hooks.resume && existsSync(stateFile)) throw new UserError(`run folder ${root} already holds a run: use --resume to continue it, or another --name`);
+  const dir = RunDir.create(root);
+  const ledger: Ledger = (hooks.resume ? dir.readJson<Ledger>('state.json') : null) ?? { config, done: {}, timings: {} };
+  if (hooks.resume) config = ledger.config; // the resumed run keeps its own configuration
+  else dir.writeJson('config.json', config);
+
+  const backend = setBackend(config.backend as Parameters<typeof setBackend>[0]);
+  info(backend.message);
+
+  const t0 = performance.now();
+  const dataset = openData(config);
+  const train = dataset.ids('train').map((id) => dataset.load(id));
+  const val = dataset.ids('val').map((id) => dataset.load(id));
+  if (train.length === 0) throw new UserError(`${config.data ?? 'dataset'}: the train split is empty`);
+  ledger.timings.data = (ledger.timings.data ?? 0) + (performance.now() - t0) / 1000;
+
+  const ctx: RunContext = {
+    config,
+    dir,
+    log: new RunLog(dir.path('log.jsonl')),
+    ledger,
+    classes: dataset.classes,
+    train,
+    val,
+    progress: hooks.progress ?? silentProgress,
+    shouldStop: hooks.shouldStop ?? (() => false),
+    saveLedger: () => dir.writeJson('state.json', ledger),
+  };
+  ctx.saveLedger();
+
+  const methods: Method[] = config.ablation ? [...METHODS] : [config.method];
+  let mainPseudo: Map<string, Uint8Array> | null = null;
+  for (const method of methods) {
+    const classifier = await classifierStage(ctx, method);
+    const main = method === config.method;
+    const used = await pseudoStage(ctx, method, classifier, config.pseudo.pamr, main);
+    info(`pseudo-masks (${method}${config.pseudo.pamr ? ' + PAMR' : ''}): train mIoU ${(100 * used.score.mIoU).toFixed(1)}`);
+    if (config.ablation) await pseudoStage(ctx, method, classifier, !config.pseudo.pamr, false);
+    if (main) mainPseudo = readPseudoMasks(used.dir!, train);
+  }
+
+  const wsss = await segmenterStage(ctx, config.labeledFraction === null ? 'wsss' : 'ssss', mainPseudo);
+  info(`segmenter: val mIoU ${(100 * wsss.mIoU).toFixed(1)}`);
+  if (config.fullBound || config.ablation) {
+    const full = await segmenterStage(ctx, 'full', null);
+    info(`fully supervised bound: val mIoU ${(100 * full.mIoU).toFixed(1)}`);
+  }
+
+  const t1 = performance.now();
+  const segKey = config.labeledFraction === null ? 'segmenter-wsss' : 'segmenter-ssss';
+  const panels = panelStage(ctx, config.method, await classifierStage(ctx, config.method), dir.checkpoint(segKey));
+  ledger.timings.report = (performance.now() - t1) / 1000;
+  const metrics = collectMetrics(ctx);
+  dir.writeJson('metrics.json', metrics);
+  writeReport(ctx, metrics, panels);
+  ctx.saveLedger();
+  return { dir: root, metrics, backend: backend.backend };
+}

@@ -1,0 +1,200 @@
+/**
+ * The stages of `epsx run`, each a function of the run context: train a classifier, make
+ * pseudo-masks, train a segmenter, draw panels. A stage whose result is in the ledger
+ * (state.json) is not run again; its artefacts are read back from the run folder.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic.js';
+import { saveCheckpoint } from '../checkpoint.js';
+import { decodePngLabels } from '../data/png.js';
+import { encodePalettePng } from '../data/png-palette.js';
+import type { Sample } from '../data/sample.js';
+import { evaluateSegmenter, makePseudoMasks, predictMasks, scoreMasks, type MiouResult } from '../evaluate.js';
+import { inspectSample } from '../inspect.js';
+import type { ProgressReporter } from '../progress.js';
+import { classifierOptimizer, trainClassifier, type Method } from '../train/classifier.js';
+import { mixMasks, segmenterOptimizer, trainSegmenter } from '../train/segmenter.js';
+import type { Position, TrainLoopOptions } from '../train/trainer.js';
+import { composePanel, maskTile } from '../viz/tiles.js';
+import { Classifier } from '../../models/classifier.js';
+import { loadClassifier, loadSegmenter } from '../../models/load.js';
+import { Segmenter } from '../../models/segmenter.js';
+import type { RunConfig } from './config.js';
+import type { RunLog } from './log.js';
+import type { RunDir } from './run-dir.js';
+import { loadTrainState, saveTrainState } from './train-state.js';
+import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { Panel } from '../report/types.js';
+
+/** Thrown when the user interrupts training; the state to resume from has been saved. */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+}
+
+export interface Ledger {
+  config: RunConfig;
+  /** Results of finished stages, by stage key. */
+  done: Record<string, unknown>;
+  timings: Record<string, number>;
+}
+
+export interface RunContext {
+  config: RunConfig;
+  dir: RunDir;
+  log: RunLog;
+  ledger: Ledger;
+  classes: string[];
+  train: Sample[];
+  val: Sample[];
+  progress: ProgressReporter;
+  shouldStop: () => boolean;
+  saveLedger: () => void;
+}
+
+export const slug = (s: string) => s.replace(/\+/g, 'p');
+
+/** Run `body` once: record its result and time in the ledger; later runs read it back. */
+async function once<T>(ctx: RunContext, key: string, body: () => Promise<T> | T): Promise<T> {
+  if (key in ctx.ledger.done) return ctx.ledger.done[key] as T;
+  const t0 = performance.now();
+  const result = await body();
+  ctx.ledger.done[key] = result;
+  ctx.ledger.timings[key] = (ctx.ledger.timings[key] ?? 0) + (performance.now() - t0) / 1000;
+  ctx.saveLedger();
+  return result;
+}
+
+/**
+ * Train with resumable state: restore it when an interrupted run left one, save it at each
+ * epoch end and on interruption, and drop the log records the resumed steps will write again.
+ */
+async function resumableTraining(
+  ctx: RunContext,
+  name: string,
+  stage: string,
+  model: Module<unknown>,
+  optimizer: Optimizer,
+  batchesPerEpoch: (start: Position | undefined) => number,
+  train: (hooks: Pick<TrainLoopOptions, 'start' | 'progress' | 'onRecord' | 'shouldStop' | 'onEpochEnd'>) => Promise<{ stoppedAt: Position | null }>,
+): Promise<void> {
+  const statePath = ctx.dir.trainState(name);
+  const start = loadTrainState(statePath, model, optimizer) ?? undefined;
+  const first = start ? start.epoch * batchesPerEpoch(start) + start.batch : 0;
+  ctx.log.retain((r) => r.stage !== stage || r.step < first);
+  const { stoppedAt } = await train({
+    start,
+    progress: ctx.progress,
+    onRecord: (r) => ctx.log.append(r),
+    shouldStop: ctx.shouldStop,
+    onEpochEnd: (next) => saveTrainState(statePath, model, optimizer, next),
+  });
+  if (stoppedAt) {
+    saveTrainState(statePath, model, optimizer, stoppedAt);
+    throw new Interrupted(`${stage} interrupted at epoch ${stoppedAt.epoch + 1}, batch ${stoppedAt.batch + 1}; state saved`);
+  }
+}
+
+export async function classifierStage(ctx: RunContext, method: Method): Promise<Classifier> {
+  const name = `classifier-${slug(method)}`;
+  const path = ctx.dir.checkpoint(name);
+  await once(ctx, name, async () => {
+    const { config: c } = ctx;
+    const cfg = { ...c.classifier, method, seed: c.seed };
+    const model = new Classifier({ numClasses: ctx.classes.length, width: c.width, seed: c.seed });
+    const optimizer = classifierOptimizer(model, cfg);
+    const bpe = Math.max(1, Math.floor(ctx.train.length / cfg.batchSize));
+    await resumableTraining(ctx, name, `classifier (${method})`, model, optimizer, () => bpe, (hooks) => trainClassifier(model, optimizer, ctx.train, cfg, hooks));
+    saveCheckpoint(path, model, { method, classes: JSON.stringify(ctx.classes) });
+    rmSync(ctx.dir.trainState(name), { force: true });
+    return { checkpoint: path };
+  });
+  return loadClassifier(path);
+}
+
+export interface PseudoResult {
+  dir: string | null;
+  score: MiouResult;
+}
+
+/** Pseudo-masks of the train split; written as palette PNGs when `write`, always scored. */
+export async function pseudoStage(ctx: RunContext, method: Method, model: Classifier, pamr: boolean, write: boolean): Promise<PseudoResult> {
+  const key = `pseudo-${slug(method)}${pamr ? '-pamr' : ''}`;
+  return once(ctx, key, () => {
+    const byId = new Map(ctx.train.map((s) => [s.id, s]));
+    const dir = write ? ctx.dir.pseudoDir(`${method}${pamr ? '-pamr' : ''}`) : null;
+    const masks = makePseudoMasks(model, ctx.train, {
+      ...ctx.config.pseudo,
+      pamr,
+      method,
+      progress: ctx.progress,
+      onMask: (id, r) => {
+        if (!dir) return;
+        const s = byId.get(id)!;
+        writeFileAtomic(join(dir, `${id}.png`), encodePalettePng(s.width, s.height, r.mask));
+      },
+    });
+    return { dir, score: scoreMasks(masks, ctx.train, ctx.classes.length) };
+  });
+}
+
+/** Read the pseudo-masks a finished pseudo stage wrote. */
+export function readPseudoMasks(dir: string, samples: readonly Sample[]): Map<string, Uint8Array> {
+  return new Map(samples.map((s) => [s.id, decodePngLabels(readFileSync(join(dir, `${s.id}.png`)), join(dir, `${s.id}.png`)).data]));
+}
+
+export type SegmenterVariant = 'wsss' | 'ssss' | 'full';
+
+/** Train a segmenter on the variant's masks and evaluate it on the val split. */
+export async function segmenterStage(ctx: RunContext, variant: SegmenterVariant, pseudo: ReadonlyMap<string, Uint8Array> | null): Promise<MiouResult> {
+  const name = `segmenter-${variant}`;
+  const result = await once(ctx, name, async () => {
+    const { config: c } = ctx;
+    const cfg = { ...c.segmenter, seed: c.seed };
+    const samples =
+      variant === 'full' ? ctx.train : mixMasks(ctx.train, pseudo!, variant === 'ssss' ? c.labeledFraction ?? 0 : 0, c.seed);
+    const model = new Segmenter({ numClasses: ctx.classes.length, width: c.width, seed: c.seed });
+    const optimizer = segmenterOptimizer(model, cfg);
+    const bpe = Math.max(1, Math.floor(samples.length / cfg.batchSize));
+    await resumableTraining(ctx, name, `segmenter (${variant})`, model, optimizer, () => bpe, (hooks) =>
+      trainSegmenter(model, optimizer, samples, cfg, { ...hooks }),
+    );
+    const path = ctx.dir.checkpoint(name);
+    saveCheckpoint(path, model, { variant, classes: JSON.stringify(ctx.classes) });
+    rmSync(ctx.dir.trainState(name), { force: true });
+    return { checkpoint: path, val: evaluateSegmenter(model, ctx.val, { progress: ctx.progress }) };
+  });
+  return result.val;
+}
+
+/** Panels in the layout of `epsx inspect` for the first images of each split (+ segmenter output on val). */
+export function panelStage(ctx: RunContext, method: Method, classifier: Classifier, segmenterPath: string | null): Panel[] {
+  const seg = segmenterPath && existsSync(segmenterPath) ? loadSegmenter(segmenterPath) : null;
+  const picks: Array<[string, Sample]> = [
+    ...ctx.train.slice(0, ctx.config.panels).map((s): [string, Sample] => ['train', s]),
+    ...ctx.val.slice(0, ctx.config.panels).map((s): [string, Sample] => ['val', s]),
+  ];
+  return picks.map(([split, sample]) => {
+    const ins = inspectSample(classifier, sample, ctx.classes, {
+      method,
+      pamrDilations: ctx.config.classifier.pamrDilations,
+      pamrIterations: ctx.config.classifier.pamrIterations,
+      pseudo: { ...ctx.config.pseudo },
+    });
+    const tiles = [...ins.tiles];
+    if (seg && split === 'val') {
+      const mask = predictMasks(seg, [sample]).get(sample.id)!;
+      tiles.push({ label: 'segmenter', tile: maskTile(mask, sample.height, sample.width) });
+    }
+    const base = `${split}-${sample.id}`;
+    const rel = tiles.map((t, k) => {
+      const file = join('viz', `${base}-${k}.png`);
+      writeFileAtomic(ctx.dir.path(file), t.tile.toPng());
+      return { label: t.label, png: file };
+    });
+    const classNames = sample.labels.map((c) => ctx.classes[c - 1]).join(', ');
+    writeFileAtomic(ctx.dir.path('viz', `${base}.png`), composePanel(tiles, { title: `${split} ${sample.id}: ${classNames}` }).toPng());
+    return { id: sample.id, split, caption: `${classNames}; IRD drops ${(100 * ins.dropped).toFixed(1)}% of map pixels`, tiles: rel };
+  });
+}
