@@ -40,3 +40,36 @@ export {
 export type { EpsOptions, IrdOptions } from './losses/index.js';
 export { pseudoMask, flipHorizontal } from './pseudo.js';
 export type { Localizer, PseudoMaskOptions } from './pseudo.js';
+export { asyncKernels } from '../ops/async.js';
+export type { AsyncKernels } from '../ops/async.js';
+
+// nn, optimisers, checkpoints, models
+export * from './nn/index.js';
+export * from './optim/index.js';
+export { saveCheckpoint, loadCheckpoint, readCheckpoint, encodeSafetensors, decodeSafetensors } from './checkpoint.js';
+export type { ModelConfig, Checkpointable, CheckpointContents } from './checkpoint.js';
+export * from '../models/index.js';
+
+// data, metrics, training, evaluation, the pipeline
+export * from './data/index.js';
+export { ConfusionMatrix, SaliencyScore } from './metrics.js';
+export type { SaliencySummary } from './metrics.js';
+export { trainClassifier, classifierLoss, classifierOptimizer, classifierTrainDefaults, METHODS } from './train/classifier.js';
+export type { Method, ClassifierTrainConfig, TrainHooks } from './train/classifier.js';
+export { trainSegmenter, segmenterOptimizer, segmenterTrainDefaults, mixMasks } from './train/segmenter.js';
+export type { SegmenterTrainConfig } from './train/segmenter.js';
+export { trainLoop } from './train/trainer.js';
+export type { StepRecord, Position, TrainLoopOptions } from './train/trainer.js';
+export { BatchSampler, batchTensors } from './train/sampler.js';
+export { makePseudoMasks, predictMasks, evaluateSegmenter, scoreMasks, argmaxChannels } from './evaluate.js';
+export type { MiouResult, PseudoMaskResult } from './evaluate.js';
+export { inspectSample } from './inspect.js';
+export type { InspectOptions, Inspection } from './inspect.js';
+export { runPipeline } from './pipeline/run.js';
+export type { RunHooks, RunOutcome } from './pipeline/run.js';
+export { runDefaults, quickPreset, mergeConfig, validateRunConfig } from './pipeline/config.js';
+export type { RunConfig, PseudoConfig } from './pipeline/config.js';
+export { silentProgress } from './progress.js';
+export type { ProgressReporter, ProgressTask } from './progress.js';
+export { writeFileAtomic } from './atomic.js';
+export * from './viz/index.js';

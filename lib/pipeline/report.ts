@@ -37,7 +37,8 @@ function curves(records: StepRecord[]): Curve[] {
   const out: Curve[] = [];
   for (const stage of stages) {
     const rs = records.filter((r) => r.stage === stage);
-    const keys = ['loss', 'loss_cls', 'loss_sal', 'loss_ce'].filter((k) => rs.some((r) => typeof r[k] === 'number'));
+    const terms = ['loss_cls', 'loss_sal', 'loss_ce'].filter((k) => rs.some((r) => typeof r[k] === 'number'));
+    const keys = terms.length > 1 ? ['loss', ...terms] : terms; // the total only when it has parts
     out.push({ title: `${stage}: loss`, xLabel: 'step', series: keys.map((k) => ({ name: k, points: series(rs, k) })) });
     if (rs.some((r) => typeof r.ird_dropped === 'number')) {
       out.push({ title: `${stage}: share of pixels dropped by IRD`, xLabel: 'step', series: [{ name: 'ird_dropped', points: series(rs, 'ird_dropped') }] });

@@ -158,7 +158,7 @@ export async function segmenterStage(ctx: RunContext, variant: SegmenterVariant,
     const optimizer = segmenterOptimizer(model, cfg);
     const bpe = Math.max(1, Math.floor(samples.length / cfg.batchSize));
     await resumableTraining(ctx, name, `segmenter (${variant})`, model, optimizer, () => bpe, (hooks) =>
-      trainSegmenter(model, optimizer, samples, cfg, { ...hooks }),
+      trainSegmenter(model, optimizer, samples, cfg, { ...hooks, stage: `segmenter (${variant})` }),
     );
     const path = ctx.dir.checkpoint(name);
     saveCheckpoint(path, model, { variant, classes: JSON.stringify(ctx.classes) });

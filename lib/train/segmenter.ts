@@ -57,10 +57,10 @@ export function mixMasks(samples: readonly Sample[], pseudo: ReadonlyMap<string,
   });
 }
 
-export function trainSegmenter(model: Segmenter, optimizer: SGD, samples: readonly Sample[], cfg: SegmenterTrainConfig, hooks: TrainHooks = {}): Promise<TrainLoopResult> {
+export function trainSegmenter(model: Segmenter, optimizer: SGD, samples: readonly Sample[], cfg: SegmenterTrainConfig, hooks: TrainHooks & { stage?: string } = {}): Promise<TrainLoopResult> {
   const sampler = new BatchSampler(samples, { batchSize: cfg.batchSize, seed: cfg.seed, numClasses: model.config.numClasses, augment: cfg.augment });
   return trainLoop({
-    stage: 'segmenter',
+    stage: hooks.stage ?? 'segmenter',
     model,
     optimizer,
     baseLr: cfg.lr,
