@@ -92,8 +92,11 @@ function bestSync(): BackendInfo['backend'] {
 
 let current: BackendInfo | null = null;
 
+const NAMES: readonly BackendName[] = ['auto', 'webasm', 'cpu', 'headlessgl', 'webgpu', 'reference'];
+
 /** Choose the kernel backend; throws a one-line UserError when the named one cannot run here. */
 export function setBackend(name: BackendName): BackendInfo {
+  if (!NAMES.includes(name)) throw new UserError(`unknown backend ${JSON.stringify(name)}; expected one of ${NAMES.join(', ')}`);
   let info: BackendInfo;
   if (name === 'auto') {
     const b = bestSync();

@@ -140,32 +140,38 @@ export function pamrFits(g: PamrGeom, C: number): boolean {
   return Math.max(L.J * L.HW, Math.max(g.K, C) * L.HpWp) < F32_EXACT / 2;
 }
 
-/** Run a per-image program over batch chunks and concatenate (images are independent). */
-function chunked(g: PamrGeom, C: number, perImageOut: number, run: (n0: number, n1: number, gc: PamrGeom) => Float32Array): Float32Array {
+/** Run a per-image-chunk program over the batch and concatenate (images are independent). */
+function* chunked(g: PamrGeom, C: number, perImageOut: number, run: (n0: number, n1: number, gc: PamrGeom) => Program<Float32Array>): Program<Float32Array> {
   const per = imagesPerChunk(g, C);
-  if (per >= g.N) return run(0, g.N, g);
+  if (per >= g.N) return yield* run(0, g.N, g);
   const out = new Float32Array(g.N * perImageOut);
   for (let n0 = 0; n0 < g.N; n0 += per) {
     const n1 = Math.min(g.N, n0 + per);
-    out.set(run(n0, n1, { ...g, N: n1 - n0 }), n0 * perImageOut);
+    out.set(yield* run(n0, n1, { ...g, N: n1 - n0 }), n0 * perImageOut);
   }
   return out;
 }
 
+/** alpha [N, J, H, W] for a whole batch. */
+export function affinityProgramChunked(image: DataArray, g: PamrGeom): Program<Float32Array> {
+  const img = f32(image);
+  const per = g.K * g.H * g.W;
+  return chunked(g, 1, g.dy.length * g.H * g.W, (n0, n1, gc) => affinityProgram(img.subarray(n0 * per, n1 * per), gc));
+}
+
+/** T propagation steps of a whole batch. */
+export function propagateProgramChunked(mask: DataArray, alpha: DataArray, C: number, iterations: number, g: PamrGeom): Program<Float32Array> {
+  const m = f32(mask);
+  const a = f32(alpha);
+  const HW = g.H * g.W;
+  const J = g.dy.length;
+  return chunked(g, C, C * HW, (n0, n1, gc) =>
+    propagateProgram(m.subarray(n0 * C * HW, n1 * C * HW), a.subarray(n0 * J * HW, n1 * J * HW), C, iterations, gc));
+}
+
 export function pamrKernels(mode: GpuMode): PamrKernels {
   return {
-    affinity: (image, g) => {
-      const img = f32(image);
-      const per = g.K * g.H * g.W;
-      return chunked(g, 1, g.dy.length * g.H * g.W, (n0, n1, gc) => runSync(mode, affinityProgram(img.subarray(n0 * per, n1 * per), gc)));
-    },
-    propagate: (mask, alpha, C, iterations, g) => {
-      const m = f32(mask);
-      const a = f32(alpha);
-      const HW = g.H * g.W;
-      const J = g.dy.length;
-      return chunked(g, C, C * HW, (n0, n1, gc) =>
-        runSync(mode, propagateProgram(m.subarray(n0 * C * HW, n1 * C * HW), a.subarray(n0 * J * HW, n1 * J * HW), C, iterations, gc)));
-    },
+    affinity: (image, g) => runSync(mode, affinityProgramChunked(image, g)),
+    propagate: (mask, alpha, C, iterations, g) => runSync(mode, propagateProgramChunked(mask, alpha, C, iterations, g)),
   };
 }

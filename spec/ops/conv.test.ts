@@ -1,0 +1,81 @@
+/** conv2d: every kernel backend agrees with the reference; gradients match finite differences. */
+import fc from 'fast-check';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ShapeError, conv2d, type Tensor } from '../../lib/index.js';
+import { assertGradient } from '../helpers/gradcheck.js';
+import { values } from '../helpers/arbitrary.js';
+import { assertClose, kernelBackends, seeded, valueAndGrads } from './helpers.js';
+
+interface Case {
+  N: number; C: number; K: number; H: number; W: number; kh: number; kw: number;
+  stride: [number, number]; padding: [number, number]; dilation: [number, number]; bias: boolean; seed: number;
+}
+
+const outOk = (n: number, k: number, s: number, p: number, d: number): boolean => n + 2 * p - d * (k - 1) - 1 >= 0;
+
+const caseArb = (maxHW: number, maxC: number): fc.Arbitrary<Case> =>
+  fc
+    .record({
+      N: fc.integer({ min: 1, max: 2 }),
+      C: fc.integer({ min: 1, max: maxC }),
+      K: fc.integer({ min: 1, max: maxC + 1 }),
+      H: fc.integer({ min: 1, max: maxHW }),
+      W: fc.integer({ min: 1, max: maxHW }),
+      kh: fc.constantFrom(1, 3),
+      kw: fc.constantFrom(1, 3, 2),
+      stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      padding: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+      dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      bias: fc.boolean(),
+      seed: fc.nat(),
+    })
+    .filter((c) => outOk(c.H, c.kh, c.stride[0], c.padding[0], c.dilation[0]) && outOk(c.W, c.kw, c.stride[1], c.padding[1], c.dilation[1]));
+
+const inputs = (c: Case): Tensor[] => [
+  seeded([c.N, c.C, c.H, c.W], c.seed),
+  seeded([c.K, c.C, c.kh, c.kw], c.seed + 1),
+  ...(c.bias ? [seeded([c.K], c.seed + 2)] : []),
+];
+
+const f = (c: Case) => (x: Tensor, w: Tensor, b?: Tensor) => conv2d(x, w, b ?? null, { stride: c.stride, padding: c.padding, dilation: c.dilation });
+
+for (const backend of kernelBackends) {
+  test(`conv2d forward, backward-input and backward-weight on ${backend} agree with the reference`, () => {
+    fc.assert(
+      fc.property(caseArb(9, 5), (c) => {
+        const ref = valueAndGrads('reference', f(c), inputs(c));
+        const got = valueAndGrads(backend, f(c), inputs(c));
+        ['y', 'dx', 'dw', 'db'].slice(0, ref.length).forEach((name, i) => assertClose(got[i]!, ref[i]!, `${name} ${JSON.stringify(c)}`));
+      }),
+      { numRuns: 25 },
+    );
+  });
+}
+
+test('conv2d agrees on the common 3x3 padding-1 layer shape', () => {
+  const c: Case = { N: 2, C: 8, K: 8, H: 12, W: 12, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true, seed: 3 };
+  const ref = valueAndGrads('reference', f(c), inputs(c));
+  for (const backend of kernelBackends) valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} output ${i}`));
+});
+
+test('conv2d gradients match finite differences (float64 reference path)', () => {
+  fc.assert(
+    fc.property(caseArb(5, 3), (c) => {
+      const shapes = [[c.N, c.C, c.H, c.W], [c.K, c.C, c.kh, c.kw], ...(c.bias ? [[c.K]] : [])];
+      assertGradient(f(c), shapes.map((s, i) => values(s, c.seed + i)));
+    }),
+    { numRuns: 15 },
+  );
+});
+
+test('conv2d shape errors name the op and the shapes', () => {
+  const x = seeded([1, 3, 5, 5], 1);
+  assert.throws(() => conv2d(x, seeded([4, 2, 3, 3], 2), null), (e: Error) => e instanceof ShapeError && /conv2d.*\[1,3,5,5\].*\[4,2,3,3\]/.test(e.message));
+  assert.throws(() => conv2d(x, seeded([4, 3, 3, 3], 2), seeded([3], 3)), (e: Error) => /conv2d: bias must be \[4\]/.test(e.message));
+  assert.throws(() => conv2d(x, seeded([4, 3, 7, 7], 2), null), (e: Error) => /conv2d: empty output/.test(e.message));
+  assert.throws(() => conv2d(seeded([3, 5, 5], 1), seeded([4, 3, 3, 3], 2), null), (e: Error) => /conv2d: expects input \[N,C,H,W\]/.test(e.message));
+  assert.throws(() => conv2d(x, seeded([4, 3, 3, 3], 2), null, { stride: 0 }), (e: Error) => /conv2d: stride/.test(e.message));
+});
+
+test.run();
