@@ -4,6 +4,12 @@ import { cac } from 'cac';
 import { UserError } from '../lib/errors.js';
 import { commands } from './commands/index.js';
 
+// `epsx ... | head` closes stdout early: stop quietly, as Unix tools do, instead of crashing.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const cli = cac('epsx');
 cli.option('--debug', 'Print stack traces for errors');
 for (const register of commands) register(cli);

@@ -54,11 +54,19 @@ export function choiceOption<T extends string>(flag: string, raw: unknown, choic
 export function stringOption(flag: string, raw: unknown): string | undefined {
   const v = single(flag, raw);
   if (v === undefined) return undefined;
-  if (v === true || v === '' ) throw new UserError(`${flag} needs a value`);
+  if (v === true || v === '') throw new UserError(`${flag} needs a value`);
   return String(v);
 }
 
 export function requireOption<T>(flag: string, value: T | undefined, command: string): T {
   if (value === undefined) throw new UserError(`${command} needs ${flag}`);
   return value;
+}
+
+/** An on/off flag (`--pamr`): true when given, false when absent; it takes no value. */
+export function flagOption(flag: string, raw: unknown): boolean {
+  if (Array.isArray(raw)) throw new UserError(`${flag} given more than once`);
+  if (raw === undefined || raw === false) return false;
+  if (raw !== true) throw new UserError(`${flag} takes no value, got '${String(raw)}'`);
+  return true;
 }

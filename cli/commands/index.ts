@@ -1,6 +1,12 @@
 import type { CAC } from 'cac';
+import { register as evaluate } from './eval.js';
+import { register as inspect } from './inspect.js';
+import { register as predict } from './predict.js';
+import { register as pseudo } from './pseudo.js';
 import { register as run } from './run.js';
 import { register as synth } from './synth.js';
+import { register as trainCls } from './train-cls.js';
+import { register as trainSeg } from './train-seg.js';
 
-/** Every subcommand registers itself on the cac instance. */
-export const commands: Array<(cli: CAC) => void> = [run, synth];
+/** Every subcommand registers itself on the cac instance, in pipeline order. */
+export const commands: Array<(cli: CAC) => void> = [run, synth, trainCls, pseudo, inspect, trainSeg, evaluate, predict];

@@ -1,6 +1,6 @@
 /** `epsx synth`: generate the synthetic dataset and write it as a VOC-style folder. */
 import type { CAC } from 'cac';
-import { UserError } from '../../lib/errors.js';
+import { numberOption, requireOption, stringOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
 import { SYNTHETIC_LIMITS, SyntheticStats, synthetic, writeVocDataset, type SyntheticOptions } from '../../lib/data/index.js';
 
@@ -15,20 +15,6 @@ const FLAGS: Record<keyof SyntheticOptions, string> = {
   missingObject: '--missing-object',
   falseCoverage: '--false-coverage',
 };
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-/** Check one numeric option as given on the command line; undefined keeps the default. */
-function parseOption(key: keyof SyntheticOptions, raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  const flag = FLAGS[key], limit = SYNTHETIC_LIMITS[key];
-  if (Array.isArray(raw)) throw new UserError(`${flag} given more than once`);
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && NUMBER.test(raw.trim()) ? Number(raw) : NaN;
-  const kind = limit.real ? 'a number' : 'an integer';
-  if (!Number.isFinite(value) || (!limit.real && !Number.isInteger(value))) throw new UserError(`${flag} must be ${kind}, got '${String(raw)}'`);
-  if (value < limit.min || value > limit.max) throw new UserError(`${flag} must be ${kind} in ${limit.min}..${limit.max}, got ${value}`);
-  return value;
-}
 
 /** Register `epsx synth`. */
 export function register(cli: CAC): void {
@@ -48,26 +34,29 @@ export function register(cli: CAC): void {
   for (const key of Object.keys(FLAGS) as (keyof SyntheticOptions)[]) {
     command.option(`${FLAGS[key]} <${SYNTHETIC_LIMITS[key].real ? 'p' : 'n'}>`, `${describe[key]} (default: ${SYNTHETIC_LIMITS[key].default})`);
   }
-  command.action((flags: Record<string, unknown>) => {
-    if (flags.out === undefined || flags.out === '' || Array.isArray(flags.out)) throw new UserError('synth needs exactly one --out DIR');
-    const out = String(flags.out);
-    const options: SyntheticOptions = {};
-    for (const key of Object.keys(FLAGS) as (keyof SyntheticOptions)[]) {
-      const value = parseOption(key, flags[key]);
-      if (value !== undefined) options[key] = value;
-    }
+  command
+    .example('  epsx synth --out data/shapes')
+    .example('  epsx synth --out data/tiny --train 64 --val 16 --size 32 --classes 3 --seed 1 --false-coverage 0.5')
+    .action((flags: Record<string, unknown>) => {
+      const out = requireOption('--out DIR', stringOption('--out', flags.out), 'synth');
+      const options: SyntheticOptions = {};
+      for (const key of Object.keys(FLAGS) as (keyof SyntheticOptions)[]) {
+        const limit = SYNTHETIC_LIMITS[key];
+        const value = numberOption(FLAGS[key], flags[key], { min: limit.min, max: limit.max, integer: !limit.real });
+        if (value !== undefined) options[key] = value;
+      }
 
-    const started = performance.now();
-    const dataset = synthetic(options);
-    const stats = new SyntheticStats(dataset.classes.length);
-    writeVocDataset(out, dataset, {
-      generator: { ...dataset.options },
-      onSample: (sample, split) => stats.add(sample, split),
-      progress: terminalProgress(),
+      const started = performance.now();
+      const dataset = synthetic(options);
+      const stats = new SyntheticStats(dataset.classes.length);
+      writeVocDataset(out, dataset, {
+        generator: { ...dataset.options },
+        onSample: (sample, split) => stats.add(sample, split),
+        progress: terminalProgress(),
+      });
+      const o = dataset.options;
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`wrote ${out}: ${o.train} train + ${o.val} val images, ${o.size}x${o.size}, ${o.classes} classes, seed ${o.seed}, in ${seconds.toFixed(1)} s`);
+      for (const line of stats.format(dataset.classes, o)) console.log(line);
     });
-    const o = dataset.options;
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`wrote ${out}: ${o.train} train + ${o.val} val images, ${o.size}x${o.size}, ${o.classes} classes, seed ${o.seed}, in ${seconds.toFixed(1)} s`);
-    for (const line of stats.format(dataset.classes, o)) console.log(line);
-  });
 }

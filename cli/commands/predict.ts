@@ -1,0 +1,96 @@
+/** `epsx predict`: segment any PNG/JPEG images with a trained segmenter, at their own size. */
+import type { CAC } from 'cac';
+import { basename, extname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../lib/atomic.js';
+import { noGrad } from '../../lib/autograd.js';
+import { VOC_PALETTE, encodePngRgb, rgbToChw, type Raster } from '../../lib/data/index.js';
+import { readImageFile } from '../../lib/data/image-file.js';
+import { UserError } from '../../lib/errors.js';
+import { argmaxChannels } from '../../lib/evaluate.js';
+import { Tensor } from '../../lib/tensor.js';
+import type { Segmenter } from '../../models/index.js';
+import { addBackendOption, applyBackend } from '../backend.js';
+import { writeMaskPng } from '../masks.js';
+import { openSegmenter } from '../models.js';
+import { requireOption, stringOption } from '../options.js';
+import { prepareOutputFolder } from '../output.js';
+import { terminalProgress } from '../progress.js';
+
+/** How strongly the class colours cover the image in the overlay. */
+const OVERLAY_ALPHA = 0.5;
+
+interface Job {
+  input: string;
+  mask: string;
+  overlay: string;
+}
+
+/** Output names from the input names; refuses two inputs with one name and outputs that would overwrite an input. */
+function plan(inputs: readonly string[], out: string): Job[] {
+  const jobs = inputs.map((input) => {
+    const stem = basename(input, extname(input));
+    return { input, mask: join(out, `${stem}.png`), overlay: join(out, `${stem}.overlay.png`) };
+  });
+  const seen = new Map<string, string>();
+  const sources = new Set(inputs.map((p) => resolve(p)));
+  for (const job of jobs) {
+    for (const target of [job.mask, job.overlay]) {
+      const key = resolve(target);
+      const other = seen.get(key);
+      if (other !== undefined) throw new UserError(`${job.input} and ${other} would both write ${target}: give images with different names`);
+      if (sources.has(key)) throw new UserError(`${target}: writing the prediction would overwrite an input image; choose another --out`);
+      seen.set(key, job.input);
+    }
+  }
+  return jobs;
+}
+
+/** Labels [H,W] of one image at its own size. */
+function segment(model: Segmenter, image: Raster): Uint8Array {
+  const { width: W, height: H } = image;
+  return noGrad(() => argmaxChannels(model.forward(new Tensor(rgbToChw(image.data, H, W), [1, 3, H, W])))[0]!);
+}
+
+/** The image with each non-background pixel blended toward its class colour. */
+function overlay(image: Raster, mask: Uint8Array): Uint8Array {
+  const rgb = Uint8Array.from(image.data);
+  for (let p = 0; p < mask.length; p++) {
+    const label = mask[p]!;
+    if (label === 0) continue;
+    for (let k = 0; k < 3; k++) rgb[3 * p + k] = Math.round((1 - OVERLAY_ALPHA) * rgb[3 * p + k]! + OVERLAY_ALPHA * VOC_PALETTE[3 * label + k]!);
+  }
+  return rgb;
+}
+
+export function register(cli: CAC): void {
+  const command = cli
+    .command('predict <...images>', 'Segment PNG/JPEG images of any size: a VOC palette mask and a colour overlay per image')
+    .usage('predict IMAGE... --ckpt FILE --out DIR')
+    .option('--ckpt <file>', 'Segmenter checkpoint (from epsx train-seg)')
+    .option('--out <dir>', 'Folder for <name>.png (label mask) and <name>.overlay.png (image blended with the mask colours)')
+    .example('  epsx predict photo.jpg --ckpt runs/seg.safetensors --out predictions')
+    .example('  epsx predict data/shapes/JPEGImages/val_*.png --ckpt runs/seg.safetensors --out predictions --backend cpu');
+  addBackendOption(command);
+  command.action((images: string[], flags: Record<string, unknown>) => {
+    const ckpt = requireOption('--ckpt FILE', stringOption('--ckpt', flags.ckpt), 'predict');
+    const out = requireOption('--out DIR', stringOption('--out', flags.out), 'predict');
+    applyBackend(flags.backend);
+    const jobs = plan(images.map(String), out);
+    const model = openSegmenter(ckpt);
+    // Decode every image before writing anything: a corrupt one fails the run up front.
+    const rasters = jobs.map((job) => readImageFile(job.input));
+    prepareOutputFolder('--out', out);
+
+    model.eval();
+    const task = terminalProgress().start('predict', jobs.length);
+    jobs.forEach((job, i) => {
+      const image = rasters[i]!;
+      const mask = segment(model, image);
+      writeMaskPng(job.mask, mask, image.width, image.height);
+      writeFileAtomic(job.overlay, encodePngRgb(image.width, image.height, overlay(image, mask)));
+      task.tick();
+    });
+    task.done();
+    console.log(`wrote ${jobs.length} mask${jobs.length === 1 ? '' : 's'} and overlays to ${out}`);
+  });
+}

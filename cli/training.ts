@@ -1,0 +1,80 @@
+/** Options and logging shared by train-cls and train-seg. */
+import type { Command } from 'cac';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { UserError } from '../lib/errors.js';
+import type { StepRecord } from '../lib/train/trainer.js';
+import { numberOption, stringOption } from './options.js';
+
+export interface TrainingDefaults {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  width: number;
+}
+
+export interface TrainingOptions extends TrainingDefaults {
+  /** JSON-lines step log. */
+  log: string;
+}
+
+export function addTrainingOptions(command: Command, d: TrainingDefaults): Command {
+  return command
+    .option('--epochs <n>', `Passes over the training images (default: ${d.epochs})`)
+    .option('--batch-size <n>', `Images per step (default: ${d.batchSize})`)
+    .option('--lr <rate>', `Base learning rate of SGD with a poly schedule (default: ${d.lr})`)
+    .option('--seed <n>', `Seed of the weight initialisation, batch order and augmentation (default: ${d.seed})`)
+    .option('--width <n>', `Channels of the first backbone stage; later stages use 2x and 4x (default: ${d.width})`)
+    .option('--log <file>', 'JSON-lines log, one record per step (default: <out>.log.jsonl)');
+}
+
+export function trainingOptions(flags: Record<string, unknown>, out: string, d: TrainingDefaults): TrainingOptions {
+  return {
+    epochs: numberOption('--epochs', flags.epochs, { integer: true, min: 1, max: 100_000 }) ?? d.epochs,
+    batchSize: numberOption('--batch-size', flags.batchSize, { integer: true, min: 1, max: 4096 }) ?? d.batchSize,
+    lr: numberOption('--lr', flags.lr, { min: 1e-8, max: 10 }) ?? d.lr,
+    seed: numberOption('--seed', flags.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }) ?? d.seed,
+    width: numberOption('--width', flags.width, { integer: true, min: 1, max: 1024 }) ?? d.width,
+    log: stringOption('--log', flags.log) ?? `${out}.log.jsonl`,
+  };
+}
+
+/** A fresh JSON-lines log at `path`, one line per training step as it happens, plus the counts for the summary. */
+export class StepLog {
+  steps = 0;
+  last: StepRecord | undefined;
+
+  constructor(readonly path: string) {
+    this.write(() => writeFileSync(path, ''));
+  }
+
+  /** The trainer's onRecord hook. */
+  readonly onRecord = (record: StepRecord): void => {
+    this.write(() => appendFileSync(this.path, JSON.stringify(record) + '\n'));
+    this.steps++;
+    this.last = record;
+  };
+
+  /** "N steps, last loss L" for the closing line. */
+  describe(): string {
+    return `${this.steps} steps${this.last ? `, last loss ${this.last.loss.toFixed(4)}` : ''}`;
+  }
+
+  private write(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      throw new UserError(`cannot write log ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+}
+
+/** Checkpoint metadata recording how a model was trained (strings, as safetensors wants). */
+export function trainingMetadata(o: TrainingOptions, data: string, steps: number): Record<string, string> {
+  return { data, epochs: String(o.epochs), batch_size: String(o.batchSize), lr: String(o.lr), seed: String(o.seed), steps: String(steps) };
+}
+
+/** Seconds since `start` (a performance.now() value), for the closing summary line. */
+export function secondsSince(start: number): string {
+  return `${((performance.now() - start) / 1000).toFixed(1)} s`;
+}
