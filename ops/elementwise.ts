@@ -5,36 +5,50 @@
  */
 import { apply } from '../lib/autograd.js';
 import type { CompareOp, Raw, RuleTable } from '../lib/primitives.js';
-import { allocate } from '../lib/precision.js';
+import { allocate, type DataArray } from '../lib/precision.js';
 import { assertShape, broadcastShapes, sameShape, shapeStr } from '../lib/shape.js';
 import { Tensor, full, tensor } from '../lib/tensor.js';
 import { broadcastTo } from './shape.js';
 
 export type TensorLike = Tensor | number;
 
-function map1(x: Tensor, f: (v: number) => number): Raw {
-  const src = x.data;
-  const out = allocate(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
+type Loop = (out: DataArray, x: DataArray, y: DataArray | null, p: number) => void;
+const loops = new Map<string, Loop>();
+
+/**
+ * One tight loop per expression of `a` (and `b`, `p`), compiled once. A shared loop calling
+ * a per-op closure would make that call megamorphic and cost several ns per element; a
+ * compiled loop lets V8 inline the arithmetic, as a hand-written loop per op would.
+ */
+function loop(expr: string): Loop {
+  let f = loops.get(expr);
+  if (f === undefined) {
+    f = new Function('out', 'x', 'y', 'p', `for (let i = 0, n = out.length; i < n; i++) { const a = x[i]; const b = y === null ? 0 : y[i]; out[i] = ${expr}; }`) as Loop;
+    loops.set(expr, f);
+  }
+  return f;
+}
+
+function map1(x: Tensor, expr: string, p = 0): Raw {
+  const out = allocate(x.size);
+  loop(expr)(out, x.data, null, p);
   return { data: out, shape: x.shape };
 }
 
-function map2(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Raw {
+function map2(op: string, a: Tensor, b: Tensor, expr: string): Raw {
   assertShape(sameShape(a.shape, b.shape), op, `primitive needs equal shapes, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
-  const x = a.data;
-  const y = b.data;
-  const out = allocate(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, y[i]!);
+  const out = allocate(a.size);
+  loop(expr)(out, a.data, b.data, 0);
   return { data: out, shape: a.shape };
 }
 
-const compareFns: Record<CompareOp, (x: number, y: number) => number> = {
-  gt: (x, y) => (x > y ? 1 : 0),
-  ge: (x, y) => (x >= y ? 1 : 0),
-  lt: (x, y) => (x < y ? 1 : 0),
-  le: (x, y) => (x <= y ? 1 : 0),
-  eq: (x, y) => (x === y ? 1 : 0),
-  ne: (x, y) => (x !== y ? 1 : 0),
+const compareExprs: Record<CompareOp, string> = {
+  gt: 'a > b ? 1 : 0',
+  ge: 'a >= b ? 1 : 0',
+  lt: 'a < b ? 1 : 0',
+  le: 'a <= b ? 1 : 0',
+  eq: 'a === b ? 1 : 0',
+  ne: 'a !== b ? 1 : 0',
 };
 
 type ElementwisePrimitive =
@@ -42,37 +56,37 @@ type ElementwisePrimitive =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'powScalar' | 'compare' | 'where';
 
 export const elementwiseRules: RuleTable<ElementwisePrimitive> = {
-  add: { forward: ([a, b]) => map2('add', a!, b!, (x, y) => x + y), vjp: (g) => [g, g] },
-  sub: { forward: ([a, b]) => map2('sub', a!, b!, (x, y) => x - y), vjp: (g) => [g, neg(g)] },
-  mul: { forward: ([a, b]) => map2('mul', a!, b!, (x, y) => x * y), vjp: (g, [a, b]) => [mul(g, b!), mul(g, a!)] },
+  add: { forward: ([a, b]) => map2('add', a!, b!, 'a + b'), vjp: (g) => [g, g] },
+  sub: { forward: ([a, b]) => map2('sub', a!, b!, 'a - b'), vjp: (g) => [g, neg(g)] },
+  mul: { forward: ([a, b]) => map2('mul', a!, b!, 'a * b'), vjp: (g, [a, b]) => [mul(g, b!), mul(g, a!)] },
   div: {
-    forward: ([a, b]) => map2('div', a!, b!, (x, y) => x / y),
+    forward: ([a, b]) => map2('div', a!, b!, 'a / b'),
     // d(a/b)/db = -a/b^2 = -out/b
     vjp: (g, [, b], out) => [div(g, b!), neg(div(mul(g, out), b!))],
   },
   maximum: {
-    forward: ([a, b]) => map2('maximum', a!, b!, Math.max),
+    forward: ([a, b]) => map2('maximum', a!, b!, 'Math.max(a, b)'),
     vjp: (g, [a, b]) => routeByMask(g, compare(a!, 'ge', b!)), // ties go to the first input
   },
   minimum: {
-    forward: ([a, b]) => map2('minimum', a!, b!, Math.min),
+    forward: ([a, b]) => map2('minimum', a!, b!, 'Math.min(a, b)'),
     vjp: (g, [a, b]) => routeByMask(g, compare(a!, 'le', b!)),
   },
-  neg: { forward: ([x]) => map1(x!, (v) => -v), vjp: (g) => [neg(g)] },
-  exp: { forward: ([x]) => map1(x!, Math.exp), vjp: (g, _, out) => [mul(g, out)] },
-  log: { forward: ([x]) => map1(x!, Math.log), vjp: (g, [x]) => [div(g, x!)] },
-  sqrt: { forward: ([x]) => map1(x!, Math.sqrt), vjp: (g, _, out) => [div(g, mul(out, 2))] },
-  abs: { forward: ([x]) => map1(x!, Math.abs), vjp: (g, [x]) => [mul(g, sub(compare(x!, 'gt', 0), compare(x!, 'lt', 0)))] },
-  relu: { forward: ([x]) => map1(x!, (v) => (v > 0 ? v : 0)), vjp: (g, [x]) => [mul(g, compare(x!, 'gt', 0))] },
+  neg: { forward: ([x]) => map1(x!, '-a'), vjp: (g) => [neg(g)] },
+  exp: { forward: ([x]) => map1(x!, 'Math.exp(a)'), vjp: (g, _, out) => [mul(g, out)] },
+  log: { forward: ([x]) => map1(x!, 'Math.log(a)'), vjp: (g, [x]) => [div(g, x!)] },
+  sqrt: { forward: ([x]) => map1(x!, 'Math.sqrt(a)'), vjp: (g, _, out) => [div(g, mul(out, 2))] },
+  abs: { forward: ([x]) => map1(x!, 'Math.abs(a)'), vjp: (g, [x]) => [mul(g, sub(compare(x!, 'gt', 0), compare(x!, 'lt', 0)))] },
+  relu: { forward: ([x]) => map1(x!, 'a > 0 ? a : 0'), vjp: (g, [x]) => [mul(g, compare(x!, 'gt', 0))] },
   sigmoid: {
-    forward: ([x]) => map1(x!, (v) => 1 / (1 + Math.exp(-v))),
+    forward: ([x]) => map1(x!, '1 / (1 + Math.exp(-a))'),
     vjp: (g, _, out) => [mul(g, mul(out, sub(1, out)))],
   },
   powScalar: {
-    forward: ([x], { p }) => map1(x!, (v) => Math.pow(v, p)),
+    forward: ([x], { p }) => map1(x!, 'Math.pow(a, p)', p),
     vjp: (g, [x], _, { p }) => [mul(g, mul(pow(x!, p - 1), p))],
   },
-  compare: { forward: ([a, b], { op }) => map2('compare', a!, b!, compareFns[op]), vjp: () => [null, null] },
+  compare: { forward: ([a, b], { op }) => map2('compare', a!, b!, compareExprs[op]), vjp: () => [null, null] },
   where: {
     forward: ([c, a, b]) => {
       const same = sameShape(c!.shape, a!.shape) && sameShape(a!.shape, b!.shape);

@@ -66,6 +66,10 @@ export const shapeRules: RuleTable<ShapePrimitive> = {
   },
   expand: {
     forward: ([x], { shape }) => {
+      if (x!.size === 1) {
+        const data = allocate(sizeOf(shape)); // a broadcast scalar: one fill
+        return { data: data.fill(x!.data[0]!), shape };
+      }
       const strides = stridesOf(x!.shape);
       return { data: gather(x!.data, shape, x!.shape.map((d, i) => (d === 1 && shape[i] !== 1 ? 0 : strides[i]!))), shape };
     },
