@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
 import { UserError } from '../errors.js';
 
+/** A method name safe for file names: eps++ -> epspp. */
+export const slug = (s: string): string => s.replace(/\+/g, 'p');
+
 export class RunDir {
   constructor(readonly root: string) {}
 
@@ -32,7 +35,7 @@ export class RunDir {
   }
 
   pseudoDir(method: string): string {
-    const dir = this.path('pseudo', method.replace('+', 'p'));
+    const dir = this.path('pseudo', slug(method));
     mkdirSync(dir, { recursive: true });
     return dir;
   }

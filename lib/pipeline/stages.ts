@@ -22,7 +22,7 @@ import { loadClassifier, loadSegmenter } from '../../models/load.js';
 import { Segmenter } from '../../models/segmenter.js';
 import type { RunConfig } from './config.js';
 import type { RunLog } from './log.js';
-import type { RunDir } from './run-dir.js';
+import { slug, type RunDir } from './run-dir.js';
 import { loadTrainState, saveTrainState } from './train-state.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -52,8 +52,6 @@ export interface RunContext {
   shouldStop: () => boolean;
   saveLedger: () => void;
 }
-
-export const slug = (s: string) => s.replace(/\+/g, 'p');
 
 /** Run `body` once: record its result and time in the ledger; later runs read it back. */
 async function once<T>(ctx: RunContext, key: string, body: () => Promise<T> | T): Promise<T> {

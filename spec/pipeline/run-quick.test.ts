@@ -1,0 +1,90 @@
+/**
+ * End to end: `epsx run --quick` in a fresh folder writes every artefact, and each parses:
+ * config/state/metrics JSON with numbers in range, the step log, checkpoints, pseudo-mask
+ * PNGs of the right size and label range, panels, and a report that references every panel.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decodePngLabels, decodePngRgb } from '../../lib/data/index.js';
+import { readCheckpoint } from '../../lib/checkpoint.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'epsx-run-'));
+const tsx = import.meta.resolve('tsx'); // absolute: the run happens in a temporary folder
+const epsx = (...args: string[]) => spawnSync(process.execPath, ['--import', tsx, join(root, 'cli/main.ts'), ...args], { cwd: work, encoding: 'utf8' });
+const run = join(work, 'runs', 'q');
+
+test('epsx run --quick finishes and prints the headline numbers', () => {
+  const r = epsx('run', '--quick', '--name', 'q');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /pseudo-masks epspp\s+train mIoU \d+\.\d/);
+  assert.match(r.stdout, /segmenter wsss\s+val mIoU \d+\.\d/);
+  assert.match(r.stdout, /report: .*report\.html/);
+  assert.not.match(r.stderr, /\r|\x1b\[/, 'no progress-bar redraws when stderr is not a TTY');
+});
+
+test('config.json, state.json and metrics.json parse, numbers in range', () => {
+  for (const f of ['config.json', 'state.json', 'metrics.json']) assert.ok(existsSync(join(run, f)), f);
+  const m = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+  const inUnit = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+  assert.ok(inUnit(m.pseudo.epspp.mIoU), 'pseudo mIoU in [0,1]');
+  for (const k of ['wsss', 'full']) {
+    assert.ok(inUnit(m.segmenter[k].mIoU), `${k} mIoU in [0,1]`);
+    assert.is(m.segmenter[k].perClass.length, 7, 'background + 6 classes');
+  }
+  assert.ok(m.segmenter.wsss.ratioToFull > 0);
+  assert.ok(Object.values(m.timings).every((t) => typeof t === 'number' && t >= 0));
+});
+
+test('log.jsonl has one record per step with finite losses', () => {
+  const lines = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const cls = lines.filter((r) => r.stage === 'classifier (eps++)');
+  assert.ok(cls.length >= 1);
+  assert.equal(cls.map((r) => r.step), cls.map((_, i) => i), 'steps in order, none repeated');
+  for (const r of cls) assert.ok(Number.isFinite(r.loss_cls) && Number.isFinite(r.loss_sal) && r.ird_dropped >= 0 && r.ird_dropped <= 1);
+});
+
+test('checkpoints load, pseudo-masks decode with the image size and valid labels', () => {
+  assert.is(readCheckpoint(join(run, 'checkpoints', 'classifier-epspp.safetensors'), 'classifier').config.kind, 'classifier');
+  assert.is(readCheckpoint(join(run, 'checkpoints', 'segmenter-wsss.safetensors'), 'segmenter').config.kind, 'segmenter');
+  const dir = join(run, 'pseudo', 'epspp');
+  const files = readdirSync(dir);
+  assert.is(files.length, 16, 'one mask per train image');
+  for (const f of files) {
+    const m = decodePngLabels(readFileSync(join(dir, f)), f);
+    assert.is(m.width, 32);
+    assert.ok(m.data.every((v) => v <= 6));
+  }
+});
+
+test('report.html is self-contained and shows every panel PNG; report.md has the tables', () => {
+  const html = readFileSync(join(run, 'report.html'), 'utf8');
+  const state = JSON.parse(readFileSync(join(run, 'state.json'), 'utf8'));
+  assert.ok(state.done['segmenter-wsss']);
+  const tiles = readdirSync(join(run, 'viz')).filter((f) => /-\d+\.png$/.test(f));
+  assert.ok(tiles.length > 0);
+  for (const t of tiles) {
+    assert.ok(html.includes(`data-src="viz/${t}"`), `report shows ${t}`);
+    decodePngRgb(readFileSync(join(run, 'viz', t)), t);
+  }
+  assert.not.match(html, /\ssrc="(?!data:)/, 'no external image references');
+  assert.match(html, /<svg/);
+  const md = readFileSync(join(run, 'report.md'), 'utf8');
+  assert.match(md, /\| WSSS from eps\+\+ pseudo-masks \|/);
+});
+
+test('a finished run is not overwritten; --resume of a missing run is a clear error', () => {
+  const again = epsx('run', '--quick', '--name', 'q');
+  assert.is(again.status, 2);
+  assert.match(again.stderr, /already holds a run: use --resume/);
+  const missing = epsx('run', '--quick', '--resume', '--name', 'nope');
+  assert.is(missing.status, 2);
+  assert.match(missing.stderr, /nothing to resume/);
+});
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
+test.run();
