@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { synthetic, writeVocDataset } from '../../lib/data/index.js';
+import { runCli } from '../../cli/app.js';
 
 export { cleanup, tempDir } from '../data/helpers.js';
 
@@ -21,6 +22,17 @@ export function epsx(...args: string[]): Run {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Run `epsx ARGS...` in this process (for error cases: no process start-up, so many stay cheap).
+ * Only what the CLI writes as its error report is captured; stdout is empty by construction.
+ */
+export async function epsxInProcess(...args: string[]): Promise<Run> {
+  const t0 = performance.now();
+  let stderr = '';
+  const code = await runCli(['node', 'epsx', ...args], (text) => (stderr += text));
+  return { code, stdout: '', stderr, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Assert a clean success; returns stdout. */
