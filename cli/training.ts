@@ -4,6 +4,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { UserError } from '../lib/errors.js';
 import type { StepRecord } from '../lib/train/trainer.js';
 import { numberOption, stringOption } from './options.js';
+import { prepareOutputFile } from './output.js';
 
 export interface TrainingDefaults {
   epochs: number;
@@ -69,12 +70,14 @@ export class StepLog {
   }
 }
 
+/** Once every input is checked: make room for the checkpoint and start a fresh log. */
+export function startTraining(o: TrainingOptions & { out: string }): StepLog {
+  prepareOutputFile('--out', o.out);
+  prepareOutputFile('--log', o.log);
+  return new StepLog(o.log);
+}
+
 /** Checkpoint metadata recording how a model was trained (strings, as safetensors wants). */
 export function trainingMetadata(o: TrainingOptions, data: string, steps: number): Record<string, string> {
   return { data, epochs: String(o.epochs), batch_size: String(o.batchSize), lr: String(o.lr), seed: String(o.seed), steps: String(steps) };
-}
-
-/** Seconds since `start` (a performance.now() value), for the closing summary line. */
-export function secondsSince(start: number): string {
-  return `${((performance.now() - start) / 1000).toFixed(1)} s`;
 }

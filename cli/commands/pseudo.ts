@@ -10,7 +10,7 @@ import { requireOption, stringOption } from '../options.js';
 import { prepareOutputFolder } from '../output.js';
 import { terminalProgress } from '../progress.js';
 import { addPseudoOptions, pseudoOptions } from '../pseudo-options.js';
-import { secondsSince } from '../training.js';
+import { secondsSince } from '../elapsed.js';
 
 export function register(cli: CAC): void {
   const command = cli

@@ -8,9 +8,9 @@ import { backboneDefaults } from '../../models/config.js';
 import { addBackendOption, applyBackend } from '../backend.js';
 import { addDataOption, loadSplit, openData } from '../dataset.js';
 import { choiceOption, requireOption, stringOption } from '../options.js';
-import { prepareOutputFile } from '../output.js';
 import { terminalProgress } from '../progress.js';
-import { addTrainingOptions, secondsSince, StepLog, trainingMetadata, trainingOptions, type TrainingDefaults, type TrainingOptions } from '../training.js';
+import { secondsSince } from '../elapsed.js';
+import { addTrainingOptions, startTraining, trainingMetadata, trainingOptions, type StepLog, type TrainingDefaults, type TrainingOptions } from '../training.js';
 
 const DEFAULTS: TrainingDefaults = { ...classifierTrainDefaults, width: backboneDefaults.width };
 const DEFAULT_METHOD: Method = classifierTrainDefaults.method;
@@ -34,16 +34,13 @@ export function trainClsOptions(flags: Record<string, unknown>): TrainClsOptions
   };
 }
 
-
 /** Train and save; the checkpoint appears only when training finished (atomic write). */
 export async function trainCls(o: TrainClsOptions, progress: ProgressReporter = silentProgress): Promise<{ model: Classifier; log: StepLog }> {
   const data = openData(o.data);
   const samples = loadSplit(data, 'train');
-  prepareOutputFile('--out', o.out);
-  prepareOutputFile('--log', o.log);
+  const log = startTraining(o);
   const model = new Classifier({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
   const cfg = { ...classifierTrainDefaults, method: o.method, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
-  const log = new StepLog(o.log);
   await trainClassifier(model, classifierOptimizer(model, cfg), samples, cfg, { progress, onRecord: log.onRecord });
   saveCheckpoint(o.out, model, { method: o.method, ...trainingMetadata(o, data.name, log.steps) });
   return { model, log };

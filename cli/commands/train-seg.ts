@@ -14,9 +14,9 @@ import { addBackendOption, applyBackend } from '../backend.js';
 import { addDataOption, loadSplit, openData, type OpenedData } from '../dataset.js';
 import { readMasks } from '../masks.js';
 import { flagOption, numberOption, requireOption, stringOption } from '../options.js';
-import { prepareOutputFile } from '../output.js';
 import { terminalProgress } from '../progress.js';
-import { addTrainingOptions, secondsSince, StepLog, trainingMetadata, trainingOptions, type TrainingDefaults, type TrainingOptions } from '../training.js';
+import { secondsSince } from '../elapsed.js';
+import { addTrainingOptions, startTraining, trainingMetadata, trainingOptions, type StepLog, type TrainingDefaults, type TrainingOptions } from '../training.js';
 
 const DEFAULTS: TrainingDefaults = { ...segmenterTrainDefaults, width: backboneDefaults.width };
 
@@ -60,16 +60,13 @@ function describeSource(source: MaskSource): string {
   return `true masks for ${(100 * source.labeledFraction).toFixed(0)}% and pseudo-masks from ${source.dir} for the rest`;
 }
 
-
 /** Train and save; the checkpoint appears only when training finished (atomic write). */
 export async function trainSeg(o: TrainSegOptions, progress: ProgressReporter = silentProgress): Promise<{ model: Segmenter; log: StepLog }> {
   const data = openData(o.data);
   const samples = trainingSamples(data, o.masks, o.seed);
-  prepareOutputFile('--out', o.out);
-  prepareOutputFile('--log', o.log);
+  const log = startTraining(o);
   const model = new Segmenter({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
   const cfg = { ...segmenterTrainDefaults, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
-  const log = new StepLog(o.log);
   await trainSegmenter(model, segmenterOptimizer(model, cfg), samples, cfg, { progress, onRecord: log.onRecord });
   saveCheckpoint(o.out, model, { masks: describeSource(o.masks), ...trainingMetadata(o, data.name, log.steps) });
   return { model, log };
