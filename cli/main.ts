@@ -8,4 +8,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await runCli(process.argv);
+const code = await runCli(process.argv);
+// A command may have set its own exit status (run: 130 after an interrupt); errors override it.
+if (code !== 0) process.exitCode = code;
