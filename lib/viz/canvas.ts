@@ -1,5 +1,5 @@
 /** A tiny RGB raster: fill, blit with integer upscaling, text, and PNG encoding. */
-import { PNG } from 'pngjs';
+import { encodePngRgb } from '../data/png.js';
 import { GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './font.js';
 
 export type RGB = readonly [number, number, number];
@@ -41,9 +41,7 @@ export class Canvas {
 
   static readonly textHeight = GLYPH_HEIGHT;
 
-  toPng(): Buffer {
-    const png = new PNG({ width: this.width, height: this.height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
-    png.data = Buffer.from(this.rgb);
-    return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  toPng(): Uint8Array {
+    return encodePngRgb(this.width, this.height, this.rgb);
   }
 }
