@@ -72,7 +72,7 @@ function* convCore(P: Float32Array, wi: Float32Array, b: ArrayLike<number> | nul
   const Q = rowsPerImage(p);
   const OWq = roundUp(p.OW, 4);
   const K4 = roundUp(p.K, 4) / 4;
-  const r = yield { source: coreSource(p, p.N * p.Hq * p.Wq), output: [OWq, p.N * Q, K4], args: [P, wi], components: 4 };
+  const r = yield { source: coreSource(p, p.N * p.Hq * p.Wq), output: [OWq, p.N * Q, K4], args: [P, wi], components: 4, cost: OWq * p.N * Q * K4 * 4 * p.C * p.kh * p.kw };
   const { N, K, OH, OW } = p;
   const out = new Float32Array(N * K * OH * OW);
   for (let n = 0; n < N; n++)
@@ -145,19 +145,30 @@ export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: Conv
 function weightGradSource(p: Core, plane: number): string {
   const { N, OH, OW, sh, sw, Wq, Hq } = p;
   const gz = N * OH * OW * 4;
+  // Each output row is walked in unrolled blocks of U pixels with literal offsets, so the
+  // only per-pixel index work is one int32 add per load.
+  const U = Math.min(OW, 16);
+  const blocks = Math.floor(OW / U);
+  const taps = (from: number, to: number, off: number): string => {
+    let s = '';
+    for (let ox = from; ox < to; ox++)
+      s += `v = x[this.thread.x * ${plane} + (rp | 0) + ${(ox - off) * sw}];
+        ${[0, 1, 2, 3].map((q) => `a${q} += v * g[this.thread.z * ${gz} + (rg | 0) + ${(ox - off) * 4 + q}];`).join(' ')}\n`;
+    return s;
+  };
   return `function (x, g, tap) {
-  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0;
+  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0; let rp = 0.0; let rg = 0.0;
   const t = tap[this.thread.y];
   for (let n = 0; n < ${N}; n++) {
     for (let oy = 0; oy < ${OH}; oy++) {
-      const rp = t + n * ${Hq * Wq} + oy * ${sh * Wq};
-      const rg = (n * ${OH} + oy) * ${OW * 4};
-      for (let ox = 0; ox < ${OW}; ox++) {
-        v = x[this.thread.x * ${plane} + ((rp + ox * ${sw}) | 0)];
-        const gi = (rg + ox * 4) | 0;
-        a0 += v * g[this.thread.z * ${gz} + gi]; a1 += v * g[this.thread.z * ${gz} + gi + 1];
-        a2 += v * g[this.thread.z * ${gz} + gi + 2]; a3 += v * g[this.thread.z * ${gz} + gi + 3];
+      for (let b = 0; b < ${blocks}; b++) {
+        rp = t + n * ${Hq * Wq} + oy * ${sh * Wq} + b * ${U * sw};
+        rg = (n * ${OH} + oy) * ${OW * 4} + b * ${U * 4};
+        ${taps(0, U, 0)}
       }
+      rp = t + n * ${Hq * Wq} + oy * ${sh * Wq} + ${blocks * U * sw};
+      rg = (n * ${OH} + oy) * ${OW * 4} + ${blocks * U * 4};
+      ${taps(blocks * U, OW, blocks * U)}
     }
   }
   return [a0, a1, a2, a3];
@@ -196,7 +207,7 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
     const G = interleaveGrad(f32(gy).subarray(n0 * img, n1 * img), p.N, g.K, g.OH * g.OW);
     const tap = new Float32Array(KK);
     for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) tap[i * g.kw + j] = i * g.dh * p.Wq + j * g.dw;
-    const r = yield { source: weightGradSource(p, plane), output: [Cq, KK, K4], args: [Pq, G, tap], components: 4 };
+    const r = yield { source: weightGradSource(p, plane), output: [Cq, KK, K4], args: [Pq, G, tap], components: 4, cost: Cq * KK * K4 * 4 * p.N * g.OH * g.OW };
     for (let k = 0; k < g.K; k++)
       for (let c = 0; c < g.C; c++)
         for (let t = 0; t < KK; t++) gw[(k * g.C + c) * KK + t] += r[(((k >> 2) * KK + t) * Cq + c) * 4 + (k & 3)]!;

@@ -59,7 +59,7 @@ function* affinityProgram(img: Float32Array, g: PamrGeom): Program<Float32Array>
   ${ssTaps}
   return Math.sqrt(ss / ${taps - 1});
 }`,
-    output: [...out, N * K], args: [X], components: 1,
+    output: [...out, N * K], args: [X], components: 1, cost: HW * N * K * 2 * J,
   };
   // a(p,j) for one j, as a statement list; `nb` is n*K*HpWp, `sb` is n*K*HW (f32 locals)
   const aOf = (off: string): string => {
@@ -77,7 +77,7 @@ function* affinityProgram(img: Float32Array, g: PamrGeom): Program<Float32Array>
   ${maxBody}
   return m;
 }`,
-    output: [...out, N], args: [X, sigma], components: 1,
+    output: [...out, N], args: [X, sigma], components: 1, cost: HW * N * J * K,
   };
   const offs = Float32Array.from({ length: J }, (_, j) => offset(g, L, j));
   const e = yield {
@@ -90,20 +90,20 @@ function* affinityProgram(img: Float32Array, g: PamrGeom): Program<Float32Array>
   ${aOf('(off | 0)')}
   return Math.exp(a - m[((n * ${HW}) | 0) + this.thread.y * ${W} + this.thread.x]);
 }`,
-    output: [...out, N * J], args: [X, sigma, m, offs], components: 1,
+    output: [...out, N * J], args: [X, sigma, m, offs], components: 1, cost: HW * N * J * K,
   };
   let zBody = '';
   for (let j = 0; j < J; j++) zBody += `z += e[this.thread.z * ${J * HW} + ${j * HW} + this.thread.y * ${W} + this.thread.x];\n`;
   const Z = yield {
     source: `function (e) { let z = 0.0;\n${zBody} return z; }`,
-    output: [...out, N], args: [e], components: 1,
+    output: [...out, N], args: [e], components: 1, cost: HW * N * J,
   };
   return yield {
     source: `function (e, z) {
   const n = Math.floor(this.thread.z / ${J});
   return e[this.thread.z * ${HW} + this.thread.y * ${W} + this.thread.x] / z[((n * ${HW}) | 0) + this.thread.y * ${W} + this.thread.x];
 }`,
-    output: [...out, N * J], args: [e, Z], components: 1,
+    output: [...out, N * J], args: [e, Z], components: 1, cost: HW * N * J,
   };
 }
 
@@ -123,7 +123,7 @@ function* propagateProgram(mask: Float32Array, alpha: Float32Array, C: number, i
 }`;
   let cur = mask;
   for (let t = 0; t < iterations; t++) {
-    cur = yield { source, output: [W, H, N * C], args: [padReplicate(cur, N * C, H, W, L.P), alpha], components: 1 };
+    cur = yield { source, output: [W, H, N * C], args: [padReplicate(cur, N * C, H, W, L.P), alpha], components: 1, cost: HW * N * C * J };
   }
   return cur;
 }

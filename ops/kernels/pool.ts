@@ -24,12 +24,12 @@ export function* gapProgram(x: DataArray, planes: number, plane: number): Progra
   for (let i = 0; i < ${plane}; i++) acc += x[this.thread.x * ${plane} + (i | 0)];
   return acc / ${plane};
 }`;
-  return yield { source, output: [planes], args: [f32(x)], components: 1 };
+  return yield { source, output: [planes], args: [f32(x)], components: 1, cost: planes * plane };
 }
 
 export function* gapBackwardProgram(g: DataArray, planes: number, plane: number): Program<Float32Array> {
   const source = `function (g) { return g[this.thread.y] / ${plane}; }`;
-  return yield { source, output: [plane, planes], args: [f32(g)], components: 1 };
+  return yield { source, output: [plane, planes], args: [f32(g)], components: 1, cost: planes * plane };
 }
 
 /** Max and window tap (i*k + j, first maximum in row-major order) of every window. */
@@ -52,7 +52,7 @@ function* maxPoolArgmax(x: DataArray, g: PoolGeom): Program<{ max: Float32Array;
   return [best, at, 0, 0];
 }`;
   // Two values per thread, returned as four (the flat output has 1 or 4 floats per thread).
-  const r = yield { source, output: [OWq, planes * Q], args: [P], components: 4 };
+  const r = yield { source, output: [OWq, planes * Q], args: [P], components: 4, cost: OWq * planes * Q * k * k };
   const max = new Float32Array(planes * OH * OW);
   const tap = new Float32Array(planes * OH * OW);
   for (let pl = 0, o = 0; pl < planes; pl++)
@@ -88,7 +88,7 @@ export function* maxPoolBackwardProgram(gy: DataArray, x: DataArray, g: PoolGeom
   ${body}
   return acc;
 }`;
-  return yield { source, output: [W, H, planes], args: [tap, f32(gy)], components: 1 };
+  return yield { source, output: [W, H, planes], args: [tap, f32(gy)], components: 1, cost: W * H * planes * R * R };
 }
 
 export function poolFits(g: PoolGeom): boolean {

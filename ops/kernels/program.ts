@@ -15,6 +15,8 @@ export interface Launch {
   args: Float32Array[];
   /** Floats per thread: 1, or 4 when the kernel returns [a, b, c, d]. */
   components: 1 | 4;
+  /** Rough multiply-adds of the launch: decides whether splitting it over threads pays. */
+  cost: number;
 }
 
 export type Program<T> = Generator<Launch, T, Float32Array>;

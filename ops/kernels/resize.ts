@@ -72,7 +72,7 @@ function* separableGather(x: Float32Array, planes: number, IH: number, IW: numbe
   ${body}
   return acc;
 }`;
-  return yield { source, output: [OW, OH, planes], args: [x, ty.idx, ty.w, tx.idx, tx.w], components: 1 };
+  return yield { source, output: [OW, OH, planes], args: [x, ty.idx, ty.w, tx.idx, tx.w], components: 1, cost: OW * OH * planes * ty.R * tx.R };
 }
 
 export function resizeFits(g: ResizeGeom): boolean {

@@ -5,13 +5,14 @@
 import type { GpuMode } from './gpu.js';
 import { flatten, kernelFor, launchSize } from './gpu.js';
 import type { Launch, Program } from './program.js';
+import { runThreaded } from './threads.js';
 import { webasmRunFlat } from './webasm-flat.js';
 
 /** Run one launch synchronously and return its flat output. */
 export function launchSync(mode: GpuMode, launch: Launch): Float32Array {
   const k = kernelFor(mode, launch);
   if (mode === 'webasm') {
-    const flat = webasmRunFlat(k, launch.args);
+    const flat = runThreaded(k, launch) ?? webasmRunFlat(k, launch.args);
     if (flat !== null) return flat;
   }
   const result = k(...launch.args);

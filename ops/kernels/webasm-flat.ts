@@ -1,11 +1,13 @@
 /**
- * Fast path for synchronous gpu.js `webasm` calls. The public call shapes its result
- * into nested arrays: for a 4-component output that is one subarray object per thread,
- * which measured 20-40 ms for a 270k-thread conv (as long as a third of the compute).
- * Once a kernel is built, its active module exposes the flat output region, so we write
- * the arguments, run the same span dispatcher gpu.js uses, and slice the output.
- * This reads gpu.js 2.24 internals; if they are missing or the size signature differs,
- * it returns null and the caller uses the public call (the agreement tests cover both).
+ * Fast path for synchronous gpu.js `webasm` calls, and the row-range runs the thread pool
+ * needs. The public call shapes its result into nested arrays: for a 4-component output
+ * that is one subarray object per thread, which measured 20-40 ms for a 270k-thread conv
+ * (a third of its compute). A built kernel's active module exposes its flat argument and
+ * output regions, so we write the arguments, run the same SIMD/scalar spans gpu.js runs
+ * (any row range, so threads can split a launch), and copy the output out.
+ * This reads gpu.js 2.24 internals; when they are missing (another version, a kernel that
+ * fell back to cpu) `webasmPrepare` returns null and callers use the public call. The
+ * agreement specs cover both paths.
  */
 import type { IKernelRunShortcut } from 'gpu.js';
 
@@ -21,26 +23,67 @@ interface ActiveEntry {
 
 interface WasmKernel {
   built?: boolean;
+  fallbackRequested?: boolean;
+  build(...args: unknown[]): void;
   _active?: ActiveEntry;
   _entryKey?: (args: unknown) => string;
   usesRandom?: boolean;
   componentCount: number;
   output: number[];
-  constructor: { dispatchSpans?: (run: ActiveEntry['run'], simd: ActiveEntry['runSimd'], cells: number, sizeX: number, seed: number) => string };
+  constructor: { mode?: string };
 }
 
-export function webasmRunFlat(k: IKernelRunShortcut, args: Float32Array[]): Float32Array | null {
+/** A kernel whose arguments are loaded into its module, ready to run any rows. */
+export interface Prepared {
+  entry: ActiveEntry;
+  /** Threads per row (thread.x extent) and floats per thread. */
+  sizeX: number;
+  components: number;
+  rows: number;
+}
+
+export function webasmPrepare(k: IKernelRunShortcut, args: Float32Array[]): Prepared | null {
   const inner = k.kernel as unknown as WasmKernel;
-  const dispatch = inner.constructor.dispatchSpans;
+  if (inner.constructor.mode !== 'webasm' || typeof inner.build !== 'function' || inner._entryKey === undefined) return null;
+  if (!inner.built) inner.build(...args);
   const e = inner._active;
-  if (!inner.built || e === undefined || dispatch === undefined || inner._entryKey === undefined || inner.usesRandom) return null;
-  if (e.shared || Object.keys(e.layout.scalars).length > 0 || e.sizeSignature !== inner._entryKey(args)) return null;
+  if (inner.fallbackRequested || e === undefined || inner.usesRandom || e.shared) return null;
+  if (Object.keys(e.layout.scalars).length > 0 || e.sizeSignature !== inner._entryKey(args)) return null;
   for (const rec of Object.values(e.layout.arrays)) {
     const a = args[rec.index]!;
     if (a.length !== rec.flatLength) return null;
     e.f32.set(a, rec.offset / 4);
   }
-  dispatch(e.run, e.runSimd, e.cells, inner.output[0]!, 0);
-  const base = e.layout.outputOffset / 4;
-  return e.f32.slice(base, base + e.cells * inner.componentCount);
+  const sizeX = inner.output[0]!;
+  return { entry: e, sizeX, components: inner.componentCount, rows: e.cells / sizeX };
+}
+
+/** Run output rows [row0, row1): SIMD quads never cross a row, the remainder runs scalar. */
+export function webasmRunRows(p: Prepared, row0: number, row1: number): void {
+  const { run, runSimd } = p.entry;
+  const quad = p.sizeX & ~3;
+  if (runSimd !== null && quad === p.sizeX) {
+    runSimd(row0 * p.sizeX, row1 * p.sizeX, 0);
+    return;
+  }
+  for (let r = row0; r < row1; r++) {
+    const base = r * p.sizeX;
+    if (runSimd !== null && quad > 0) runSimd(base, base + quad, 0);
+    run(runSimd !== null ? base + quad : base, base + p.sizeX, 0);
+  }
+}
+
+/** The output floats of rows [row0, row1), as a view into the module's memory. */
+export function webasmRows(p: Prepared, row0: number, row1: number): Float32Array {
+  const base = p.entry.layout.outputOffset / 4;
+  const per = p.sizeX * p.components;
+  return p.entry.f32.subarray(base + row0 * per, base + row1 * per);
+}
+
+/** The whole launch on this thread; null when the internals are not usable. */
+export function webasmRunFlat(k: IKernelRunShortcut, args: Float32Array[]): Float32Array | null {
+  const p = webasmPrepare(k, args);
+  if (p === null) return null;
+  webasmRunRows(p, 0, p.rows);
+  return webasmRows(p, 0, p.rows).slice();
 }

@@ -59,6 +59,13 @@ test('conv2d agrees on the common 3x3 padding-1 layer shape', () => {
   for (const backend of kernelBackends) valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} output ${i}`));
 });
 
+test('launches big enough to split over threads (3 here, whatever the cores) agree with the reference', () => {
+  process.env.EPSX_THREADS = '3';
+  const c: Case = { N: 2, C: 16, K: 12, H: 21, W: 19, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true, seed: 9 };
+  const ref = valueAndGrads('reference', f(c), inputs(c));
+  for (const backend of kernelBackends) valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} output ${i}`));
+});
+
 test('conv2d gradients match finite differences (float64 reference path)', () => {
   fc.assert(
     fc.property(caseArb(5, 3), (c) => {

@@ -1,0 +1,36 @@
+/**
+ * Worker side of the synchronous thread pool (threads.ts): builds the same gpu.js webasm
+ * kernel from the launch source, runs its share of output rows, writes them into the
+ * shared output buffer, and flags completion (the main thread blocks in Atomics.wait).
+ */
+import { parentPort } from 'node:worker_threads';
+import { kernelFor } from './gpu.js';
+import type { Launch } from './program.js';
+import { webasmPrepare, webasmRows, webasmRunRows } from './webasm-flat.js';
+
+export interface ThreadTask {
+  launch: Launch;
+  row0: number;
+  row1: number;
+  out: SharedArrayBuffer;
+  status: SharedArrayBuffer;
+  slot: number;
+}
+
+parentPort!.on('message', (t: ThreadTask) => {
+  const status = new Int32Array(t.status);
+  let state = 2;
+  try {
+    const p = webasmPrepare(kernelFor('webasm', t.launch), t.launch.args);
+    if (p !== null) {
+      webasmRunRows(p, t.row0, t.row1);
+      const per = p.sizeX * p.components;
+      new Float32Array(t.out).set(webasmRows(p, t.row0, t.row1), t.row0 * per);
+      state = 1;
+    }
+  } catch {
+    state = 2; // the main thread computes these rows itself
+  }
+  Atomics.store(status, t.slot, state);
+  Atomics.notify(status, t.slot);
+});
