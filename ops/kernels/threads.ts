@@ -19,6 +19,8 @@ import { webasmPrepare, webasmRows, webasmRunRows } from './webasm-flat.js';
 const MIN_COST = 2e6;
 
 let workers: Worker[] | null = null;
+/** Launches split over threads so far (lets specs check that the threaded path ran). */
+export let threadedLaunches = 0;
 let broken = false;
 
 export function threadCount(): number {
@@ -63,6 +65,7 @@ export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array
     const task: ThreadTask = { launch, row0: bounds[i]!, row1: bounds[i + 1]!, out: shared, status, slot: i };
     ws[i - 1]!.postMessage(task);
   }
+  threadedLaunches++;
   const out = new Float32Array(size);
   webasmRunRows(p, 0, bounds[1]!);
   out.set(webasmRows(p, 0, bounds[1]!));

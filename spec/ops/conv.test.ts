@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ShapeError, conv2d, type Tensor } from '../../lib/index.js';
+import * as threads from '../../ops/kernels/threads.js';
 import { assertGradient } from '../helpers/gradcheck.js';
 import { values } from '../helpers/arbitrary.js';
 import { assertClose, kernelBackends, seeded, valueAndGrads } from './helpers.js';
@@ -61,9 +62,11 @@ test('conv2d agrees on the common 3x3 padding-1 layer shape', () => {
 
 test('launches big enough to split over threads (3 here, whatever the cores) agree with the reference', () => {
   process.env.EPSX_THREADS = '3';
-  const c: Case = { N: 2, C: 16, K: 12, H: 21, W: 19, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true, seed: 9 };
+  const c: Case = { N: 2, C: 16, K: 14, H: 23, W: 24, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true, seed: 9 };
   const ref = valueAndGrads('reference', f(c), inputs(c));
+  const before = threads.threadedLaunches;
   for (const backend of kernelBackends) valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} output ${i}`));
+  if (kernelBackends.includes('webasm')) assert.is(threads.threadedLaunches - before, 3, 'forward, backward-input and backward-weight were split');
 });
 
 test('conv2d gradients match finite differences (float64 reference path)', () => {
