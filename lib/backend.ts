@@ -2,13 +2,13 @@
  * Backend selection for the heavy kernels (conv2d, pooling, resize, PAMR).
  *
  * Decision (sync vs async): the autograd engine is synchronous, so engine ops run on a
- * backend whose kernels can be called synchronously: gpu.js `webasm` (single-thread SIMD
- * when called synchronously), gpu.js `cpu`, `headlessgl`, or the plain TypeScript
- * `reference` loops. gpu.js `webgpu` only returns Promises; it serves the async kernel
- * entry points (`ops/kernels/async.ts`, used by the benchmark and agreement tests) and is
- * never the engine-op backend: choosing it keeps engine ops on the best sync backend and
- * says so in the returned message. In float64 mode (gradient checks) every op uses the
- * reference path whatever the backend.
+ * backend whose kernels can be called synchronously: gpu.js `webasm` (SIMD; gpu.js only
+ * threads async calls, so ops/kernels/threads.ts splits sync launches over cores itself),
+ * gpu.js `cpu`, `headlessgl`, or the plain TypeScript `reference` loops. gpu.js `webgpu`
+ * only returns Promises; it serves the async kernel entry points (`ops/async.ts`, used by
+ * the benchmark and agreement specs) and is never the engine-op backend: choosing it keeps
+ * engine ops on the best sync backend and says so in the returned message. In float64
+ * mode (gradient checks) every op uses the reference path whatever the backend.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
