@@ -67,12 +67,20 @@ export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array
   }
   threadedLaunches++;
   const out = new Float32Array(size);
+  const t0 = performance.now();
   webasmRunRows(p, 0, bounds[1]!);
   out.set(webasmRows(p, 0, bounds[1]!));
+  // Error events cannot arrive while this thread blocks, so a dead worker is detected by a
+  // deadline generous enough for a cold start (loading gpu.js, compiling the kernel).
+  const deadline = performance.now() + Math.max(30_000, 20 * (performance.now() - t0));
   const flags = new Int32Array(status);
   const view = new Float32Array(shared);
   for (let i = 1; i < parts; i++) {
-    while (Atomics.load(flags, i) === 0) if (Atomics.wait(flags, i, 0, 10_000) === 'timed-out' && broken) break;
+    while (Atomics.load(flags, i) === 0 && !broken) {
+      const left = deadline - performance.now();
+      if (left <= 0) broken = true; // stop using the pool; compute the rows here
+      else Atomics.wait(flags, i, 0, left);
+    }
     const [r0, r1] = [bounds[i]!, bounds[i + 1]!];
     if (Atomics.load(flags, i) === 1) out.set(view.subarray(r0 * per, r1 * per), r0 * per);
     else {
