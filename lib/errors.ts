@@ -5,6 +5,14 @@
  */
 export class UserError extends Error {
   override name = 'UserError';
+
+  /**
+   * Messages often quote input (a tensor name, a JSON.parse excerpt): line breaks and other
+   * control characters in it become one space, so the message stays one line.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message.replace(/\s*[\u0000-\u001f\u007f]+\s*/g, ' '), options);
+  }
 }
 
 /** Throw a UserError when `ok` is false. */

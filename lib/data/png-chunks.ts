@@ -2,6 +2,7 @@
  * PNG container structure: signature, chunks (length, type, data, CRC) and the IHDR header.
  * Reading the header first lets us refuse absurd sizes before any pixel buffer exists.
  */
+import { inflateSync } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { crc32 } from './crc32.js';
 import { checkImageSize } from './size-limit.js';
@@ -62,12 +63,49 @@ export function parsePngChunks(bytes: Uint8Array, file: string): PngChunk[] {
     if (pos + 12 + length > bytes.length) throw new UserError(`${file}: truncated PNG (chunk at byte ${pos} runs past the end)`);
     const typeBytes = bytes.subarray(pos + 4, pos + 8);
     const data = bytes.subarray(pos + 8, pos + 8 + length);
+    if (!typeBytes.every((b) => (b >= 65 && b <= 90) || (b >= 97 && b <= 122))) throw new UserError(`${file}: corrupt PNG (chunk at byte ${pos} has no valid type)`);
     const type = String.fromCharCode(...typeBytes);
     if (crc32(typeBytes, data) !== dv.getUint32(pos + 8 + length)) throw new UserError(`${file}: corrupt PNG (bad CRC in ${type} chunk)`);
     chunks.push({ type, data });
     if (type === 'IEND') return chunks;
     pos += 12 + length;
   }
+}
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Adam7 passes: first column, first row, column step, row step. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+
+/** Bytes the image data inflates to: for each (Adam7 pass or whole image) row, a filter byte and the packed samples. */
+export function rawImageBytes(h: PngHeader): number {
+  const rowBytes = (w: number) => 1 + Math.ceil((w * CHANNELS[h.colorType]! * h.bitDepth) / 8);
+  if (!h.interlaced) return h.height * rowBytes(h.width);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const w = Math.ceil((h.width - x0) / dx), rows = Math.ceil((h.height - y0) / dy);
+    if (w > 0 && rows > 0) total += rows * rowBytes(w);
+  }
+  return total;
+}
+
+/**
+ * Inflate the IDAT chunks, refusing data that does not inflate to exactly the size the header
+ * declares. Nothing larger than the declared size is ever allocated, and the output is at most
+ * what the compressed bytes really hold, so a small file declaring a huge image fails here,
+ * cheaply, instead of inside a decoder that would allocate the full image first.
+ */
+export function inflateImageData(chunks: readonly PngChunk[], header: PngHeader, file: string): Uint8Array {
+  const idat = Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data));
+  const expected = rawImageBytes(header);
+  let raw: Uint8Array;
+  try {
+    raw = inflateSync(idat, { maxOutputLength: expected });
+  } catch (e) {
+    const tooLong = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new UserError(`${file}: corrupt or truncated PNG (image data ${tooLong ? `inflates to more than the ${expected} bytes of a ${header.width}x${header.height} image` : `does not inflate: ${(e as Error).message}`})`);
+  }
+  if (raw.length !== expected) throw new UserError(`${file}: truncated PNG (image data holds ${raw.length} of ${expected} bytes)`);
+  return raw;
 }
 
 /** Serialise one chunk: length, type, data, CRC. */

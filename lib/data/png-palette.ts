@@ -2,10 +2,10 @@
  * Palette PNGs (colour type 3) are encoded here, and label PNGs decoded here, because pngjs can
  * neither write palettes nor hand back the indices it reads: masks must round-trip exactly.
  */
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { VOC_PALETTE } from './palette.js';
-import { assemblePng, encodePngChunk, ihdrData, parsePngChunks, readPngHeader } from './png-chunks.js';
+import { assemblePng, encodePngChunk, ihdrData, inflateImageData, parsePngChunks, readPngHeader } from './png-chunks.js';
 
 /** Encode [H,W] indices as an 8-bit palette PNG (default palette: PASCAL VOC, all 256 entries). */
 export function encodePalettePng(width: number, height: number, indices: Uint8Array, palette: Uint8Array = VOC_PALETTE): Uint8Array {
@@ -63,16 +63,8 @@ export function decodePngSamples(bytes: Uint8Array, file: string): { width: numb
   }
   const chunks = parsePngChunks(bytes, file);
   if (header.colorType === 3 && !chunks.some((c) => c.type === 'PLTE')) throw new UserError(`${file}: corrupt PNG (palette image without a PLTE chunk)`);
-  const idat = Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data));
   const rowBytes = Math.ceil((width * bitDepth) / 8);
-  const expected = height * (rowBytes + 1);
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(idat, { maxOutputLength: expected });
-  } catch (e) {
-    throw new UserError(`${file}: corrupt or truncated PNG (image data does not inflate: ${(e as Error).message})`);
-  }
-  if (raw.length !== expected) throw new UserError(`${file}: truncated PNG (image data holds ${raw.length} of ${expected} bytes)`);
+  const raw = inflateImageData(chunks, header, file);
   unfilter(raw, height, rowBytes, file);
 
   const samples = new Uint8Array(width * height);

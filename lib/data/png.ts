@@ -6,7 +6,7 @@
 import { PNG } from 'pngjs';
 import { UserError } from '../errors.js';
 import { decodePngSamples } from './png-palette.js';
-import { parsePngChunks, readPngHeader } from './png-chunks.js';
+import { inflateImageData, parsePngChunks, readPngHeader } from './png-chunks.js';
 import type { Raster } from './raster.js';
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -15,7 +15,10 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /** Decode with pngjs to RGBA (raw sample values when `skipRescale`), wrapping its errors. */
 function decodeRgba(bytes: Uint8Array, file: string, skipRescale = false): { width: number; height: number; rgba: ArrayLike<number> } {
-  parsePngChunks(bytes, file); // header limits, CRCs and a complete chunk list before pngjs sees it
+  // Header limits, CRCs, a complete chunk list and image data of exactly the declared size,
+  // before pngjs sees it: pngjs allocates the whole declared image and silently zero-fills
+  // the pixels that truncated image data lacks.
+  inflateImageData(parsePngChunks(bytes, file), readPngHeader(bytes, file), file);
   try {
     const png = PNG.sync.read(asBuffer(bytes), { skipRescale });
     return { width: png.width, height: png.height, rgba: png.data };
