@@ -37,11 +37,26 @@ export function loadTrainState(path: string, model: Module<unknown>, optimizer: 
   } catch (e) {
     throw new UserError(`training state ${path}: ${(e as Error).message}`);
   }
+  const position = parsePosition(decoded.metadata.position);
+  const stepCount = Number(decoded.metadata.stepCount ?? 0);
+  if (position === null || !Number.isSafeInteger(stepCount) || stepCount < 0) throw new UserError(`training state ${path}: damaged position or step count (delete it to train that stage again from the start)`);
   const modelState = withPrefix(MODEL, decoded.tensors);
   const problem = model.stateMismatch(modelState);
   if (problem !== null) throw new UserError(`training state ${path}: ${problem}`);
   model.loadStateDict(modelState);
   optimizer.loadStateEntries(withPrefix(OPTIM, decoded.tensors));
-  optimizer.stepCount = Number(decoded.metadata.stepCount ?? 0);
-  return JSON.parse(decoded.metadata.position ?? 'null') as Position | null;
+  optimizer.stepCount = stepCount;
+  return position;
+}
+
+/** The stored position: an object with integer epoch and batch >= 0, or null when damaged. */
+function parsePosition(text: string | undefined): Position | null {
+  let p: unknown;
+  try {
+    p = JSON.parse(text ?? '');
+  } catch {
+    return null;
+  }
+  const ok = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  return typeof p === 'object' && p !== null && ok((p as Position).epoch) && ok((p as Position).batch) ? { epoch: (p as Position).epoch, batch: (p as Position).batch } : null;
 }
