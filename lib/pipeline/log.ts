@@ -7,7 +7,14 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic.js';
 import type { StepRecord } from '../train/trainer.js';
 
-export class RunLog {
+/** Where a stage sends its step records (the run log, or a worker's message port). */
+export interface StepSink {
+  append(r: StepRecord): void;
+  /** Forget a stage's records from step `first` on (they are about to be produced again). */
+  dropFrom(stage: string, first: number): void;
+}
+
+export class RunLog implements StepSink {
   readonly records: StepRecord[] = [];
 
   constructor(private readonly path: string) {
@@ -21,9 +28,9 @@ export class RunLog {
     }
   }
 
-  /** Keep only the records `keep` accepts, rewriting the file. */
-  retain(keep: (r: StepRecord) => boolean): void {
-    const kept = this.records.filter(keep);
+  dropFrom(stage: string, first: number): void {
+    const kept = this.records.filter((r) => r.stage !== stage || r.step < first);
+    if (kept.length === this.records.length) return;
     this.records.splice(0, this.records.length, ...kept);
     writeFileAtomic(this.path, kept.map((r) => JSON.stringify(r) + '\n').join(''));
   }

@@ -60,7 +60,7 @@ export function collectMetrics(ctx: RunContext): RunMetrics {
   return { pseudo, segmenter, timings: ctx.ledger.timings };
 }
 
-export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[]): void {
+export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[], records: StepRecord[]): void {
   const full = metrics.segmenter.full;
   const segNames: Record<string, string> = { full: 'fully supervised (T)', wsss: `WSSS from ${ctx.config.method} pseudo-masks`, ssss: `SSSS, ${ctx.config.labeledFraction} labelled` };
   const input: ReportInput = {
@@ -72,7 +72,7 @@ export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[
       { title: 'Pseudo-masks on the train split', rows: Object.entries(metrics.pseudo).map(([k, v]) => row(k.replace('-pamr', ' + PAMR').replace('pp', '++'), v)) },
       { title: 'Segmenter on the val split', rows: Object.entries(metrics.segmenter).map(([k, v]) => row(segNames[k] ?? k, v, k === 'full' ? undefined : full)) },
     ],
-    curves: curves(ctx.log.records),
+    curves: curves(records),
     panels,
     notes: [`data: ${ctx.config.data ?? `synthetic (${ctx.train.length} train, ${ctx.val.length} val)`}`, `classes: ${ctx.classes.join(', ')}`],
   };

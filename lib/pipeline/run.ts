@@ -6,9 +6,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setBackend } from '../backend.js';
-import { openVocDataset } from '../data/voc-reader.js';
-import { synthetic } from '../data/synthetic.js';
-import type { Dataset } from '../data/sample.js';
 import { UserError } from '../errors.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { METHODS, type Method } from '../train/classifier.js';
@@ -16,6 +13,7 @@ import type { RunConfig } from './config.js';
 import { RunLog } from './log.js';
 import { collectMetrics, writeReport, type RunMetrics } from './report.js';
 import { RunDir } from './run-dir.js';
+import { loadRunData } from './context.js';
 import { classifierStage, panelStage, pseudoStage, readPseudoMasks, segmenterStage, type Ledger, type RunContext } from './stages.js';
 
 export interface RunHooks {
@@ -34,10 +32,6 @@ export interface RunOutcome {
   backend: string;
 }
 
-function openData(config: RunConfig): Dataset {
-  return config.data === null ? synthetic({ ...config.synthetic, seed: config.synthetic.seed ?? config.seed }) : openVocDataset(config.data);
-}
-
 export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
   const info = hooks.info ?? (() => {});
   const root = join(config.out, config.name);
@@ -53,39 +47,27 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
   info(backend.message);
 
   const t0 = performance.now();
-  const dataset = openData(config);
-  const train = dataset.ids('train').map((id) => dataset.load(id));
-  const val = dataset.ids('val').map((id) => dataset.load(id));
-  if (train.length === 0) throw new UserError(`${config.data ?? 'dataset'}: the train split is empty`);
+  const data = loadRunData(config);
   ledger.timings.data = (ledger.timings.data ?? 0) + (performance.now() - t0) / 1000;
 
+  const log = new RunLog(dir.path('log.jsonl'));
   const ctx: RunContext = {
     config,
     dir,
-    log: new RunLog(dir.path('log.jsonl')),
+    log,
     ledger,
-    classes: dataset.classes,
-    train,
-    val,
+    ...data,
     progress: hooks.progress ?? silentProgress,
     shouldStop: hooks.shouldStop ?? (() => false),
     saveLedger: () => dir.writeJson('state.json', ledger),
   };
   ctx.saveLedger();
+  return stages(ctx, info, backend.backend, log);
+}
 
-  const methods: Method[] = config.ablation ? [...METHODS] : [config.method];
-  let mainPseudo: Map<string, Uint8Array> | null = null;
-  for (const method of methods) {
-    const classifier = await classifierStage(ctx, method);
-    const main = method === config.method;
-    const used = await pseudoStage(ctx, method, classifier, config.pseudo.pamr, main);
-    info(`pseudo-masks (${method}${config.pseudo.pamr ? ' + PAMR' : ''}): train mIoU ${(100 * used.score.mIoU).toFixed(1)}`);
-    if (config.ablation) await pseudoStage(ctx, method, classifier, !config.pseudo.pamr, false);
-    if (main) mainPseudo = readPseudoMasks(used.dir!, train);
-  }
-
-  const wsss = await segmenterStage(ctx, config.labeledFraction === null ? 'wsss' : 'ssss', mainPseudo);
-  info(`segmenter: val mIoU ${(100 * wsss.mIoU).toFixed(1)}`);
+async function stages(ctx: RunContext, info: (line: string) => void, backend: string, log: RunLog): Promise<RunOutcome> {
+  const { config, dir } = ctx;
+  await mainChain(ctx, info);
   if (config.fullBound || config.ablation) {
     const full = await segmenterStage(ctx, 'full', null);
     info(`fully supervised bound: val mIoU ${(100 * full.mIoU).toFixed(1)}`);
@@ -94,10 +76,28 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
   const t1 = performance.now();
   const segKey = config.labeledFraction === null ? 'segmenter-wsss' : 'segmenter-ssss';
   const panels = panelStage(ctx, config.method, await classifierStage(ctx, config.method), dir.checkpoint(segKey));
-  ledger.timings.report = (performance.now() - t1) / 1000;
+  ctx.ledger.timings.report = (performance.now() - t1) / 1000;
   const metrics = collectMetrics(ctx);
   dir.writeJson('metrics.json', metrics);
-  writeReport(ctx, metrics, panels);
+  writeReport(ctx, metrics, panels, log.records);
   ctx.saveLedger();
-  return { dir: root, metrics, backend: backend.backend };
+  return { dir: dir.root, metrics, backend };
+}
+
+/** Classifier(s) -> pseudo-masks -> segmenter on them. */
+async function mainChain(ctx: RunContext, info: (line: string) => void): Promise<void> {
+  const { config } = ctx;
+  const methods: Method[] = config.ablation ? [...METHODS] : [config.method];
+  let mainPseudo: Map<string, Uint8Array> | null = null;
+  for (const method of methods) {
+    const classifier = await classifierStage(ctx, method);
+    const main = method === config.method;
+    const used = await pseudoStage(ctx, method, classifier, config.pseudo.pamr, main);
+    info(`pseudo-masks (${method}${config.pseudo.pamr ? ' + PAMR' : ''}): train mIoU ${(100 * used.score.mIoU).toFixed(1)}`);
+    if (config.ablation) await pseudoStage(ctx, method, classifier, !config.pseudo.pamr, false);
+    if (main) mainPseudo = readPseudoMasks(used.dir!, ctx.train);
+  }
+
+  const wsss = await segmenterStage(ctx, config.labeledFraction === null ? 'wsss' : 'ssss', mainPseudo);
+  info(`segmenter: val mIoU ${(100 * wsss.mIoU).toFixed(1)}`);
 }

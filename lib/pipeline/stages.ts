@@ -21,7 +21,7 @@ import { Classifier } from '../../models/classifier.js';
 import { loadClassifier, loadSegmenter } from '../../models/load.js';
 import { Segmenter } from '../../models/segmenter.js';
 import type { RunConfig } from './config.js';
-import type { RunLog } from './log.js';
+import type { StepSink } from './log.js';
 import { slug, type RunDir } from './run-dir.js';
 import { loadTrainState, saveTrainState } from './train-state.js';
 import type { Module } from '../nn/module.js';
@@ -43,7 +43,7 @@ export interface Ledger {
 export interface RunContext {
   config: RunConfig;
   dir: RunDir;
-  log: RunLog;
+  log: StepSink;
   ledger: Ledger;
   classes: string[];
   train: Sample[];
@@ -80,7 +80,7 @@ async function resumableTraining(
   const statePath = ctx.dir.trainState(name);
   const start = loadTrainState(statePath, model, optimizer) ?? undefined;
   const first = start ? start.epoch * batchesPerEpoch(start) + start.batch : 0;
-  ctx.log.retain((r) => r.stage !== stage || r.step < first);
+  ctx.log.dropFrom(stage, first);
   const { stoppedAt } = await train({
     start,
     progress: ctx.progress,

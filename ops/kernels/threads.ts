@@ -8,7 +8,8 @@
  * Threads: EPSX_THREADS, else the machine's available parallelism (capped at 8).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../lib/worker-module.js';
 import type { IKernelRunShortcut } from 'gpu.js';
 import type { Launch } from './program.js';
 import type { ThreadTask } from './thread-worker.js';
@@ -39,13 +40,9 @@ function pool(): Worker[] {
   return workers;
 }
 
-/** A worker running thread-worker; under tsx (sources run as .ts) it registers tsx first,
- * since Node 20 workers do not inherit `--import` loaders. */
+/** A worker running thread-worker (.js when built, .ts under tsx). */
 function spawn(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./thread-worker.js', import.meta.url));
-  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const entry = JSON.stringify(new URL('./thread-worker.ts', import.meta.url).href);
-  return new Worker(`import(${api}).then((tsx) => { tsx.register(); return import(${entry}); });`, { eval: true });
+  return startModuleWorker(new URL(`./thread-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 }
 
 /** Run a webasm launch over all threads; null when it should run single-threaded. */
