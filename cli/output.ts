@@ -7,7 +7,13 @@ import { dirname, resolve } from 'node:path';
 import { UserError } from '../lib/errors.js';
 
 function kindOf(path: string): 'missing' | 'folder' | 'file' {
-  const stat = statSync(path, { throwIfNoEntry: false });
+  let stat;
+  try {
+    stat = statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+    stat = undefined; // a parent is a file: the caller reports that parent
+  }
   return stat === undefined ? 'missing' : stat.isDirectory() ? 'folder' : 'file';
 }
 

@@ -1,6 +1,15 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { getSystemErrorMap } from 'node:util';
 import { UserError } from './errors.js';
+
+/** "ENOSPC (no space left on device)" for a failed system call; the message for anything else. */
+function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === undefined) return err.message;
+  const description = err.errno === undefined ? undefined : getSystemErrorMap().get(err.errno)?.[1];
+  return description ? `${err.code} (${description})` : err.code;
+}
 
 /**
  * Write a file atomically: write a temporary file in the same folder, fsync, then rename.
@@ -19,9 +28,12 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     fd = -1;
     renameSync(tmp, path);
   } catch (e) {
-    if (fd >= 0) closeSync(fd);
-    rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot write ${path}: ${code ?? (e as Error).message}`);
+    // Best-effort cleanup: the report is about the write, not about removing a temporary that
+    // may not exist (when the folder is missing or is a file, rm fails too).
+    try {
+      if (fd >= 0) closeSync(fd);
+      rmSync(tmp, { force: true });
+    } catch {}
+    throw new UserError(`cannot write ${path}: ${describeFsError(e)}`);
   }
 }

@@ -1,5 +1,5 @@
 /** File reading that turns file-system failures into one-line UserErrors naming the file. */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { UserError } from '../errors.js';
 
 /** Read a whole file; `what` says what the file was supposed to be ("saliency map"). */
@@ -18,14 +18,24 @@ export function readText(path: string, what: string): string {
   return Buffer.from(readBytes(path, what)).toString('utf8');
 }
 
+/** File status, or undefined when nothing is there (also when a parent is a file: ENOTDIR). */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 /** True when `path` exists (file or folder). */
 export function exists(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  return statOf(path) !== undefined;
 }
 
 /** Throw unless `path` is an existing folder. */
 export function requireFolder(path: string, what: string): void {
-  const stat = statSync(path, { throwIfNoEntry: false });
+  const stat = statOf(path);
   if (!stat) throw new UserError(`${path}: ${what} not found`);
   if (!stat.isDirectory()) throw new UserError(`${path}: ${what} is not a folder`);
 }
