@@ -49,10 +49,11 @@ for (const backend of backends) {
               // each output is a convex combination of that channel's input values
               let lo = Infinity, hi = -Infinity;
               for (let q = 0; q < HW; q++) [lo, hi] = [Math.min(lo, mask.data[(n * c.C + ch) * HW + q]!), Math.max(hi, mask.data[(n * c.C + ch) * HW + q]!)];
-              assert.ok(out.data[i]! >= lo - 1e-6 && out.data[i]! <= hi + 1e-6, `range at ${i}`);
+              // float32: the alphas sum to 1 only up to rounding (about 1e-6 per iteration)
+              assert.ok(out.data[i]! >= lo - 1e-5 && out.data[i]! <= hi + 1e-5, `range at ${i}: ${out.data[i]} outside [${lo}, ${hi}]`);
               s += out.data[i]!;
             }
-            assert.ok(Math.abs(s - 1) < 1e-5, `class sum ${s} at pixel ${p}`);
+            assert.ok(Math.abs(s - 1) < 2e-5, `class sum ${s} at pixel ${p}`);
           }
       }),
       { numRuns: 15 },
