@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { CAC } from 'cac';
 import { UserError } from '../../lib/errors.js';
 import { mergeConfig, quickPreset, runDefaults, validateRunConfig, type RunConfig } from '../../lib/pipeline/config.js';
+import { openVocDataset } from '../../lib/data/voc-reader.js';
 import { latestRun, timestampName } from '../../lib/pipeline/run-dir.js';
 import { runPipeline } from '../../lib/pipeline/run.js';
 import { Interrupted } from '../../lib/pipeline/stages.js';
@@ -100,6 +101,9 @@ export function register(cli: CAC): void {
       if (!config.name) config = { ...config, name: resume ? latestRun(config.out) ?? '' : timestampName() };
       if (resume && !config.name) throw new UserError(`--resume: no run to resume under ${config.out}/`);
       validateRunConfig(config, 'run');
+      // Check the dataset's structure (folders, split lists, labels.json; pixels are read later)
+      // before the run folder is created, so that a bad --data leaves nothing behind.
+      if (!resume && config.data !== null) openVocDataset(config.data);
 
       let interrupts = 0;
       const onSigint = () => {

@@ -3,7 +3,7 @@
  * merge order defaults < --quick < config file < command line. Validated in one place.
  */
 import { UserError } from '../errors.js';
-import type { SyntheticOptions } from '../data/synthetic.js';
+import { resolveSyntheticOptions, type SyntheticOptions } from '../data/synthetic.js';
 import { classifierTrainDefaults, METHODS, type ClassifierTrainConfig, type Method } from '../train/classifier.js';
 import { segmenterTrainDefaults, type SegmenterTrainConfig } from '../train/segmenter.js';
 
@@ -93,11 +93,33 @@ const nonNegInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
 const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const unit = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
 const posList = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every(positive);
+const bool = (v: unknown) => typeof v === 'boolean';
+const nonEmpty = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+/** Augmentation: null (off) or a rescale range 0 < lo <= hi <= 4 and a flip switch. */
+const augment = (v: unknown) => {
+  if (v === null) return true;
+  if (!isPlainObject(v)) return false;
+  const { scale, flip } = v;
+  const range = Array.isArray(scale) && scale.length === 2 && scale.every(positive) && scale[0] <= scale[1] && scale[1] <= 4;
+  return (scale === undefined || range) && (flip === undefined || bool(flip));
+};
+/** The backends `setBackend` knows (cli/backend.ts offers the same list as --backend). */
+const BACKENDS = ['auto', 'webasm', 'cpu', 'reference', 'headlessgl', 'webgpu'];
 
 /** Check every field's type and range; the message names the option and the value. */
 export function validateRunConfig(c: RunConfig, source: string): RunConfig {
-  const get = (path: string) => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], c);
+  const get = (path: string) => path.split('.').reduce<unknown>((o, k) => (isPlainObject(o) ? o[k] : undefined), c);
   const checks: Check[] = [
+    ['name', (v) => typeof v === 'string' && /^[^/\\]*$/.test(v) && v !== '.' && v !== '..', 'a folder name (no slashes)'],
+    ['out', nonEmpty, 'a folder path'],
+    ['data', (v) => v === null || nonEmpty(v), 'a dataset folder path or null'],
+    ['backend', (v) => BACKENDS.includes(v as string), `one of ${BACKENDS.join(', ')}`],
+    ['ablation', bool, 'true or false'],
+    ['fullBound', bool, 'true or false'],
+    ['synthetic', isPlainObject, 'an object'],
+    ['classifier', isPlainObject, 'an object'],
+    ['segmenter', isPlainObject, 'an object'],
+    ['pseudo', isPlainObject, 'an object'],
     ['method', (v) => METHODS.includes(v as Method), `one of ${METHODS.join(', ')}`],
     ['seed', nonNegInt, 'an integer >= 0'],
     ['width', posInt, 'an integer >= 1'],
@@ -112,9 +134,13 @@ export function validateRunConfig(c: RunConfig, source: string): RunConfig {
     ['classifier.lambda', unit, 'a number in [0, 1]'],
     ['classifier.pamrDilations', (v) => Array.isArray(v) && v.length > 0 && v.every(posInt), 'a list of integers >= 1'],
     ['classifier.pamrIterations', posInt, 'an integer >= 1'],
+    ['classifier.augment', augment, 'null or { "scale": [lo, hi] with 0 < lo <= hi <= 4, "flip": true or false }'],
     ['segmenter.epochs', posInt, 'an integer >= 1'],
     ['segmenter.batchSize', posInt, 'an integer >= 1'],
     ['segmenter.lr', positive, 'a positive number'],
+    ['segmenter.momentum', unit, 'a number in [0, 1]'],
+    ['segmenter.weightDecay', (v) => typeof v === 'number' && v >= 0, 'a number >= 0'],
+    ['segmenter.augment', augment, 'null or { "scale": [lo, hi] with 0 < lo <= hi <= 4, "flip": true or false }'],
     ['pseudo.scales', posList, 'a list of positive numbers'],
     ['pseudo.threshold', unit, 'a number in [0, 1]'],
     ['pseudo.pamr', (v) => typeof v === 'boolean', 'true or false'],
@@ -122,6 +148,11 @@ export function validateRunConfig(c: RunConfig, source: string): RunConfig {
   for (const [path, ok, what] of checks) {
     const v = get(path);
     if (!ok(v)) throw new UserError(`${source}: '${path}' must be ${what}, got ${JSON.stringify(v)}`);
+  }
+  try {
+    resolveSyntheticOptions(c.synthetic);
+  } catch (e) {
+    throw new UserError(`${source}: ${(e as Error).message}`);
   }
   if (c.ablation && c.labeledFraction !== null) throw new UserError(`${source}: --ablation and --labeled-fraction cannot be combined`);
   return c;
