@@ -10,6 +10,7 @@ import { Interrupted } from '../../lib/pipeline/stages.js';
 import { METHODS } from '../../lib/train/classifier.js';
 import { choiceOption, numberOption, stringOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
+import { catchingInterrupts, reportStopped, Stopped } from '../interrupt.js';
 
 function readConfigFile(path: string): unknown {
   let text: string;
@@ -105,28 +106,20 @@ export function register(cli: CAC): void {
       // before the run folder is created, so that a bad --data leaves nothing behind.
       if (!resume && config.data !== null) openVocDataset(config.data);
 
-      let interrupts = 0;
-      const onSigint = () => {
-        if (++interrupts > 1) process.exit(130);
-        process.stderr.write('\ninterrupt: finishing the current step and saving resumable state (Ctrl-C again to quit at once)\n');
-      };
-      process.on('SIGINT', onSigint);
-      try {
-        const outcome = await runPipeline(config, {
-          progress: terminalProgress(),
-          info: (line) => process.stderr.write(`${line}\n`),
-          shouldStop: () => interrupts > 0,
-          resume,
-        });
-        console.log(`done: ${outcome.dir}`);
-        for (const line of headline(outcome.metrics)) console.log(line);
-        console.log(`report: ${outcome.dir}/report.html`);
-      } catch (e) {
-        if (!(e instanceof Interrupted)) throw e;
-        process.stderr.write(`epsx: ${e.message}; continue with: epsx run --resume --out ${config.out} --name ${config.name}\n`);
-        process.exitCode = 130;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
+      await catchingInterrupts(async (stopRequested) => {
+        try {
+          const outcome = await runPipeline(config, {
+            progress: terminalProgress(),
+            info: (line) => process.stderr.write(`${line}\n`),
+            shouldStop: stopRequested,
+            resume,
+          });
+          console.log(`done: ${outcome.dir}`);
+          for (const line of headline(outcome.metrics)) console.log(line);
+          console.log(`report: ${outcome.dir}/report.html`);
+        } catch (e) {
+          reportStopped(e instanceof Interrupted ? new Stopped(`${e.message}; continue with: epsx run --resume --out ${config.out} --name ${config.name}`) : e);
+        }
+      });
     });
 }

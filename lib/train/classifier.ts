@@ -5,13 +5,13 @@
  *   eps++: L = L_cls + L_sal(IRD: drop pixels where the PAMR-refined maps and saliency disagree)
  * Saliency and image are resized to the map size (bilinear, align_corners false) first.
  */
-import type { AugmentOptions } from '../data/augment.js';
 import type { Sample } from '../data/sample.js';
 import { clsLoss } from '../losses/cls.js';
 import { epsSaliencyLoss } from '../losses/eps.js';
 import { irdSaliencyDetails } from '../losses/ird.js';
 import { resizeToMap } from '../losses/maps.js';
-import { SGD } from '../optim/sgd.js';
+import type { SGD } from '../optim/sgd.js';
+import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
 import type { Tensor } from '../tensor.js';
 import { add } from '../../ops/elementwise.js';
 import type { Classifier } from '../../models/classifier.js';
@@ -21,15 +21,8 @@ import { trainLoop, type TrainLoopOptions, type TrainLoopResult } from './traine
 export type Method = 'cam' | 'eps' | 'eps++';
 export const METHODS: readonly Method[] = ['cam', 'eps', 'eps++'];
 
-export interface ClassifierTrainConfig {
+export interface ClassifierTrainConfig extends TrainConfig {
   method: Method;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  seed: number;
-  augment: AugmentOptions | null;
   /** EPS overlap threshold and mixing weight. */
   tau: number;
   lambda: number;
@@ -39,14 +32,8 @@ export interface ClassifierTrainConfig {
 }
 
 export const classifierTrainDefaults: ClassifierTrainConfig = {
+  ...trainDefaults,
   method: 'eps++',
-  epochs: 6,
-  batchSize: 8,
-  lr: 0.05,
-  momentum: 0.9,
-  weightDecay: 1e-4,
-  seed: 0,
-  augment: { scale: [0.8, 1.2], flip: true },
   tau: 0.4,
   lambda: 0.5,
   pamrDilations: [1, 2, 4, 8, 12, 24],
@@ -67,10 +54,7 @@ export function classifierLoss(model: Classifier, images: Tensor, saliency: Tens
   return { loss: add(lossCls, ird.loss), metrics: { loss_cls: lossCls.item(), loss_sal: ird.loss.item(), ird_dropped: ird.dropped } };
 }
 
-/** SGD with momentum; the head's lrMult (10x) comes from its parameters. */
-export function classifierOptimizer(model: Classifier, cfg: ClassifierTrainConfig): SGD {
-  return new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
-}
+export const classifierOptimizer = (model: Classifier, cfg: ClassifierTrainConfig): SGD => sgdFor(model, cfg);
 
 export type TrainHooks = Pick<TrainLoopOptions, 'progress' | 'onRecord' | 'shouldStop' | 'onEpochEnd' | 'start'>;
 

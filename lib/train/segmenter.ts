@@ -3,12 +3,12 @@
  * whatever the caller puts in the samples: pseudo-masks (WSSS), true masks for a labelled
  * fraction and pseudo-masks for the rest (SSSS), or true masks only (the upper bound).
  */
-import type { AugmentOptions } from '../data/augment.js';
 import { mixSeed } from '../data/sampling.js';
 import { Rng } from '../random.js';
 import type { Sample } from '../data/sample.js';
 import { UserError } from '../errors.js';
-import { SGD } from '../optim/sgd.js';
+import type { SGD } from '../optim/sgd.js';
+import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
 import { Tensor } from '../tensor.js';
 import { crossEntropy } from '../../ops/loss.js';
 import type { Segmenter } from '../../models/segmenter.js';
@@ -16,29 +16,11 @@ import { BatchSampler } from './sampler.js';
 import { trainLoop, type TrainLoopResult } from './trainer.js';
 import type { TrainHooks } from './classifier.js';
 
-export interface SegmenterTrainConfig {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  seed: number;
-  augment: AugmentOptions | null;
-}
+export type SegmenterTrainConfig = TrainConfig;
 
-export const segmenterTrainDefaults: SegmenterTrainConfig = {
-  epochs: 6,
-  batchSize: 8,
-  lr: 0.05,
-  momentum: 0.9,
-  weightDecay: 1e-4,
-  seed: 0,
-  augment: { scale: [0.8, 1.2], flip: true },
-};
+export const segmenterTrainDefaults: SegmenterTrainConfig = trainDefaults;
 
-export function segmenterOptimizer(model: Segmenter, cfg: SegmenterTrainConfig): SGD {
-  return new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
-}
+export const segmenterOptimizer = (model: Segmenter, cfg: SegmenterTrainConfig): SGD => sgdFor(model, cfg);
 
 /**
  * Give each train sample the mask it is trained on: true masks for a seeded fraction

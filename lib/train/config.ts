@@ -1,0 +1,30 @@
+/** What every training loop is configured with, and the SGD both models train with. */
+import type { AugmentOptions } from '../data/augment.js';
+import type { Module } from '../nn/module.js';
+import { SGD } from '../optim/sgd.js';
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  seed: number;
+  /** null: no augmentation (samples must then share one size). */
+  augment: AugmentOptions | null;
+}
+
+export const trainDefaults: TrainConfig = {
+  epochs: 6,
+  batchSize: 8,
+  lr: 0.05,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  seed: 0,
+  augment: { scale: [0.8, 1.2], flip: true },
+};
+
+/** SGD with momentum; heads learn faster through their parameters' lrMult (10x, as in EPS). */
+export function sgdFor(model: Module<unknown>, cfg: TrainConfig): SGD {
+  return new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+}
