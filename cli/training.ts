@@ -2,7 +2,10 @@
 import type { Command } from 'cac';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { UserError } from '../lib/errors.js';
-import type { StepRecord } from '../lib/train/trainer.js';
+import type { ProgressReporter } from '../lib/progress.js';
+import type { TrainHooks } from '../lib/train/classifier.js';
+import { NumericFault, type StepRecord, type TrainLoopResult } from '../lib/train/trainer.js';
+import { Stopped } from './interrupt.js';
 import { numberOption, stringOption } from './options.js';
 import { prepareOutputFile } from './output.js';
 
@@ -80,4 +83,29 @@ export function startTraining(o: TrainingOptions & { out: string }): StepLog {
 /** Checkpoint metadata recording how a model was trained (strings, as safetensors wants). */
 export function trainingMetadata(o: TrainingOptions, data: string, steps: number): Record<string, string> {
   return { data, epochs: String(o.epochs), batch_size: String(o.batchSize), lr: String(o.lr), seed: String(o.seed), steps: String(steps) };
+}
+
+/**
+ * Run train-cls's or train-seg's training loop. The checkpoint is written only once training
+ * finished, so on Ctrl-C (`stopRequested`) or a NaN/Inf loss nothing is saved: an earlier file
+ * at --out stays as it was. Either ends with one line saying so.
+ */
+export async function runTraining(
+  o: TrainingOptions & { out: string },
+  log: StepLog,
+  progress: ProgressReporter,
+  stopRequested: () => boolean,
+  train: (hooks: TrainHooks) => Promise<TrainLoopResult>,
+): Promise<void> {
+  let result: TrainLoopResult;
+  try {
+    result = await train({ progress, onRecord: log.onRecord, shouldStop: stopRequested });
+  } catch (e) {
+    if (e instanceof NumericFault) throw new UserError(`${e.fault}; training stopped and nothing was saved to ${o.out} - try a lower --lr (now ${o.lr})`);
+    throw e;
+  }
+  if (result.stoppedAt) {
+    const { epoch, batch } = result.stoppedAt;
+    throw new Stopped(`interrupted before epoch ${epoch + 1}, batch ${batch + 1} (${log.steps} steps done); nothing was saved to ${o.out} - the checkpoint is written only when training finishes; log ${o.log}`);
+  }
 }

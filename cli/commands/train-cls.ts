@@ -8,9 +8,10 @@ import { backboneDefaults } from '../../models/config.js';
 import { addBackendOption, applyBackend } from '../backend.js';
 import { addDataOption, loadSplit, openData } from '../dataset.js';
 import { choiceOption, requireOption, stringOption } from '../options.js';
+import { catchingInterrupts, reportStopped } from '../interrupt.js';
 import { terminalProgress } from '../progress.js';
 import { secondsSince } from '../elapsed.js';
-import { addTrainingOptions, startTraining, trainingMetadata, trainingOptions, type StepLog, type TrainingDefaults, type TrainingOptions } from '../training.js';
+import { addTrainingOptions, runTraining, startTraining, trainingMetadata, trainingOptions, type StepLog, type TrainingDefaults, type TrainingOptions } from '../training.js';
 
 const DEFAULTS: TrainingDefaults = { ...classifierTrainDefaults, width: backboneDefaults.width };
 const DEFAULT_METHOD: Method = classifierTrainDefaults.method;
@@ -35,13 +36,13 @@ export function trainClsOptions(flags: Record<string, unknown>): TrainClsOptions
 }
 
 /** Train and save; the checkpoint appears only when training finished (atomic write). */
-export async function trainCls(o: TrainClsOptions, progress: ProgressReporter = silentProgress): Promise<{ model: Classifier; log: StepLog }> {
+export async function trainCls(o: TrainClsOptions, progress: ProgressReporter = silentProgress, stopRequested: () => boolean = () => false): Promise<{ model: Classifier; log: StepLog }> {
   const data = openData(o.data);
   const samples = loadSplit(data, 'train');
   const log = startTraining(o);
   const model = new Classifier({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
   const cfg = { ...classifierTrainDefaults, method: o.method, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
-  await trainClassifier(model, classifierOptimizer(model, cfg), samples, cfg, { progress, onRecord: log.onRecord });
+  await runTraining(o, log, progress, stopRequested, (hooks) => trainClassifier(model, classifierOptimizer(model, cfg), samples, cfg, hooks));
   saveCheckpoint(o.out, model, { method: o.method, ...trainingMetadata(o, data.name, log.steps) });
   return { model, log };
 }
@@ -64,7 +65,9 @@ export function register(cli: CAC): void {
       const started = performance.now();
       const o = trainClsOptions(flags);
       applyBackend(flags.backend);
-      const { log } = await trainCls(o, terminalProgress());
-      console.log(`saved ${o.method} classifier to ${o.out} (${log.describe()}, ${secondsSince(started)}); log ${o.log}`);
+      await catchingInterrupts(async (stopRequested) => {
+        const { log } = await trainCls(o, terminalProgress(), stopRequested);
+        console.log(`saved ${o.method} classifier to ${o.out} (${log.describe()}, ${secondsSince(started)}); log ${o.log}`);
+      }).catch(reportStopped);
     });
 }

@@ -14,9 +14,10 @@ import { addBackendOption, applyBackend } from '../backend.js';
 import { addDataOption, loadSplit, openData, type OpenedData } from '../dataset.js';
 import { readMasks } from '../masks.js';
 import { flagOption, numberOption, requireOption, stringOption } from '../options.js';
+import { catchingInterrupts, reportStopped } from '../interrupt.js';
 import { terminalProgress } from '../progress.js';
 import { secondsSince } from '../elapsed.js';
-import { addTrainingOptions, startTraining, trainingMetadata, trainingOptions, type StepLog, type TrainingDefaults, type TrainingOptions } from '../training.js';
+import { addTrainingOptions, runTraining, startTraining, trainingMetadata, trainingOptions, type StepLog, type TrainingDefaults, type TrainingOptions } from '../training.js';
 
 const DEFAULTS: TrainingDefaults = { ...segmenterTrainDefaults, width: backboneDefaults.width };
 
@@ -61,13 +62,13 @@ function describeSource(source: MaskSource): string {
 }
 
 /** Train and save; the checkpoint appears only when training finished (atomic write). */
-export async function trainSeg(o: TrainSegOptions, progress: ProgressReporter = silentProgress): Promise<{ model: Segmenter; log: StepLog }> {
+export async function trainSeg(o: TrainSegOptions, progress: ProgressReporter = silentProgress, stopRequested: () => boolean = () => false): Promise<{ model: Segmenter; log: StepLog }> {
   const data = openData(o.data);
   const samples = trainingSamples(data, o.masks, o.seed);
   const log = startTraining(o);
   const model = new Segmenter({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
   const cfg = { ...segmenterTrainDefaults, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
-  await trainSegmenter(model, segmenterOptimizer(model, cfg), samples, cfg, { progress, onRecord: log.onRecord });
+  await runTraining(o, log, progress, stopRequested, (hooks) => trainSegmenter(model, segmenterOptimizer(model, cfg), samples, cfg, hooks));
   saveCheckpoint(o.out, model, { masks: describeSource(o.masks), ...trainingMetadata(o, data.name, log.steps) });
   return { model, log };
 }
@@ -92,7 +93,9 @@ export function register(cli: CAC): void {
       const started = performance.now();
       const o = trainSegOptions(flags);
       applyBackend(flags.backend);
-      const { log } = await trainSeg(o, terminalProgress());
-      console.log(`saved segmenter (${describeSource(o.masks)}) to ${o.out} (${log.describe()}, ${secondsSince(started)}); log ${o.log}`);
+      await catchingInterrupts(async (stopRequested) => {
+        const { log } = await trainSeg(o, terminalProgress(), stopRequested);
+        console.log(`saved segmenter (${describeSource(o.masks)}) to ${o.out} (${log.describe()}, ${secondsSince(started)}); log ${o.log}`);
+      }).catch(reportStopped);
     });
 }

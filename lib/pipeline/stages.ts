@@ -12,10 +12,11 @@ import { encodePalettePng } from '../data/png-palette.js';
 import type { Sample } from '../data/sample.js';
 import { evaluateSegmenter, makePseudoMasks, predictMasks, scoreMasks, type MiouResult } from '../evaluate.js';
 import { inspectSample } from '../inspect.js';
+import { UserError } from '../errors.js';
 import type { ProgressReporter } from '../progress.js';
 import { classifierOptimizer, trainClassifier, type Method } from '../train/classifier.js';
 import { mixMasks, segmenterOptimizer, trainSegmenter } from '../train/segmenter.js';
-import type { Position, TrainLoopOptions } from '../train/trainer.js';
+import { NumericFault, type Position, type TrainLoopOptions } from '../train/trainer.js';
 import { composePanel, maskTile } from '../viz/tiles.js';
 import { Classifier } from '../../models/classifier.js';
 import { loadClassifier, loadSegmenter } from '../../models/load.js';
@@ -53,9 +54,14 @@ export interface RunContext {
   saveLedger: () => void;
 }
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Run `body` once: record its result and time in the ledger; later runs read it back. */
 async function once<T>(ctx: RunContext, key: string, body: () => Promise<T> | T): Promise<T> {
   if (key in ctx.ledger.done) return ctx.ledger.done[key] as T;
+  // A Ctrl-C during a stage that does not poll for it is seen here, before the next stage.
+  await yieldToEventLoop();
+  if (ctx.shouldStop()) throw new Interrupted(`interrupted before ${key}; the stages done so far are saved`);
   const t0 = performance.now();
   const result = await body();
   ctx.ledger.done[key] = result;
@@ -81,13 +87,22 @@ async function resumableTraining(
   const start = loadTrainState(statePath, model, optimizer) ?? undefined;
   const first = start ? start.epoch * batchesPerEpoch(start) + start.batch : 0;
   ctx.log.dropFrom(stage, first);
-  const { stoppedAt } = await train({
-    start,
-    progress: ctx.progress,
-    onRecord: (r) => ctx.log.append(r),
-    shouldStop: ctx.shouldStop,
-    onEpochEnd: (next) => saveTrainState(statePath, model, optimizer, next),
-  });
+  let stoppedAt: Position | null;
+  try {
+    ({ stoppedAt } = await train({
+      start,
+      progress: ctx.progress,
+      onRecord: (r) => ctx.log.append(r),
+      shouldStop: ctx.shouldStop,
+      onEpochEnd: (next) => saveTrainState(statePath, model, optimizer, next),
+    }));
+  } catch (e) {
+    if (!(e instanceof NumericFault)) throw e;
+    // The bad step changed no weight; the state saved at the last finished epoch stays on disk.
+    const key = name.startsWith('classifier') ? 'classifier.lr' : 'segmenter.lr';
+    const kept = existsSync(statePath) ? 'finished stages and last epoch state' : 'finished stages';
+    throw new UserError(`${e.fault}; training stopped - the learning rate is probably too high: lower '${key}' (now ${e.baseLr}) in a --config file and start a new run (this run's ${kept} are kept in ${ctx.dir.root})`);
+  }
   if (stoppedAt) {
     saveTrainState(statePath, model, optimizer, stoppedAt);
     throw new Interrupted(`${stage} interrupted at epoch ${stoppedAt.epoch + 1}, batch ${stoppedAt.batch + 1}; state saved`);
@@ -116,23 +131,42 @@ export interface PseudoResult {
   score: MiouResult;
 }
 
+/** Images per pseudo-mask chunk: between chunks the stage yields and polls for Ctrl-C. */
+const PSEUDO_CHUNK = 8;
+
 /** Pseudo-masks of the train split; written as palette PNGs when `write`, always scored. */
 export async function pseudoStage(ctx: RunContext, method: Method, model: Classifier, pamr: boolean, write: boolean): Promise<PseudoResult> {
   const key = `pseudo-${slug(method)}${pamr ? '-pamr' : ''}`;
-  return once(ctx, key, () => {
+  return once(ctx, key, async () => {
     const byId = new Map(ctx.train.map((s) => [s.id, s]));
     const dir = write ? ctx.dir.pseudoDir(`${method}${pamr ? '-pamr' : ''}`) : null;
-    const masks = makePseudoMasks(model, ctx.train, {
-      ...ctx.config.pseudo,
-      pamr,
-      method,
-      progress: ctx.progress,
-      onMask: (id, r) => {
-        if (!dir) return;
-        const s = byId.get(id)!;
-        writeFileAtomic(join(dir, `${id}.png`), encodePalettePng(s.width, s.height, r.mask));
-      },
-    });
+    // A few images at a time, yielding in between, so that Ctrl-C stops this stage too. One
+    // progress task spans the chunks. Masks are per image: chunking does not change them.
+    const task = ctx.progress.start('pseudo-masks', ctx.train.length);
+    const chunkProgress: ProgressReporter = { start: () => ({ tick: (n, info) => task.tick(n, info), done: () => {} }) };
+    const masks = new Map<string, Uint8Array>();
+    try {
+      for (let i = 0; i < ctx.train.length; i += PSEUDO_CHUNK) {
+        const chunk = makePseudoMasks(model, ctx.train.slice(i, i + PSEUDO_CHUNK), {
+          ...ctx.config.pseudo,
+          pamr,
+          method,
+          progress: chunkProgress,
+          onMask: (id, r) => {
+            if (!dir) return;
+            const s = byId.get(id)!;
+            writeFileAtomic(join(dir, `${id}.png`), encodePalettePng(s.width, s.height, r.mask));
+          },
+        });
+        for (const [id, mask] of chunk) masks.set(id, mask);
+        await yieldToEventLoop();
+        if (ctx.shouldStop() && masks.size < ctx.train.length) {
+          throw new Interrupted(`pseudo-masks (${method}) interrupted after ${masks.size} of ${ctx.train.length} images (made again on resume)`);
+        }
+      }
+    } finally {
+      task.done();
+    }
     return { dir, score: scoreMasks(masks, ctx.train, ctx.classes.length) };
   });
 }

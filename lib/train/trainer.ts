@@ -55,6 +55,22 @@ export interface TrainLoopResult {
   stoppedAt: Position | null;
 }
 
+/**
+ * A loss or metric that became NaN or infinite. Training stops at once, before the bad step
+ * updates any weight; callers say what was kept and how to go on (`fault` is the part
+ * without advice).
+ */
+export class NumericFault extends UserError {
+  override name = 'NumericFault';
+  readonly fault: string;
+
+  constructor(stage: string, metric: string, value: number, epoch: number, step: number, readonly baseLr: number) {
+    const fault = `${stage}: ${metric} became ${value} at epoch ${epoch}, step ${step}`;
+    super(`${fault}; training stopped - the learning rate (${baseLr}) is probably too high, try a lower one`);
+    this.fault = fault;
+  }
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
@@ -73,9 +89,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
         const { loss, metrics, images } = o.step(epoch, batch);
         const value = loss.item();
         const bad = [['loss', value], ...Object.entries(metrics)].find(([, v]) => !Number.isFinite(v as number));
-        if (bad) {
-          throw new UserError(`${o.stage}: ${bad[0]} became ${bad[1]} at epoch ${epoch + 1}, step ${step + 1}; the last good checkpoint is kept — try a lower --lr`);
-        }
+        if (bad) throw new NumericFault(o.stage, bad[0] as string, bad[1] as number, epoch + 1, step + 1, o.baseLr);
         loss.backward();
         o.optimizer.step();
         const seconds = (performance.now() - t0) / 1000;
