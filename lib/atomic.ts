@@ -4,7 +4,7 @@ import { getSystemErrorMap } from 'node:util';
 import { UserError } from './errors.js';
 
 /** "ENOSPC (no space left on device)" for a failed system call; the message for anything else. */
-function describeFsError(e: unknown): string {
+export function describeFsError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   if (err.code === undefined) return err.message;
   const description = err.errno === undefined ? undefined : getSystemErrorMap().get(err.errno)?.[1];

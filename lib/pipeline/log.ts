@@ -4,7 +4,8 @@
  * file reads as one uninterrupted run.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../atomic.js';
+import { describeFsError, writeFileAtomic } from '../atomic.js';
+import { UserError } from '../errors.js';
 import type { StepRecord } from '../train/trainer.js';
 
 /** Where a stage sends its step records (the run log, or a worker's message port). */
@@ -37,7 +38,11 @@ export class RunLog implements StepSink {
 
   append(r: StepRecord): void {
     this.records.push(r);
-    appendFileSync(this.path, JSON.stringify(r) + '\n');
+    try {
+      appendFileSync(this.path, JSON.stringify(r) + '\n');
+    } catch (e) {
+      throw new UserError(`cannot write ${this.path}: ${describeFsError(e)}`);
+    }
   }
 
   stage(name: string): StepRecord[] {

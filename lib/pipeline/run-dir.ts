@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic.js';
+import { describeFsError, writeFileAtomic } from '../atomic.js';
 import { UserError } from '../errors.js';
 
 /** A method name safe for file names: eps++ -> epspp. */
@@ -36,7 +36,11 @@ export class RunDir {
 
   pseudoDir(method: string): string {
     const dir = this.path('pseudo', slug(method));
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new UserError(`cannot create folder ${dir}: ${describeFsError(e)}`);
+    }
     return dir;
   }
 

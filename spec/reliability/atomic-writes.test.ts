@@ -3,7 +3,7 @@
  * rename, a parent that is a regular file, a read-only file system - is one line naming the
  * path and the system's reason, leaves an existing file as it was and no temporary behind;
  * a process killed mid-write leaves the old file whole. Then the same through the CLI:
- * train-cls's checkpoint and pseudo's masks.
+ * train-cls's checkpoint, pseudo's masks, and run's step log (appended, not atomic).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -107,6 +107,14 @@ test('epsx pseudo: a mask write failing part-way - exit 2 naming that mask; mask
   userError(r, `epsx: cannot write ${failing}: EIO`);
   assert.equal(readdirSync(out).sort(), ids.slice(0, 3).map((id) => `${id}.png`).sort(), 'masks before the failure, and nothing else');
   for (const id of ids.slice(0, 3)) decodePngLabels(readFileSync(join(out, `${id}.png`)), id);
+});
+
+test('epsx run: the step log cannot be appended (disk full) - exit 2 naming log.jsonl; state.json stays valid JSON', async () => {
+  const out = join(work, 'runs');
+  const r = await withFault('appendFileSync', 'ENOSPC', /log\.jsonl$/, () => epsxInProcess('run', '--quick', '--out', out, '--name', 'full-disk'));
+  userError(r, `epsx: cannot write ${join(out, 'full-disk', 'log.jsonl')}: ENOSPC (no space left on device)`);
+  JSON.parse(readFileSync(join(out, 'full-disk', 'state.json'), 'utf8'));
+  assert.not.ok(filesUnder(out).some((f) => f.endsWith('.tmp')));
 });
 
 test.after(cleanup);

@@ -1,6 +1,6 @@
 /**
  * Injected file-system faults for the reliability suites (not a suite itself): make
- * `writeSync`, `fsyncSync` or `renameSync` fail with a real errno (ENOSPC, EIO, ...) for the
+ * `writeSync`, `fsyncSync`, `renameSync` or `appendFileSync` fail with a real errno (ENOSPC, EIO, ...) for the
  * files whose path matches a pattern, as a full disk or a failing device would. The patch goes
  * on the `node:fs` module object and `syncBuiltinESMExports` carries it to the ESM named
  * imports of lib/atomic.ts. Tests run as root, where a read-only folder mode stops nothing,
@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { getSystemErrorMap } from 'node:util';
 
-type Call = 'writeSync' | 'fsyncSync' | 'renameSync';
+type Call = 'writeSync' | 'fsyncSync' | 'renameSync' | 'appendFileSync';
 
 /** An error as Node's fs raises it for `code` (errno, syscall, message). */
 export function fsError(code: string, syscall: string): NodeJS.ErrnoException {
@@ -27,7 +27,7 @@ export function fsError(code: string, syscall: string): NodeJS.ErrnoException {
  * write first writes `partial` bytes (a disk filling up mid-file). Returns what body returns.
  */
 export async function withFault<T>(call: Call, code: string, pattern: RegExp, body: () => Promise<T> | T, partial = 0): Promise<T> {
-  const saved = { openSync: fs.openSync, writeSync: fs.writeSync, fsyncSync: fs.fsyncSync, renameSync: fs.renameSync };
+  const saved = { openSync: fs.openSync, writeSync: fs.writeSync, fsyncSync: fs.fsyncSync, renameSync: fs.renameSync, appendFileSync: fs.appendFileSync };
   const pathOf = new Map<number, string>();
   const patched = fs as unknown as Record<string, unknown>;
   patched.openSync = (path: fs.PathLike, ...rest: unknown[]) => {
@@ -52,6 +52,12 @@ export async function withFault<T>(call: Call, code: string, pattern: RegExp, bo
     patched.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
       if (pattern.test(String(to))) throw fsError(code, 'rename');
       saved.renameSync(from, to);
+    };
+  }
+  if (call === 'appendFileSync') {
+    patched.appendFileSync = (path: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+      if (pattern.test(String(path))) throw fsError(code, 'write');
+      (saved.appendFileSync as (...a: unknown[]) => void)(path, ...rest);
     };
   }
   syncBuiltinESMExports();
