@@ -9,7 +9,7 @@ import { setBackend } from '../backend.js';
 import { UserError } from '../errors.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { METHODS, type Method } from '../train/classifier.js';
-import type { RunConfig } from './config.js';
+import { validateRunConfig, type RunConfig } from './config.js';
 import { RunLog } from './log.js';
 import { collectMetrics, writeReport, type RunMetrics } from './report.js';
 import { RunDir } from './run-dir.js';
@@ -39,7 +39,7 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
   if (hooks.resume && !existsSync(stateFile)) throw new UserError(`--resume: ${stateFile} does not exist (nothing to resume)`);
   if (!hooks.resume && existsSync(stateFile)) throw new UserError(`run folder ${root} already holds a run: use --resume to continue it, or another --name`);
   const dir = RunDir.create(root);
-  const ledger: Ledger = (hooks.resume ? dir.readJson<Ledger>('state.json') : null) ?? { config, done: {}, timings: {} };
+  const ledger: Ledger = (hooks.resume ? checkLedger(dir.readJson<Ledger>('state.json'), stateFile) : null) ?? { config, done: {}, timings: {} };
   if (hooks.resume) config = ledger.config; // the resumed run keeps its own configuration
   else dir.writeJson('config.json', config);
 
@@ -72,6 +72,16 @@ async function stages(ctx: RunContext, info: (line: string) => void, backend: st
     const full = await segmenterStage(ctx, 'full', null);
     info(`fully supervised bound: val mIoU ${(100 * full.mIoU).toFixed(1)}`);
   }
+/** A state.json read back for --resume: its shape and its configuration are checked before use. */
+function checkLedger(ledger: Ledger | null, file: string): Ledger | null {
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (ledger !== null && !(isObject(ledger) && isObject(ledger.config) && isObject(ledger.done) && isObject(ledger.timings))) {
+    throw new UserError(`${file}: not the state of an epsx run (the run folder is damaged; start a new run)`);
+  }
+  if (ledger !== null) validateRunConfig(ledger.config, file);
+  return ledger;
+}
+
 
   const t1 = performance.now();
   const segKey = config.labeledFraction === null ? 'segmenter-wsss' : 'segmenter-ssss';

@@ -98,6 +98,20 @@ test('--resume with nothing to resume; a new run over an existing one', async ()
   await refuses(['--name', 'old'], `run folder ${join(out, 'old')} already holds a run: use --resume to continue it, or another --name`);
 });
 
+test('--resume with a damaged state.json: one line naming it, nothing written', async () => {
+  const state = join(out, 'old', 'state.json');
+  const damaged: Array<[string, string]> = [
+    ['{"config"', `${state}: not valid JSON`],
+    ['[1]', `${state}: not the state of an epsx run (the run folder is damaged; start a new run)`],
+    ['{"config": null, "done": {}, "timings": {}}', 'not the state of an epsx run'],
+    ['{"config": {"seed": 1}, "done": {}, "timings": {}}', `${state}: 'name' must be a folder name (no slashes), got undefined`],
+  ];
+  for (const [text, fragment] of damaged) {
+    writeFileSync(state, text);
+    await refuses(['--resume', '--name', 'old'], fragment);
+  }
+});
+
 test('paths through a regular file are user errors for every command (ENOTDIR), nothing written', async () => {
   const file = join(work, 'a-file');
   writeFileSync(file, 'x');
