@@ -10,6 +10,7 @@ import { Tensor, ones } from './tensor.js';
 
 let gradEnabled = true;
 
+/** False inside noGrad(): ops then record no graph. */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -63,6 +64,11 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/**
+ * Reverse-mode autodiff from `root`: adds d(root)/d(leaf) into `.grad` of every reachable
+ * leaf with requiresGrad. `upstream` (same shape as root) is required unless root has one element.
+ * Throws when root does not require grad or the upstream shape does not match.
+ */
 export function backward(root: Tensor, upstream?: Tensor): void {
   if (!root.requiresGrad) throw new Error('backward: tensor does not require grad (no input had requiresGrad, or it was made under noGrad)');
   if (upstream === undefined && root.size !== 1) {

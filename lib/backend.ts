@@ -16,9 +16,12 @@ import { GPU } from 'gpu.js';
 import { UserError } from './errors.js';
 import { getPrecision } from './precision.js';
 
+/** A concrete kernel backend: gpu.js webasm, cpu, headlessgl or webgpu (async kernels only), or the plain TypeScript reference loops. */
 export type KernelBackend = 'webasm' | 'cpu' | 'headlessgl' | 'webgpu' | 'reference';
+/** What setBackend accepts: a KernelBackend, or 'auto' (the first sync backend that works: headlessgl, webasm, cpu, reference). */
 export type BackendName = KernelBackend | 'auto';
 
+/** The result of a backend choice (setBackend/getBackend): what was asked for, what runs, and why. */
 export interface BackendInfo {
   requested: BackendName;
   /** Backend of the synchronous engine ops. */

@@ -18,10 +18,12 @@ export interface ModelConfig {
   kind: string;
 }
 
+/** A model that can be saved and loaded: a Module whose `config` (tagged with a kind) rebuilds it. */
 export interface Checkpointable extends Module<unknown> {
   readonly config: ModelConfig;
 }
 
+/** A validated checkpoint as read from disk: config, metadata and the float32 tensors by dotted name. */
 export interface CheckpointContents {
   /** The stored config: checked to have a kind, other fields are the model's to validate. */
   config: ModelConfig & Record<string, unknown>;

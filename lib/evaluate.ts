@@ -11,6 +11,10 @@ import { Tensor } from './tensor.js';
 import type { Classifier } from '../models/classifier.js';
 import type { Segmenter } from '../models/segmenter.js';
 
+/**
+ * Segmentation scores over labels 0..C (255 ignored): per-class IoU, their mean over the
+ * labels present in prediction or truth, and pixel accuracy, all in [0,1]; `images` = images scored.
+ */
 export interface MiouResult {
   /** IoU per label 0..C (NaN where a label is in neither prediction nor truth). */
   perClass: number[];
@@ -82,6 +86,7 @@ export function evaluateSegmenter(model: Segmenter, samples: readonly Sample[], 
   return scoreMasks(predictMasks(model, samples, { ...opts, label: 'evaluate' }), samples, model.config.numClasses);
 }
 
+/** One image's pseudo-mask: `mask` holds H*W labels (row-major, 0 = background), with the scores it came from. */
 export interface PseudoMaskResult {
   mask: Uint8Array;
   /** Stacked scores [K+1,H,W] and their labels, for inspection. */

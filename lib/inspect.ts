@@ -16,6 +16,7 @@ import { resizeNearest } from '../ops/resize.js';
 import { slice } from '../ops/shape.js';
 import type { Classifier } from '../models/classifier.js';
 
+/** Options of inspectSample (all optional). */
 export interface InspectOptions {
   /** How the classifier was trained: `cam` scores pseudo-mask classes with relu(Z). Default 'eps++'. */
   method?: 'cam' | 'eps' | 'eps++';
@@ -26,6 +27,7 @@ export interface InspectOptions {
   pseudo?: PseudoMaskOptions;
 }
 
+/** One sample's EPS++ step as labelled tiles at image size (image, saliency, P_c, M_fg, M_r, N, pseudo-mask, truth). */
 export interface Inspection {
   tiles: LabelledTile[];
   /** The image's pseudo-mask [H,W]. */

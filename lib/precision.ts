@@ -4,10 +4,12 @@
  * In float64 mode every op takes its plain TypeScript reference path.
  */
 export type DataArray = Float32Array | Float64Array;
+/** Storage precision of new tensors: 'float32' (training, the default) or 'float64' (gradient checks). */
 export type Precision = 'float32' | 'float64';
 
 let current: Precision = 'float32';
 
+/** The precision new tensors are stored in now ('float32' unless inside withPrecision). */
 export function getPrecision(): Precision {
   return current;
 }

@@ -61,6 +61,7 @@ export interface PrimitiveAttrs {
   resizeNearest: { size: [number, number] };
 }
 
+/** Name of a primitive op (a key of PrimitiveAttrs), e.g. 'add', 'conv2d', 'resizeBilinear'. */
 export type Primitive = keyof PrimitiveAttrs;
 
 export interface Raw {
@@ -68,6 +69,7 @@ export interface Raw {
   shape: number[];
 }
 
+/** How one primitive runs: a forward on raw arrays and a vjp built from tensor ops. */
 export interface Rule<P extends Primitive> {
   forward(inputs: Tensor[], attrs: PrimitiveAttrs[P]): Raw;
   /** Gradients w.r.t. each input (null where none flows), given the output gradient. */

@@ -8,6 +8,7 @@ export interface ProgressTask {
   done(): void;
 }
 
+/** Receives progress of long work: `start(label, total)` opens a task counted in `total` units (batches, images). */
 export interface ProgressReporter {
   start(label: string, total: number): ProgressTask;
 }

@@ -19,6 +19,7 @@ import { resizeToMap } from './losses/maps.js';
 /** Image batch [N,3,H',W'] -> localization logits Z [N,C+1,h,w] (background in channel 0). */
 export type Localizer = (images: Tensor) => Tensor;
 
+/** Options of pseudoMask / makePseudoMasks (DESIGN.md section 2); every field has the default it names. */
 export interface PseudoMaskOptions {
   /** Inference scales relative to the image size. Default [1.0, 0.5, 1.5]. */
   scales?: number[];

@@ -26,6 +26,7 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** Thrown by ops on incompatible shapes, axes or sizes; the message names the op and the shapes. */
 export class ShapeError extends Error {
   override name = 'ShapeError';
 }

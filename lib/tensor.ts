@@ -15,6 +15,11 @@ export interface Node<P extends Primitive = Primitive> {
   attrs: PrimitiveAttrs[P];
 }
 
+/**
+ * An n-d array of numbers: contiguous row-major `data` (Float32Array, or Float64Array in
+ * float64 mode) with a `shape`; `requiresGrad` leaves collect `.grad` on `backward()`.
+ * Throws ShapeError when the data length does not fill the shape.
+ */
 export class Tensor {
   readonly shape: number[];
   readonly data: DataArray;
@@ -66,6 +71,7 @@ export class Tensor {
   }
 }
 
+/** Options for tensor constructors: `requiresGrad` (default false) makes a leaf that collects `.grad`. */
 export interface TensorOptions {
   requiresGrad?: boolean;
 }
@@ -77,13 +83,16 @@ export function tensor(data: ArrayLike<number> | number, shape?: Shape, opts: Te
   return new Tensor(toDataArray(values), s, opts.requiresGrad ?? false);
 }
 
+/** A tensor of `shape` with every element `value`, in the current precision. */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   const d = allocate(sizeOf(shape));
   if (value !== 0) d.fill(value);
   return new Tensor(d, shape, opts.requiresGrad ?? false);
 }
 
+/** A tensor of `shape` filled with 0. */
 export const zeros = (shape: Shape, opts?: TensorOptions): Tensor => full(shape, 0, opts);
+/** A tensor of `shape` filled with 1. */
 export const ones = (shape: Shape, opts?: TensorOptions): Tensor => full(shape, 1, opts);
 
 /** [start, start+step, ...) below stop, as a 1-d tensor. */
@@ -95,6 +104,7 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
   return new Tensor(d, [n]);
 }
 
+/** Options for rand/randn: `rng` is the seeded generator to draw from (default: the global one, see manualSeed). */
 export interface RandomOptions extends TensorOptions {
   rng?: Rng;
 }

@@ -20,6 +20,10 @@ import type { Rng } from '../lib/random.js';
 import type { Tensor } from '../lib/tensor.js';
 import type { BackboneConfig } from './config.js';
 
+/**
+ * The shared small ResNet: images [N,3,H,W] -> features [N,4*width,H/outputStride,W/outputStride]
+ * (`outChannels` = 4*width); stages past the output stride dilate instead of striding.
+ */
 export class Backbone extends Module {
   readonly stem: Sequential;
   readonly layers: BasicBlock[];

@@ -15,10 +15,12 @@ import { slice } from '../ops/shape.js';
 import { Backbone } from './backbone.js';
 import { backboneDefaults, commonRules, validateConfig, type CommonConfig } from './config.js';
 
+/** The classifier's constructor config, as stored in its checkpoint (kind 'classifier'). */
 export interface ClassifierConfig extends CommonConfig {
   kind: 'classifier';
 }
 
+/** What Classifier.forward returns: the localization maps and the class scores. */
 export interface ClassifierOutput {
   /** Localization logits Z [N,C+1,h,w]. */
   maps: Tensor;
@@ -26,11 +28,19 @@ export interface ClassifierOutput {
   scores: Tensor;
 }
 
+/**
+ * A complete, validated ClassifierConfig: defaults width 16, outputStride 4, seed 0, headLrMult 10.
+ * Throws a UserError naming `source` for an unknown field or an invalid value.
+ */
 export function classifierConfig(input: Partial<ClassifierConfig> & { numClasses: number }, source = 'classifier config'): ClassifierConfig {
   const defaults = { ...backboneDefaults, numClasses: input.numClasses, seed: 0, headLrMult: 10 };
   return validateConfig<ClassifierConfig>(source, input, defaults, commonRules, 'classifier');
 }
 
+/**
+ * The EPS classifier: images [N,3,H,W] -> maps Z [N,C+1,H/os,W/os] (backbone + bias-free 1x1 head)
+ * and scores [N,C] (GAP of maps 1..C). Weights are seeded by config.seed; the head trains at headLrMult.
+ */
 export class Classifier extends Module<ClassifierOutput> {
   readonly config: ClassifierConfig;
   readonly backbone: Backbone;

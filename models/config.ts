@@ -4,6 +4,7 @@
  */
 import { UserError } from '../lib/errors.js';
 
+/** Backbone shape: width and output stride. */
 export interface BackboneConfig {
   /** Channels of the first stage; later stages use 2x and 4x. */
   width: number;
@@ -11,6 +12,7 @@ export interface BackboneConfig {
   outputStride: number;
 }
 
+/** The config fields the classifier and the segmenter share. */
 export interface CommonConfig extends BackboneConfig {
   /** Foreground classes C (the maps have C+1 channels, background first). */
   numClasses: number;

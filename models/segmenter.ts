@@ -14,12 +14,17 @@ import type { Tensor } from '../lib/tensor.js';
 import { Backbone } from './backbone.js';
 import { backboneDefaults, commonRules, validateConfig, type CommonConfig } from './config.js';
 
+/** The segmenter's constructor config, as stored in its checkpoint (kind 'segmenter'). */
 export interface SegmenterConfig extends CommonConfig {
   kind: 'segmenter';
   /** Dilation rates of the parallel branches (at feature resolution). */
   rates: number[];
 }
 
+/**
+ * A complete, validated SegmenterConfig: defaults width 16, outputStride 4, seed 0, headLrMult 10,
+ * rates [1,2,4,6]. Throws a UserError naming `source` for an unknown field or an invalid value.
+ */
 export function segmenterConfig(input: Partial<SegmenterConfig> & { numClasses: number }, source = 'segmenter config'): SegmenterConfig {
   const defaults = { ...backboneDefaults, numClasses: input.numClasses, seed: 0, headLrMult: 10, rates: [1, 2, 4, 6] };
   const rates = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((r) => Number.isInteger(r) && r >= 1);
@@ -43,6 +48,10 @@ export class ContextHead extends Module {
   }
 }
 
+/**
+ * DeepLab-v2-style segmenter: images [N,3,H,W] -> class logits [N,C+1,H,W] (backbone, ASPP
+ * context head, bilinear upsampling to the input size). Weights are seeded by config.seed.
+ */
 export class Segmenter extends Module {
   readonly config: SegmenterConfig;
   readonly backbone: Backbone;

@@ -13,10 +13,12 @@ export function logsumexp(x: Tensor, axis: number, opts: { keepdim?: boolean } =
   return opts.keepdim ? lse : sum(lse, a!); // summing a size-1 axis drops it
 }
 
+/** log(softmax(x)) along `axis`, computed stably as x - logsumexp(x); same shape as x. */
 export function logSoftmax(x: Tensor, axis: number): Tensor {
   return sub(x, logsumexp(x, axis, { keepdim: true }));
 }
 
+/** exp(x) normalised to sum 1 along `axis` (e.g. axis 1 of [N,C,H,W] logits); same shape as x, values in [0,1]. */
 export function softmax(x: Tensor, axis: number): Tensor {
   return exp(logSoftmax(x, axis));
 }

@@ -15,6 +15,10 @@ import { gapProgram } from './kernels/pool.js';
 import { runAsync } from './kernels/run.js';
 import { DEFAULT_DILATIONS, DEFAULT_ITERATIONS, checkPamrShapes, pamrOffsets, type PamrOptions } from './pamr-geom.js';
 
+/**
+ * Promise-returning conv2d (and its two gradients), GAP and PAMR on one gpu.js backend;
+ * same shapes and values as the engine ops, no autograd.
+ */
 export interface AsyncKernels {
   backend: GpuMode;
   conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts?: Conv2dOptions): Promise<Tensor>;

@@ -10,6 +10,7 @@ import { assertShape, broadcastShapes, sameShape, shapeStr } from '../lib/shape.
 import { Tensor, full, tensor } from '../lib/tensor.js';
 import { broadcastTo } from './shape.js';
 
+/** An operand of the binary ops: a tensor, or a number used as a scalar (shape []). */
 export type TensorLike = Tensor | number;
 
 type Loop = (out: DataArray, x: DataArray, y: DataArray | null, p: number) => void;
@@ -128,21 +129,36 @@ const binary =
   (a: TensorLike, b: TensorLike): Tensor =>
     apply(p, broadcastPair(p, a, b), {});
 
+/** a + b elementwise, broadcast (numpy rules); ShapeError when the shapes cannot broadcast. */
 export const add = binary('add');
+/** a - b elementwise, broadcast. */
 export const sub = binary('sub');
+/** a * b elementwise, broadcast. */
 export const mul = binary('mul');
+/** a / b elementwise, broadcast (division by 0 gives Infinity/NaN, as in IEEE float). */
 export const div = binary('div');
+/** max(a, b) elementwise, broadcast; on ties the gradient goes to `a`. */
 export const maximum = binary('maximum');
+/** min(a, b) elementwise, broadcast; on ties the gradient goes to `a`. */
 export const minimum = binary('minimum');
 
+/** -x elementwise. */
 export const neg = (x: Tensor): Tensor => apply('neg', [x], {});
+/** e^x elementwise. */
 export const exp = (x: Tensor): Tensor => apply('exp', [x], {});
+/** Natural log elementwise (-Infinity at 0, NaN below). */
 export const log = (x: Tensor): Tensor => apply('log', [x], {});
+/** Square root elementwise (NaN below 0). */
 export const sqrt = (x: Tensor): Tensor => apply('sqrt', [x], {});
+/** |x| elementwise; gradient sign(x) (0 at 0). */
 export const abs = (x: Tensor): Tensor => apply('abs', [x], {});
+/** max(x, 0) elementwise; gradient 1 where x > 0, else 0. */
 export const relu = (x: Tensor): Tensor => apply('relu', [x], {});
+/** 1 / (1 + e^-x) elementwise, in (0, 1). */
 export const sigmoid = (x: Tensor): Tensor => apply('sigmoid', [x], {});
+/** x^p elementwise for a scalar exponent p. */
 export const pow = (x: Tensor, p: number): Tensor => apply('powScalar', [x], { p });
+/** x^2 elementwise. */
 export const square = (x: Tensor): Tensor => pow(x, 2);
 
 /** 1 where `a op b` holds, else 0 (no gradient). */

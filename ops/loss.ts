@@ -7,6 +7,7 @@ import { softplus, logSoftmax } from './activation.js';
 import { div, mul, neg, square, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 
+/** How a loss reduces its elementwise values: 'mean' (a scalar), 'sum' (a scalar) or 'none' (same shape as the input). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function reduce(x: Tensor, reduction: Reduction): Tensor {

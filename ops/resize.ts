@@ -10,6 +10,7 @@ import {
   resizeBilinearBackwardRef, resizeBilinearRef, resizeNearestBackwardRef, resizeNearestRef, type ResizeGeom,
 } from './reference/resize.js';
 
+/** Options of resizeBilinear. */
 export interface ResizeBilinearOptions {
   /** Map corner pixel centres onto each other (default false, as DESIGN.md asks). */
   alignCorners?: boolean;

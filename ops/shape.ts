@@ -148,6 +148,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return sameShape(full, x.shape) ? x : apply('reshape', [x], { shape: full });
 }
 
+/** Reorder axes: output axis i is input axis perm[i] (negative axes allowed); ShapeError unless perm is a permutation. */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const p = normalizeAxes('permute', perm, x.ndim);
   assertShape(perm.length === x.ndim && p.length === x.ndim, 'permute', `${shapeStr(perm)} is not a permutation of ${x.ndim} axes`);
@@ -185,6 +186,7 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   return start === 0 && end === n ? x : apply('slice', [x], { axis: a!, start, end });
 }
 
+/** Join tensors along `axis` (default 0); all shapes must match on the other axes (ShapeError otherwise, or for an empty list). */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   assertShape(xs.length > 0, 'concat', 'needs at least one tensor');
   const [a] = normalizeAxes('concat', axis, xs[0]!.ndim);
@@ -212,15 +214,18 @@ export function pad(x: Tensor, pads: ReadonlyArray<readonly [number, number]>, o
   return full.every(([b, e]) => b === 0 && e === 0) ? x : apply('pad', [x], { pads: full, mode, value: opts.value ?? 0 });
 }
 
+/** Merge the axes from `startAxis` (default 1) on into one: [N,C,H,W] -> [N,C*H*W]. */
 export function flatten(x: Tensor, startAxis = 1): Tensor {
   return reshape(x, [...x.shape.slice(0, startAxis), -1]);
 }
 
+/** Insert a size-1 axis at `axis` of the result (negative counts from its end): [C,H,W], 0 -> [1,C,H,W]. */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   const a = axis < 0 ? axis + x.ndim + 1 : axis;
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 
+/** Remove the size-1 axis `axis`; ShapeError when that axis is not 1. */
 export function squeeze(x: Tensor, axis: number): Tensor {
   const [a] = normalizeAxes('squeeze', axis, x.ndim);
   assertShape(x.shape[a!] === 1, 'squeeze', `axis ${a} of ${shapeStr(x.shape)} is not 1`);

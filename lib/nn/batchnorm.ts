@@ -16,6 +16,7 @@ import { Tensor, ones, zeros } from '../tensor.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
+/** Statistics of one train-mode batch, per channel. */
 export interface BatchStats {
   /** Per-channel batch mean and biased variance, [1,C,1,1]. */
   mean: Tensor;
@@ -69,6 +70,7 @@ export function batchNorm2dEval(x: Tensor, weight: Tensor | null, bias: Tensor |
   return normalize(x, reshape(runningMean, [1, C, 1, 1]), reshape(runningVar, [1, C, 1, 1]), weight, bias, eps);
 }
 
+/** BatchNorm2d options: eps (default 1e-5), momentum (0.1) and affine weight/bias (default true). */
 export interface BatchNorm2dOptions {
   eps?: number;
   /** Weight of the new batch in the running averages (PyTorch's default 0.1). */
@@ -76,6 +78,10 @@ export interface BatchNorm2dOptions {
   affine?: boolean;
 }
 
+/**
+ * Batch normalisation of [N,C,H,W] per channel: batch statistics in training (updating the
+ * running_mean/running_var buffers, unbiased variance), running statistics in eval mode.
+ */
 export class BatchNorm2d extends Module {
   readonly weight: Parameter | null;
   readonly bias: Parameter | null;

@@ -12,12 +12,17 @@ import { Conv2d } from './conv.js';
 import { Module } from './module.js';
 import { Sequential } from './sequential.js';
 
+/** Stride of the first conv (default 1), dilation of both convs (default 1), and the init generator. */
 export interface BasicBlockOptions {
   stride?: number;
   dilation?: number;
   rng?: Rng;
 }
 
+/**
+ * ResNet basic block: [N,inChannels,H,W] -> [N,outChannels,H/stride,W/stride]; the shortcut is
+ * a strided 1x1 conv + BatchNorm when stride or width change, else the identity.
+ */
 export class BasicBlock extends Module {
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;

@@ -6,6 +6,7 @@ import { kaimingNormal, normal } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
+/** Conv2d layer options: stride, padding, dilation (defaults 1, 0, 1), bias, init and lrMult. */
 export interface Conv2dLayerOptions {
   stride?: number;
   padding?: number;
@@ -19,6 +20,10 @@ export interface Conv2dLayerOptions {
   rng?: Rng;
 }
 
+/**
+ * 2-d convolution layer with square kernels: [N,inChannels,H,W] -> [N,outChannels,OH,OW];
+ * weight [outChannels,inChannels,k,k], bias [outChannels] or none.
+ */
 export class Conv2d extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;

@@ -15,6 +15,11 @@ export interface StateEntry {
   data: ArrayLike<number>;
 }
 
+/**
+ * Base of every layer and model: explicitly registered parameters, buffers and child modules
+ * with stable dotted names, train()/eval() mode, and state dicts for checkpoints. `Out` is what
+ * forward returns (a Tensor unless a model says otherwise).
+ */
 export abstract class Module<Out = Tensor> {
   /** Training mode (batch statistics in BatchNorm) vs evaluation mode (running statistics). */
   training = true;

@@ -6,6 +6,7 @@
 import type { DataArray } from '../precision.js';
 import { Tensor } from '../tensor.js';
 
+/** Per-parameter optimiser tags. */
 export interface ParameterOptions {
   /** Learning-rate multiplier (default 1). */
   lrMult?: number;
@@ -13,6 +14,7 @@ export interface ParameterOptions {
   decay?: boolean;
 }
 
+/** A trainable leaf tensor (requiresGrad) that optimisers update in place, with its lrMult and decay tags. */
 export class Parameter extends Tensor {
   lrMult: number;
   decay: boolean;

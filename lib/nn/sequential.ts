@@ -2,6 +2,7 @@
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
+/** Applies its layers in order; children are named '0', '1', ... or by the keys of a record. */
 export class Sequential extends Module {
   readonly layers: Array<Module<Tensor>>;
 

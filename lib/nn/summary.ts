@@ -9,6 +9,7 @@ import { Tensor, zeros } from '../tensor.js';
 import { Conv2d } from './conv.js';
 import type { Module } from './module.js';
 
+/** One module's row of a model summary. */
 export interface LayerRow {
   /** Dotted path ('' for the model itself). */
   name: string;
@@ -22,6 +23,7 @@ export interface LayerRow {
   macs: number;
 }
 
+/** A model summary: rows in call order, total parameters, FLOPs per image and the printable table. */
 export interface ModelSummary {
   rows: LayerRow[];
   totalParams: number;
@@ -40,6 +42,10 @@ function describeOutput(out: unknown): string {
   return '?';
 }
 
+/**
+ * Tabulate a model by one eval-mode, no-grad forward pass on zeros of `inputShape` (e.g. [1,3,64,64]):
+ * each module's output shape, parameters and convolution cost. The model's modes are restored after.
+ */
 export function summarize(model: Module<unknown>, inputShape: readonly number[]): ModelSummary {
   const modules = model.namedModules();
   const called: Array<{ name: string; m: Module<unknown>; output: string; ownMacs: number }> = [];

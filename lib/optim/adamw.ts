@@ -7,11 +7,13 @@ import type { StateEntry } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/** AdamW options: betas (default [0.9, 0.999]), eps (1e-8); weightDecay defaults to 0.01. */
 export interface AdamWOptions extends OptimizerOptions {
   betas?: [number, number];
   eps?: number;
 }
 
+/** Adam with decoupled weight decay and bias correction, PyTorch semantics; step counts are per parameter. */
 export class AdamW extends Optimizer {
   readonly betas: [number, number];
   readonly eps: number;

@@ -6,11 +6,16 @@
 import type { StateEntry } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 
+/** Base learning rate and weight decay (default 0; AdamW defaults to 0.01). */
 export interface OptimizerOptions {
   lr: number;
   weightDecay?: number;
 }
 
+/**
+ * Base of the optimisers: step() updates each parameter that has a .grad in place with
+ * rate lr * p.lrMult and weight decay only where p.decay; zeroGrad() clears the gradients.
+ */
 export abstract class Optimizer {
   readonly params: Parameter[];
   lr: number;

@@ -6,10 +6,12 @@ import type { StateEntry } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/** SGD options: momentum (default 0, plain SGD). */
 export interface SGDOptions extends OptimizerOptions {
   momentum?: number;
 }
 
+/** SGD with momentum and coupled L2 weight decay, PyTorch semantics (dampening 0, no Nesterov). */
 export class SGD extends Optimizer {
   readonly momentum: number;
   private readonly buffers: Array<Float32Array | null>;

@@ -7,6 +7,7 @@ import { resolveSyntheticOptions, type SyntheticOptions } from '../data/syntheti
 import { classifierTrainDefaults, METHODS, type ClassifierTrainConfig, type Method } from '../train/classifier.js';
 import { segmenterTrainDefaults, type SegmenterTrainConfig } from '../train/segmenter.js';
 
+/** Pseudo-mask options: classifier input scales (each also flipped), the constant background score, and PAMR refinement. */
 export interface PseudoConfig {
   scales: number[];
   threshold: number;
@@ -14,6 +15,7 @@ export interface PseudoConfig {
   pamr: boolean;
 }
 
+/** Every option of `epsx run` (see runDefaults); check it with validateRunConfig. */
 export interface RunConfig {
   /** Run folder name under `out`. */
   name: string;
@@ -39,6 +41,10 @@ export interface RunConfig {
   panels: number;
 }
 
+/**
+ * Defaults of `epsx run`: synthetic data (1000 train, 200 val, 64 px, 6 classes), eps++, width 16,
+ * the fully-supervised bound, pseudo-mask scales [1, 0.5, 1.5] with background 0.2, no PAMR.
+ */
 export const runDefaults: RunConfig = {
   name: '',
   out: 'runs',

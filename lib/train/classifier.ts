@@ -18,9 +18,12 @@ import type { Classifier } from '../../models/classifier.js';
 import { BatchSampler, batchTensors } from './sampler.js';
 import { trainLoop, type TrainLoopOptions, type TrainLoopResult } from './trainer.js';
 
+/** Classifier training method: 'cam' (L_cls only), 'eps' (+ EPS saliency loss), 'eps++' (+ IRD saliency loss). */
 export type Method = 'cam' | 'eps' | 'eps++';
+/** Every Method, in ablation order. */
 export const METHODS: readonly Method[] = ['cam', 'eps', 'eps++'];
 
+/** Classifier training options: the shared TrainConfig plus the method and its loss hyper-parameters. */
 export interface ClassifierTrainConfig extends TrainConfig {
   method: Method;
   /** EPS overlap threshold and mixing weight. */
@@ -31,6 +34,7 @@ export interface ClassifierTrainConfig extends TrainConfig {
   pamrIterations: number;
 }
 
+/** Defaults: the shared TrainConfig defaults, eps++, tau 0.4, lambda 0.5, PAMR dilations [1,2,4,8,12,24] x 10 iterations. */
 export const classifierTrainDefaults: ClassifierTrainConfig = {
   ...trainDefaults,
   method: 'eps++',
@@ -40,6 +44,11 @@ export const classifierTrainDefaults: ClassifierTrainConfig = {
   pamrIterations: 10,
 };
 
+/**
+ * The loss of one batch for cfg.method: images [N,3,H,W], saliency [N,1,H,W] in [0,1], labels [N,C]
+ * in {0,1}. Returns the scalar loss and its logged terms: loss_cls, loss_sal (eps, eps++) and ird_dropped
+ * (eps++: share of pixels in N).
+ */
 export function classifierLoss(model: Classifier, images: Tensor, saliency: Tensor, labels: Tensor, cfg: ClassifierTrainConfig): { loss: Tensor; metrics: Record<string, number> } {
   const { maps, scores } = model.forward(images);
   const lossCls = clsLoss(scores, labels);
@@ -54,10 +63,16 @@ export function classifierLoss(model: Classifier, images: Tensor, saliency: Tens
   return { loss: add(lossCls, ird.loss), metrics: { loss_cls: lossCls.item(), loss_sal: ird.loss.item(), ird_dropped: ird.dropped } };
 }
 
+/** SGD with momentum and weight decay from `cfg` over the classifier's parameters (the head at its lrMult). */
 export const classifierOptimizer = (model: Classifier, cfg: ClassifierTrainConfig): SGD => sgdFor(model, cfg);
 
+/** Optional hooks of the training functions: progress, per-step records, stop polling, epoch ends, resume position. */
 export type TrainHooks = Pick<TrainLoopOptions, 'progress' | 'onRecord' | 'shouldStop' | 'onEpochEnd' | 'start'>;
 
+/**
+ * Train the classifier on samples (image, saliency, image-level labels) with classifierLoss;
+ * resolves with where to resume if `hooks.shouldStop` stopped it, else null. Throws NumericFault on NaN/Inf.
+ */
 export function trainClassifier(model: Classifier, optimizer: SGD, samples: readonly Sample[], cfg: ClassifierTrainConfig, hooks: TrainHooks = {}): Promise<TrainLoopResult> {
   const numClasses = model.config.numClasses;
   const sampler = new BatchSampler(samples, { batchSize: cfg.batchSize, seed: cfg.seed, numClasses, augment: cfg.augment });

@@ -18,6 +18,11 @@ export interface SamplerOptions {
   augment: AugmentOptions | null;
 }
 
+/**
+ * Deterministic training batches: batch(epoch, index) shuffles with a seed derived from
+ * (seed, epoch) and augments each image from its own derived seed. The last partial batch is
+ * dropped (at least one batch per epoch).
+ */
 export class BatchSampler {
   readonly batchesPerEpoch: number;
   constructor(private readonly samples: readonly Sample[], private readonly opts: SamplerOptions) {

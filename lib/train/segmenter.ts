@@ -16,10 +16,13 @@ import { BatchSampler } from './sampler.js';
 import { trainLoop, type TrainLoopResult } from './trainer.js';
 import type { TrainHooks } from './classifier.js';
 
+/** Segmenter training options: epochs, batchSize, lr, momentum, weightDecay, seed, augment. */
 export type SegmenterTrainConfig = TrainConfig;
 
+/** Defaults: 6 epochs, batch 8, lr 0.05, momentum 0.9, weight decay 1e-4, seed 0, rescale 0.8-1.2 and flips. */
 export const segmenterTrainDefaults: SegmenterTrainConfig = trainDefaults;
 
+/** SGD with momentum and weight decay from `cfg` over the segmenter's parameters (the head at its lrMult). */
 export const segmenterOptimizer = (model: Segmenter, cfg: SegmenterTrainConfig): SGD => sgdFor(model, cfg);
 
 /**
@@ -39,6 +42,10 @@ export function mixMasks(samples: readonly Sample[], pseudo: ReadonlyMap<string,
   });
 }
 
+/**
+ * Train the segmenter with per-pixel cross-entropy (255 ignored) against each sample's `mask`
+ * (see mixMasks); resolves with where to resume if `hooks.shouldStop` stopped it, else null.
+ */
 export function trainSegmenter(model: Segmenter, optimizer: SGD, samples: readonly Sample[], cfg: SegmenterTrainConfig, hooks: TrainHooks & { stage?: string } = {}): Promise<TrainLoopResult> {
   const sampler = new BatchSampler(samples, { batchSize: cfg.batchSize, seed: cfg.seed, numClasses: model.config.numClasses, augment: cfg.augment });
   return trainLoop({

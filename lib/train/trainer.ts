@@ -16,6 +16,10 @@ export interface Position {
   batch: number;
 }
 
+/**
+ * One training step's log record (a line of log.jsonl): stage, 0-based epoch and global step,
+ * the learning rate used, the loss, and extra metrics such as images_per_s.
+ */
 export interface StepRecord {
   stage: string;
   epoch: number;
@@ -32,6 +36,7 @@ export interface StepResult {
   images: number;
 }
 
+/** What trainLoop runs: the model, optimiser, poly schedule from `baseLr`, epochs x batchesPerEpoch steps, and hooks. */
 export interface TrainLoopOptions {
   stage: string;
   model: Module<unknown>;
@@ -73,6 +78,11 @@ export class NumericFault extends UserError {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * Run the steps from `o.start` (default the beginning) with lr = polyLr(baseLr, step, total),
+ * in train mode. Resolves with where to resume when shouldStop() asked to stop, else null.
+ * Throws NumericFault, before the update, when the loss or a metric is NaN or infinite.
+ */
 export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   const total = o.epochs * o.batchesPerEpoch;
   const start = o.start ?? { epoch: 0, batch: 0 };

@@ -4,6 +4,7 @@ import { GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './font.js';
 
 export type RGB = readonly [number, number, number];
 
+/** An 8-bit RGB raster (`rgb` holds width*height*3 bytes, row-major), filled with `background` (default white). */
 export class Canvas {
   readonly rgb: Uint8Array;
   constructor(readonly width: number, readonly height: number, background: RGB = [255, 255, 255]) {

@@ -44,6 +44,7 @@ export function maskTile(mask: ArrayLike<number>, height: number, width: number)
   return c;
 }
 
+/** A canvas with the caption drawn under it in panels. */
 export interface LabelledTile {
   label: string;
   tile: Canvas;
