@@ -113,5 +113,9 @@ export function mutations(base: Uint8Array): fc.Arbitrary<Uint8Array> {
   return fc.oneof(bitFlips(base), truncations(base), overwrites(base), splices(base));
 }
 
-/** fast-check settings: enough cases to matter, few enough for the suite's time budget. */
-export const runs = (numRuns: number) => ({ numRuns, endOnFailure: true, includeErrorInReport: true });
+/**
+ * fast-check settings: enough cases to matter, few enough for the suite's time budget.
+ * EPSX_FUZZ_SCALE=20 runs twenty times as many, for a deeper search by hand.
+ */
+const scale = Math.max(1, Number(process.env.EPSX_FUZZ_SCALE) || 1);
+export const runs = (numRuns: number) => ({ numRuns: numRuns * scale, endOnFailure: true, includeErrorInReport: true });
