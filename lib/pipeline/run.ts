@@ -16,6 +16,7 @@ import { RunDir } from './run-dir.js';
 import { loadRunData } from './context.js';
 import { classifierStage, panelStage, pseudoStage, readPseudoMasks, segmenterStage, type Ledger, type RunContext } from './stages.js';
 
+/** How the caller follows and steers runPipeline (all optional). */
 export interface RunHooks {
   progress?: ProgressReporter;
   /** Informational lines (backend choice, stage results). */
@@ -26,12 +27,18 @@ export interface RunHooks {
   resume?: boolean;
 }
 
+/** A finished run: its folder, the metrics written to metrics.json, and the engine backend used. */
 export interface RunOutcome {
   dir: string;
   metrics: RunMetrics;
   backend: string;
 }
 
+/**
+ * `epsx run` as a function: data, classifier(s), pseudo-masks, segmenter(s), evaluation and report
+ * in config.out/config.name. Throws UserError when that folder already holds a run (unless
+ * hooks.resume) or, with resume, holds none.
+ */
 export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
   const info = hooks.info ?? (() => {});
   const root = join(config.out, config.name);
@@ -65,13 +72,6 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
   return stages(ctx, info, backend.backend, log);
 }
 
-async function stages(ctx: RunContext, info: (line: string) => void, backend: string, log: RunLog): Promise<RunOutcome> {
-  const { config, dir } = ctx;
-  await mainChain(ctx, info);
-  if (config.fullBound || config.ablation) {
-    const full = await segmenterStage(ctx, 'full', null);
-    info(`fully supervised bound: val mIoU ${(100 * full.mIoU).toFixed(1)}`);
-  }
 /** A state.json read back for --resume: its shape and its configuration are checked before use. */
 function checkLedger(ledger: Ledger | null, file: string): Ledger | null {
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -82,6 +82,13 @@ function checkLedger(ledger: Ledger | null, file: string): Ledger | null {
   return ledger;
 }
 
+async function stages(ctx: RunContext, info: (line: string) => void, backend: string, log: RunLog): Promise<RunOutcome> {
+  const { config, dir } = ctx;
+  await mainChain(ctx, info);
+  if (config.fullBound || config.ablation) {
+    const full = await segmenterStage(ctx, 'full', null);
+    info(`fully supervised bound: val mIoU ${(100 * full.mIoU).toFixed(1)}`);
+  }
 
   const t1 = performance.now();
   const segKey = config.labeledFraction === null ? 'segmenter-wsss' : 'segmenter-ssss';
