@@ -6,7 +6,10 @@ import { noGrad } from './autograd.js';
 import type { Sample } from './data/sample.js';
 import { ConfusionMatrix } from './metrics.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
-import { pseudoMask, type PseudoMaskOptions } from './pseudo.js';
+import { pseudoMasks, type PseudoMaskOptions } from './pseudo.js';
+
+/** Images per model call when making pseudo-masks (x2 with flips, x3 scales). */
+const PSEUDO_BATCH = 8;
 import { Tensor } from './tensor.js';
 import type { Classifier } from '../models/classifier.js';
 import type { Segmenter } from '../models/segmenter.js';
@@ -106,13 +109,25 @@ export function makePseudoMasks(
   model.eval();
   const out = new Map<string, Uint8Array>();
   try {
-    for (const s of samples) {
-      const y = new Float32Array(C);
-      for (const c of s.labels) y[c - 1] = 1;
-      const r = pseudoMask((x) => model.forward(x).maps, new Tensor(s.image, [1, 3, s.height, s.width]), y, opts);
-      out.set(s.id, r.mask);
-      opts.onMask?.(s.id, r);
-      task.tick();
+    // Images of one size go through the model together (same masks, larger kernel launches).
+    for (let i = 0; i < samples.length; ) {
+      const { height: H, width: W } = samples[i]!;
+      let j = i;
+      while (j < samples.length && j - i < PSEUDO_BATCH && samples[j]!.height === H && samples[j]!.width === W) j++;
+      const group = samples.slice(i, j);
+      const images = new Float32Array(group.length * 3 * H * W);
+      group.forEach((s, k) => images.set(s.image, k * 3 * H * W));
+      const ys = group.map((s) => {
+        const y = new Float32Array(C);
+        for (const c of s.labels) y[c - 1] = 1;
+        return y;
+      });
+      pseudoMasks((x) => model.forward(x).maps, new Tensor(images, [group.length, 3, H, W]), ys, opts).forEach((r, k) => {
+        out.set(group[k]!.id, r.mask);
+        opts.onMask?.(group[k]!.id, r);
+      });
+      task.tick(group.length);
+      i = j;
     }
   } finally {
     model.train(wasTraining);

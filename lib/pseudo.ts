@@ -51,17 +51,19 @@ export function flipHorizontal(x: Tensor): Tensor {
 }
 
 /**
- * Sum over scales (and flips) of the class maps at the image size [1,C+1,H,W]:
+ * Sum over scales (and flips) of the class maps at the image size [N,C+1,H,W]:
  * P = softmax(Z) (relu(Z) for `cam`), upsampled bilinearly, flipped maps flipped back.
+ * Each image's maps depend on that image only (the model runs in eval mode), so a batch
+ * gives every image exactly what it would get alone, in fewer and larger kernel launches.
  */
-function multiScaleMaps(localize: Localizer, image: Tensor, scales: readonly number[], flip: boolean, cam: boolean): Tensor {
-  const [, , H, W] = image.shape as [number, number, number, number];
+function multiScaleMaps(localize: Localizer, images: Tensor, scales: readonly number[], flip: boolean, cam: boolean): Tensor {
+  const [N, , H, W] = images.shape as [number, number, number, number];
   let total: Tensor | null = null;
   for (const s of scales) {
-    const scaled = resizeToMap(image, [Math.max(1, Math.round(H * s)), Math.max(1, Math.round(W * s))]);
+    const scaled = resizeToMap(images, [Math.max(1, Math.round(H * s)), Math.max(1, Math.round(W * s))]);
     const z = localize(flip ? concat([scaled, flipHorizontal(scaled)], 0) : scaled);
     const maps = resizeToMap(cam ? relu(z) : softmax(z, 1), [H, W]);
-    const pass = flip ? add(slice(maps, 0, 0, 1), flipHorizontal(slice(maps, 0, 1, 2))) : maps;
+    const pass = flip ? add(slice(maps, 0, 0, N), flipHorizontal(slice(maps, 0, N, 2 * N))) : maps;
     total = total === null ? pass : add(total, pass);
   }
   return total!;
@@ -72,25 +74,37 @@ function multiScaleMaps(localize: Localizer, image: Tensor, scales: readonly num
  * y[c-1] = 1 when class c is present). Only present classes can appear in the mask.
  */
 export function pseudoMask(localize: Localizer, image: Tensor, labels: ArrayLike<number>, opts: PseudoMaskOptions = {}): PseudoMask {
-  const { scales = [1.0, 0.5, 1.5], flip = true, threshold = 0.2, method = 'eps++' } = opts;
   const x = image.ndim === 3 ? unsqueeze(image, 0) : image;
   assertShape(x.ndim === 4 && x.shape[0] === 1, 'pseudoMask', `expects one image [1,3,H,W] or [3,H,W], got ${shapeStr(image.shape)}`);
+  return pseudoMasks(localize, x, [labels], opts)[0]!;
+}
+
+/**
+ * Pseudo-masks of a batch of same-size images [N,3,H,W], labels[n] = y of image n
+ * (length C). Identical to calling pseudoMask on each image.
+ */
+export function pseudoMasks(localize: Localizer, images: Tensor, labels: ReadonlyArray<ArrayLike<number>>, opts: PseudoMaskOptions = {}): PseudoMask[] {
+  const { scales = [1.0, 0.5, 1.5], flip = true, threshold = 0.2, method = 'eps++' } = opts;
+  assertShape(images.ndim === 4 && images.shape[0] === labels.length, 'pseudoMasks', `expects images [N,3,H,W] with N label vectors, got ${shapeStr(images.shape)} and ${labels.length}`);
   assertShape(scales.length > 0 && scales.every((s) => s > 0), 'pseudoMask', `scales must be positive, got ${JSON.stringify(scales)}`);
-  const [, , H, W] = x.shape as [number, number, number, number];
+  const [, , H, W] = images.shape as [number, number, number, number];
   return noGrad(() => {
-    const total = multiScaleMaps(localize, x, scales, flip, method === 'cam');
-    assertShape(total.shape[1] === labels.length + 1, 'pseudoMask', `model gives ${total.shape[1]} maps for ${labels.length} labels (expected C+1)`);
-    const classes = [0];
-    for (let c = 1; c <= labels.length; c++) if (labels[c - 1]! > 0) classes.push(c);
-    // Each present class map divided by its max, so the threshold is relative to the peak.
-    const normalised = classes.slice(1).map((c) => {
-      const map = slice(total, 1, c, c + 1);
-      const peak = max(map).item();
-      return peak > 0 ? div(map, peak) : map;
+    const all = multiScaleMaps(localize, images, scales, flip, method === 'cam');
+    return labels.map((y, n) => {
+      const total = slice(all, 0, n, n + 1);
+      assertShape(total.shape[1] === y.length + 1, 'pseudoMask', `model gives ${total.shape[1]} maps for ${y.length} labels (expected C+1)`);
+      const classes = [0];
+      for (let c = 1; c <= y.length; c++) if (y[c - 1]! > 0) classes.push(c);
+      // Each present class map divided by its max, so the threshold is relative to the peak.
+      const normalised = classes.slice(1).map((c) => {
+        const map = slice(total, 1, c, c + 1);
+        const peak = max(map).item();
+        return peak > 0 ? div(map, peak) : map;
+      });
+      const stacked = concat([full([1, 1, H, W], threshold), ...normalised], 1);
+      const refined = opts.pamr ? pamr(slice(images, 0, n, n + 1), stacked, opts.pamr === true ? {} : opts.pamr) : stacked;
+      return { mask: argmaxLabels(refined, classes), scores: reshape(refined, refined.shape.slice(1)), classes };
     });
-    const stacked = concat([full([1, 1, H, W], threshold), ...normalised], 1);
-    const refined = opts.pamr ? pamr(x, stacked, opts.pamr === true ? {} : opts.pamr) : stacked;
-    return { mask: argmaxLabels(refined, classes), scores: reshape(refined, refined.shape.slice(1)), classes };
   });
 }
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng, Tensor, add, concat, mul, pamr, reshape, resizeBilinear, slice, softmax, sum, tensor, withPrecision } from '../../lib/index.js';
-import { flipHorizontal, pseudoMask, type Localizer } from '../../lib/pseudo.js';
+import { flipHorizontal, pseudoMask, pseudoMasks, type Localizer } from '../../lib/pseudo.js';
 import { seedArb } from '../helpers/arbitrary.js';
 import { assertClose } from '../losses/fixtures.js';
 
@@ -194,6 +194,23 @@ test('pseudoMask checks its inputs', () => {
   assert.throws(() => pseudoMask(linearModel(2, 1), image, [1]), /C\+1/);
   assert.throws(() => pseudoMask(linearModel(2, 1), concat([image, image], 0), [1, 1]), /one image/);
   assert.throws(() => pseudoMask(linearModel(2, 1), image, [1, 1], { scales: [] }), /scales/);
+});
+
+test('a batch of images gets exactly the masks and scores each image gets alone', () => {
+  fc.assert(
+    fc.property(sceneArb, fc.integer({ min: 1, max: 4 }), fc.boolean(), ({ C, H, W, seed }, N, withPamr) => {
+      const model = linearModel(C, seed);
+      const scenes = Array.from({ length: N }, (_, n) => scene(C, H, W, seed + 10 * n));
+      const opts = { pamr: withPamr ? { dilations: [1, 2], iterations: 2 } : false };
+      const batch = pseudoMasks(model, concat(scenes.map((s) => s.image), 0), scenes.map((s) => s.labels), opts);
+      scenes.forEach((s, n) => {
+        const alone = pseudoMask(model, s.image, s.labels, opts);
+        assert.equal(Array.from(batch[n]!.mask), Array.from(alone.mask));
+        assert.equal(Array.from(batch[n]!.scores.data), Array.from(alone.scores.data));
+      });
+    }),
+    { numRuns: 15 },
+  );
 });
 
 test.run();
