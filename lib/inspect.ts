@@ -10,6 +10,7 @@ import { irdMaps, type IrdOptions } from './losses/ird.js';
 import { resizeToMap } from './losses/maps.js';
 import { pseudoMask, type PseudoMaskOptions } from './pseudo.js';
 import { Tensor } from './tensor.js';
+import { classifierTrainDefaults } from './train/classifier.js';
 import { binaryTile, imageTile, mapTile, maskTile, type LabelledTile } from './viz/tiles.js';
 import { softmax } from '../ops/activation.js';
 import { resizeNearest } from '../ops/resize.js';
@@ -20,7 +21,10 @@ import type { Classifier } from '../models/classifier.js';
 export interface InspectOptions {
   /** How the classifier was trained: `cam` scores pseudo-mask classes with relu(Z). Default 'eps++'. */
   method?: 'cam' | 'eps' | 'eps++';
-  /** PAMR of M_r, as in the IRD loss (defaults: dilations [1,2,4,8,12,24], 10 iterations). */
+  /**
+   * PAMR of M_r, as in the IRD loss. Defaults: the classifier training defaults (dilations [1,2,3,6] at
+   * the map resolution, 10 iterations), so the N shown is the N training dropped.
+   */
   pamrDilations?: number[];
   pamrIterations?: number;
   /** Pseudo-mask settings (scales, flip, threshold, pamr); `method` above wins. */
@@ -46,9 +50,11 @@ function toImageSize(x: Tensor, H: number, W: number): Float32Array {
 export function inspectSample(model: Classifier, sample: Sample, classes: readonly string[], opts: InspectOptions = {}): Inspection {
   const { height: H, width: W } = sample;
   const C = model.config.numClasses;
-  const ird: IrdOptions = {};
-  if (opts.pamrDilations) ird.dilations = opts.pamrDilations;
-  if (opts.pamrIterations !== undefined) ird.iterations = opts.pamrIterations;
+  // Not PAMR's own defaults: those are image-pixel dilations, and M_r lives at the map resolution.
+  const ird: IrdOptions = {
+    dilations: opts.pamrDilations ?? classifierTrainDefaults.pamrDilations,
+    iterations: opts.pamrIterations ?? classifierTrainDefaults.pamrIterations,
+  };
   const y = new Float32Array(C);
   for (const c of sample.labels) y[c - 1] = 1;
 

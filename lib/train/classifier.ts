@@ -8,13 +8,15 @@
 import type { Sample } from '../data/sample.js';
 import { clsLoss } from '../losses/cls.js';
 import { epsSaliencyLoss } from '../losses/eps.js';
-import { irdSaliencyDetails } from '../losses/ird.js';
+import { irdSaliencyDetails, scaleDilations } from '../losses/ird.js';
 import { resizeToMap } from '../losses/maps.js';
 import type { SGD } from '../optim/sgd.js';
 import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
 import type { Tensor } from '../tensor.js';
 import { add } from '../../ops/elementwise.js';
 import type { Classifier } from '../../models/classifier.js';
+import { backboneDefaults } from '../../models/config.js';
+import { DEFAULT_DILATIONS } from '../../ops/pamr-geom.js';
 import { BatchSampler, batchTensors } from './sampler.js';
 import { trainLoop, type TrainLoopOptions, type TrainLoopResult } from './trainer.js';
 
@@ -34,13 +36,24 @@ export interface ClassifierTrainConfig extends TrainConfig {
   pamrIterations: number;
 }
 
-/** Defaults: the shared TrainConfig defaults, eps++, tau 0.4, lambda 0.5, PAMR dilations [1,2,4,8,12,24] x 10 iterations. */
+/**
+ * Defaults: the shared TrainConfig defaults, eps++, tau 0.4, lambda 0.5, IRD PAMR dilations [1,2,3,6] x 10
+ * iterations.
+ *
+ * The IRD's PAMR runs on the localization maps, not on the image: DESIGN's image-pixel dilations
+ * [1,2,4,8,12,24] are scaled by map/image = 1/outputStride (4 by default: 64x64 images give 16x16
+ * maps), which gives [1,2,3,6] (see scaleDilations). Unscaled, d = 12 and 24 reach past a 16x16 map
+ * from almost every pixel and PAMR mixes in clamped border pixels. A model built with another
+ * outputStride should pass scaleDilations(DEFAULT_DILATIONS, 1 / outputStride). The 10 iterations
+ * are kept: scaled, the reach of 10 steps (up to 60 map pixels) still spans the whole map, as the
+ * unscaled reach spans the whole image at inference.
+ */
 export const classifierTrainDefaults: ClassifierTrainConfig = {
   ...trainDefaults,
   method: 'eps++',
   tau: 0.4,
   lambda: 0.5,
-  pamrDilations: [1, 2, 4, 8, 12, 24],
+  pamrDilations: scaleDilations(DEFAULT_DILATIONS, 1 / backboneDefaults.outputStride),
   pamrIterations: 10,
 };
 

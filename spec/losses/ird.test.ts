@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Tensor, concat, div, maximum, mean, mul, pamr, softmax, square, sub, sum, tensor, withPrecision, zeros } from '../../lib/index.js';
-import { binarize, channelSum, inconsistent, inconsistentRegion, irdMaps, irdSaliencyDetails, irdSaliencyLoss } from '../../lib/losses/index.js';
+import { binarize, channelSum, inconsistent, inconsistentRegion, irdMaps, irdSaliencyDetails, irdSaliencyLoss, scaleDilations } from '../../lib/losses/index.js';
+import { classifierTrainDefaults } from '../../lib/train/classifier.js';
+import { DEFAULT_DILATIONS } from '../../ops/pamr-geom.js';
 import { seedArb, values } from '../helpers/arbitrary.js';
 import { assertGradient } from '../helpers/gradcheck.js';
 import { assertClose, lossInputs, marginToHalf } from './fixtures.js';
@@ -158,6 +160,26 @@ test('irdSaliencyLoss asks for the image at the map size', () => {
   const x = lossInputs(1, 2, 3, 3, 1);
   assert.throws(() => irdSaliencyLoss(t(x.z), t(x.labels), t(x.saliency), tensor(new Array(48).fill(0), [1, 3, 4, 4])), /image must be/);
   assert.throws(() => irdSaliencyLoss(t(x.z), t(x.labels), t(x.saliency), tensor(new Array(9).fill(0), [1, 1, 3, 3])), /image must be \[1,3,3,3\]/);
+});
+
+test('scaleDilations: image-pixel dilations scaled to the map grid; the training default stays inside a 16x16 map', () => {
+  assert.equal(scaleDilations([1, 2, 4, 8, 12, 24], 1 / 4), [1, 2, 3, 6]);
+  assert.equal(scaleDilations([1, 2, 4, 8, 12, 24], 1), [1, 2, 4, 8, 12, 24]);
+  assert.equal(scaleDilations([1, 2, 4, 8, 12, 24], 1 / 8), [1, 2, 3]);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 }), fc.double({ min: 0.01, max: 4, noNaN: true }), (ds, ratio) => {
+      const out = scaleDilations(ds, ratio);
+      assert.ok(out.length >= 1 && out.length <= ds.length);
+      assert.ok(out.every((d) => Number.isInteger(d) && d >= 1 && ds.some((e) => Math.max(1, Math.round(e * ratio)) === d)));
+      assert.is(new Set(out).size, out.length);
+    }),
+    { numRuns: 100 },
+  );
+  for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => scaleDilations([1, 2], bad), /ratio must be a positive number/);
+  // The IRD's PAMR runs on 16x16 maps (64x64 images, output stride 4): no default dilation may
+  // reach past the map, or PAMR averages clamped border pixels instead of neighbours.
+  assert.ok(Math.max(...classifierTrainDefaults.pamrDilations) < 16, JSON.stringify(classifierTrainDefaults.pamrDilations));
+  assert.equal(classifierTrainDefaults.pamrDilations, scaleDilations(DEFAULT_DILATIONS, 1 / 4));
 });
 
 test.run();
