@@ -11,6 +11,7 @@ import { silentProgress, type ProgressReporter } from '../progress.js';
 import { METHODS, type Method } from '../train/classifier.js';
 import { validateRunConfig, type RunConfig } from './config.js';
 import { RunLog } from './log.js';
+import type { Classifier } from '../../models/classifier.js';
 import { collectMetrics, writeReport, type RunMetrics } from './report.js';
 import { RunDir } from './run-dir.js';
 import { loadRunData } from './context.js';
@@ -84,15 +85,15 @@ function checkLedger(ledger: Ledger | null, file: string): Ledger | null {
 
 async function stages(ctx: RunContext, info: (line: string) => void, backend: string, log: RunLog): Promise<RunOutcome> {
   const { config, dir } = ctx;
-  await mainChain(ctx, info);
+  const classifier = await mainChain(ctx, info);
   if (config.fullBound || config.ablation) {
-    const full = await segmenterStage(ctx, 'full', null);
+    const full = await segmenterStage(ctx, 'full', null, classifier);
     info(`fully supervised bound: val mIoU ${(100 * full.mIoU).toFixed(1)}`);
   }
 
   const t1 = performance.now();
   const segKey = config.labeledFraction === null ? 'segmenter-wsss' : 'segmenter-ssss';
-  const panels = panelStage(ctx, config.method, await classifierStage(ctx, config.method), dir.checkpoint(segKey));
+  const panels = panelStage(ctx, config.method, classifier, dir.checkpoint(segKey));
   ctx.ledger.timings.report = (performance.now() - t1) / 1000;
   const metrics = collectMetrics(ctx);
   dir.writeJson('metrics.json', metrics);
@@ -101,20 +102,23 @@ async function stages(ctx: RunContext, info: (line: string) => void, backend: st
   return { dir: dir.root, metrics, backend };
 }
 
-/** Classifier(s) -> pseudo-masks -> segmenter on them. */
-async function mainChain(ctx: RunContext, info: (line: string) => void): Promise<void> {
+/** Classifier(s) -> pseudo-masks -> segmenter on them; returns the classifier of config.method. */
+async function mainChain(ctx: RunContext, info: (line: string) => void): Promise<Classifier> {
   const { config } = ctx;
   const methods: Method[] = config.ablation ? [...METHODS] : [config.method];
   let mainPseudo: Map<string, Uint8Array> | null = null;
+  let mainClassifier: Classifier | null = null;
   for (const method of methods) {
     const classifier = await classifierStage(ctx, method);
     const main = method === config.method;
+    if (main) mainClassifier = classifier;
     const used = await pseudoStage(ctx, method, classifier, config.pseudo.pamr, main);
     info(`pseudo-masks (${method}${config.pseudo.pamr ? ' + PAMR' : ''}): train mIoU ${(100 * used.score.mIoU).toFixed(1)}`);
     if (config.ablation) await pseudoStage(ctx, method, classifier, !config.pseudo.pamr, false);
     if (main) mainPseudo = readPseudoMasks(used.dir!, ctx.train);
   }
 
-  const wsss = await segmenterStage(ctx, config.labeledFraction === null ? 'wsss' : 'ssss', mainPseudo);
+  const wsss = await segmenterStage(ctx, config.labeledFraction === null ? 'wsss' : 'ssss', mainPseudo, mainClassifier!);
   info(`segmenter: val mIoU ${(100 * wsss.mIoU).toFixed(1)}`);
+  return mainClassifier!;
 }

@@ -178,8 +178,13 @@ export function readPseudoMasks(dir: string, samples: readonly Sample[]): Map<st
 
 export type SegmenterVariant = 'wsss' | 'ssss' | 'full';
 
-/** Train a segmenter on the variant's masks and evaluate it on the val split. */
-export async function segmenterStage(ctx: RunContext, variant: SegmenterVariant, pseudo: ReadonlyMap<string, Uint8Array> | null): Promise<MiouResult> {
+/**
+ * Train a segmenter on the variant's masks and evaluate it on the val split. Its backbone
+ * starts from the trained classifier's (DeepLab starts from a pretrained backbone; here the
+ * only pretraining is the classifier, which saw image-level labels only). Every variant,
+ * the fully-supervised bound included, starts from the same classifier.
+ */
+export async function segmenterStage(ctx: RunContext, variant: SegmenterVariant, pseudo: ReadonlyMap<string, Uint8Array> | null, init: Classifier): Promise<MiouResult> {
   const name = `segmenter-${variant}`;
   const result = await once(ctx, name, async () => {
     const { config: c } = ctx;
@@ -187,6 +192,7 @@ export async function segmenterStage(ctx: RunContext, variant: SegmenterVariant,
     const samples =
       variant === 'full' ? ctx.train : mixMasks(ctx.train, pseudo!, variant === 'ssss' ? c.labeledFraction ?? 0 : 0, c.seed);
     const model = new Segmenter({ numClasses: ctx.classes.length, width: c.width, seed: c.seed });
+    model.backbone.loadStateDict(init.backbone.stateDict());
     const optimizer = segmenterOptimizer(model, cfg);
     const bpe = Math.max(1, Math.floor(samples.length / cfg.batchSize));
     await resumableTraining(ctx, name, `segmenter (${variant})`, model, optimizer, () => bpe, (hooks) =>
