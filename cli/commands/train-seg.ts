@@ -13,6 +13,7 @@ import { backboneDefaults } from '../../models/config.js';
 import { addBackendOption, applyBackend } from '../backend.js';
 import { addDataOption, loadSplit, openData, type OpenedData } from '../dataset.js';
 import { readMasks } from '../masks.js';
+import { openClassifier } from '../models.js';
 import { flagOption, numberOption, requireOption, stringOption } from '../options.js';
 import { catchingInterrupts, reportStopped } from '../interrupt.js';
 import { terminalProgress } from '../progress.js';
@@ -28,6 +29,8 @@ export interface TrainSegOptions extends TrainingOptions {
   data: string | undefined;
   masks: MaskSource;
   out: string;
+  /** A classifier checkpoint whose backbone the segmenter starts from. */
+  init: string | undefined;
 }
 
 export function trainSegOptions(flags: Record<string, unknown>): TrainSegOptions {
@@ -40,7 +43,7 @@ export function trainSegOptions(flags: Record<string, unknown>): TrainSegOptions
   const masks: MaskSource = full
     ? { kind: 'full' }
     : { kind: 'pseudo', dir: requireOption('--masks DIR (or --full)', dir, 'train-seg'), labeledFraction: labeledFraction ?? 0 };
-  return { data: stringOption('--data', flags.data), masks, out, ...trainingOptions(flags, out, DEFAULTS) };
+  return { data: stringOption('--data', flags.data), masks, out, init: stringOption('--init', flags.init), ...trainingOptions(flags, out, DEFAULTS) };
 }
 
 /** The train samples, each carrying the mask it is trained on. */
@@ -67,6 +70,7 @@ export async function trainSeg(o: TrainSegOptions, progress: ProgressReporter = 
   const samples = trainingSamples(data, o.masks, o.seed);
   const log = startTraining(o);
   const model = new Segmenter({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
+  if (o.init) model.backbone.loadStateDict(openClassifier(o.init, data).model.backbone.stateDict());
   const cfg = { ...segmenterTrainDefaults, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
   await runTraining(o, log, progress, stopRequested, (hooks) => trainSegmenter(model, segmenterOptimizer(model, cfg), samples, cfg, hooks));
   saveCheckpoint(o.out, model, { masks: describeSource(o.masks), ...trainingMetadata(o, data.name, log.steps) });
@@ -82,11 +86,12 @@ export function register(cli: CAC): void {
     .option('--masks <dir>', 'Pseudo-masks, one <id>.png per train image (from epsx pseudo)')
     .option('--labeled-fraction <r>', 'Semi-supervised: use the true masks of this seeded share of the train images (0..1, default: 0)')
     .option('--full', 'Fully supervised upper bound: true masks only (no --masks, no --labeled-fraction)')
+    .option('--init <file>', 'Start the backbone from a trained classifier checkpoint (as epsx run does; its --width must match)')
     .option('--out <file>', 'Checkpoint to write (safetensors, written atomically when training ends)');
   addTrainingOptions(command, DEFAULTS);
   addBackendOption(command);
   command
-    .example('  epsx train-seg --data data/shapes --masks runs/pseudo --out runs/seg.safetensors')
+    .example('  epsx train-seg --data data/shapes --masks runs/pseudo --init runs/cls.safetensors --out runs/seg.safetensors')
     .example('  epsx train-seg --data data/shapes --masks runs/pseudo --labeled-fraction 0.1 --out runs/ssss.safetensors')
     .example('  epsx train-seg --data data/shapes --full --epochs 4 --out runs/full.safetensors')
     .action(async (flags: Record<string, unknown>) => {

@@ -6,10 +6,11 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { test } from 'uvu';
+import { readCheckpoint } from '../../lib/checkpoint.js';
 import * as assert from 'uvu/assert';
 import { decodePngLabels, decodePngRgb, openVocDataset } from '../../lib/data/index.js';
 import { Canvas, composePanel } from '../../lib/viz/index.js';
-import { TINY, TINY_TRAINING, cleanup, epsx, filesUnder, ok, tempDir, writeTinyDataset } from './helpers.js';
+import { TINY, TINY_TRAINING, cleanup, epsx, filesUnder, ok, tempDir, userError, writeTinyDataset } from './helpers.js';
 
 const work = tempDir();
 const data = writeTinyDataset(join(work, 'data'));
@@ -72,6 +73,13 @@ test('train-seg trains on pseudo-masks with a labelled fraction, and on true mas
   const full = join(work, 'full.safetensors');
   assert.match(ok(epsx('train-seg', '--data', data, '--full', '--out', full, '--log', join(work, 'full.jsonl'), ...TINY_TRAINING), 'train-seg --full'), /saved segmenter \(true masks\)/);
   assert.ok(existsSync(full) && existsSync(join(work, 'full.jsonl')));
+  // --init starts the backbone from the classifier: its weights are the classifier's before training
+  const init = join(work, 'init.safetensors');
+  ok(epsx('train-seg', '--data', data, '--full', '--init', cls, '--lr', '1e-8', '--out', init, '--log', join(work, 'init.jsonl'), ...TINY_TRAINING), 'train-seg --init');
+  const [c, i] = [cls, init].map((p) => readCheckpoint(p).tensors.get('backbone.stem.conv.weight')!.data);
+  assert.ok(c!.every((v, k) => Math.abs(v - i![k]!) < 1e-5), 'backbone copied from the classifier (lr ~0)');
+  const wrongWidth = epsx('train-seg', '--data', data, '--full', '--init', cls, '--width', '5', '--out', join(work, 'w.safetensors'));
+  userError(wrongWidth, 'has shape');
 });
 
 test('eval prints the IoU table and writes metrics JSON with values in [0,1]', () => {
