@@ -57,8 +57,10 @@ export const runDefaults: RunConfig = {
   backend: 'auto',
   seed: 0,
   width: 16,
-  classifier: (({ method: _m, seed: _s, ...rest }) => rest)(classifierTrainDefaults),
-  segmenter: (({ seed: _s, ...rest }) => rest)(segmenterTrainDefaults),
+  // Epochs sized for the time budget of a default run on 2 cores (at most 10 minutes):
+  // 3 classifier epochs, then 2 per segmenter, which start from the classifier's backbone.
+  classifier: { ...(({ method: _m, seed: _s, ...rest }) => rest)(classifierTrainDefaults), epochs: 3 },
+  segmenter: { ...(({ seed: _s, ...rest }) => rest)(segmenterTrainDefaults), epochs: 2 },
   pseudo: { scales: [1, 0.5, 1.5], threshold: 0.2, pamr: false },
   panels: 4,
 };
