@@ -56,6 +56,20 @@ export function argmaxChannels(logits: Tensor): Uint8Array[] {
   });
 }
 
+/** Consecutive runs of at most `max` samples of one size, with their images stacked [n,3,H,W]. */
+function* sameSizeBatches(samples: readonly Sample[], max: number): Generator<{ group: Sample[]; images: Tensor }> {
+  for (let i = 0; i < samples.length; ) {
+    const { height: H, width: W } = samples[i]!;
+    let j = i;
+    while (j < samples.length && j - i < max && samples[j]!.height === H && samples[j]!.width === W) j++;
+    const group = samples.slice(i, j);
+    const images = new Float32Array(group.length * 3 * H * W);
+    group.forEach((s, k) => images.set(s.image, k * 3 * H * W));
+    yield { group, images: new Tensor(images, [group.length, 3, H, W]) };
+    i = j;
+  }
+}
+
 /** Segmenter masks for samples, batched by image size, in eval mode. */
 export function predictMasks(model: Segmenter, samples: readonly Sample[], opts: { batchSize?: number; progress?: ProgressReporter; label?: string } = {}): Map<string, Uint8Array> {
   const batchSize = opts.batchSize ?? 8;
@@ -65,16 +79,9 @@ export function predictMasks(model: Segmenter, samples: readonly Sample[], opts:
   model.eval();
   try {
     noGrad(() => {
-      for (let i = 0; i < samples.length; ) {
-        const { height: H, width: W } = samples[i]!;
-        let j = i;
-        while (j < samples.length && j - i < batchSize && samples[j]!.height === H && samples[j]!.width === W) j++;
-        const group = samples.slice(i, j);
-        const images = new Float32Array(group.length * 3 * H * W);
-        group.forEach((s, k) => images.set(s.image, k * 3 * H * W));
-        argmaxChannels(model.forward(new Tensor(images, [group.length, 3, H, W]))).forEach((m, k) => out.set(group[k]!.id, m));
+      for (const { group, images } of sameSizeBatches(samples, batchSize)) {
+        argmaxChannels(model.forward(images)).forEach((m, k) => out.set(group[k]!.id, m));
         task.tick(group.length);
-        i = j;
       }
     });
   } finally {
@@ -110,24 +117,17 @@ export function makePseudoMasks(
   const out = new Map<string, Uint8Array>();
   try {
     // Images of one size go through the model together (same masks, larger kernel launches).
-    for (let i = 0; i < samples.length; ) {
-      const { height: H, width: W } = samples[i]!;
-      let j = i;
-      while (j < samples.length && j - i < PSEUDO_BATCH && samples[j]!.height === H && samples[j]!.width === W) j++;
-      const group = samples.slice(i, j);
-      const images = new Float32Array(group.length * 3 * H * W);
-      group.forEach((s, k) => images.set(s.image, k * 3 * H * W));
+    for (const { group, images } of sameSizeBatches(samples, PSEUDO_BATCH)) {
       const ys = group.map((s) => {
         const y = new Float32Array(C);
         for (const c of s.labels) y[c - 1] = 1;
         return y;
       });
-      pseudoMasks((x) => model.forward(x).maps, new Tensor(images, [group.length, 3, H, W]), ys, opts).forEach((r, k) => {
+      pseudoMasks((x) => model.forward(x).maps, images, ys, opts).forEach((r, k) => {
         out.set(group[k]!.id, r.mask);
         opts.onMask?.(group[k]!.id, r);
       });
       task.tick(group.length);
-      i = j;
     }
   } finally {
     model.train(wasTraining);
