@@ -17,8 +17,8 @@ import { add } from '../../ops/elementwise.js';
 import type { Classifier } from '../../models/classifier.js';
 import { backboneDefaults } from '../../models/config.js';
 import { DEFAULT_DILATIONS } from '../../ops/pamr-geom.js';
-import { BatchSampler, batchTensors } from './sampler.js';
-import { trainLoop, type TrainLoopOptions, type TrainLoopResult } from './trainer.js';
+import { batchTensors } from './sampler.js';
+import { trainOnSamples, type TrainLoopOptions, type TrainLoopResult } from './trainer.js';
 
 /** Classifier training method: 'cam' (L_cls only), 'eps' (+ EPS saliency loss), 'eps++' (+ IRD saliency loss). */
 export type Method = 'cam' | 'eps' | 'eps++';
@@ -88,19 +88,8 @@ export type TrainHooks = Pick<TrainLoopOptions, 'progress' | 'onRecord' | 'shoul
  */
 export function trainClassifier(model: Classifier, optimizer: SGD, samples: readonly Sample[], cfg: ClassifierTrainConfig, hooks: TrainHooks = {}): Promise<TrainLoopResult> {
   const numClasses = model.config.numClasses;
-  const sampler = new BatchSampler(samples, { batchSize: cfg.batchSize, seed: cfg.seed, numClasses, augment: cfg.augment });
-  return trainLoop({
-    stage: `classifier (${cfg.method})`,
-    model,
-    optimizer,
-    baseLr: cfg.lr,
-    epochs: cfg.epochs,
-    batchesPerEpoch: sampler.batchesPerEpoch,
-    step: (epoch, index) => {
-      const batch = sampler.batch(epoch, index);
-      const { images, saliency, labels } = batchTensors(batch, numClasses);
-      return { ...classifierLoss(model, images, saliency, labels, cfg), images: batch.size };
-    },
-    ...hooks,
+  return trainOnSamples({ stage: `classifier (${cfg.method})`, model, optimizer, samples, cfg, numClasses }, hooks, (batch) => {
+    const { images, saliency, labels } = batchTensors(batch, numClasses);
+    return classifierLoss(model, images, saliency, labels, cfg);
   });
 }

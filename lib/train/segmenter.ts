@@ -12,8 +12,7 @@ import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
 import { Tensor } from '../tensor.js';
 import { crossEntropy } from '../../ops/loss.js';
 import type { Segmenter } from '../../models/segmenter.js';
-import { BatchSampler } from './sampler.js';
-import { trainLoop, type TrainLoopResult } from './trainer.js';
+import { trainOnSamples, type TrainLoopResult } from './trainer.js';
 import type { TrainHooks } from './classifier.js';
 
 /** Segmenter training options: epochs, batchSize, lr, momentum, weightDecay, seed, augment. */
@@ -47,20 +46,9 @@ export function mixMasks(samples: readonly Sample[], pseudo: ReadonlyMap<string,
  * (see mixMasks); resolves with where to resume if `hooks.shouldStop` stopped it, else null.
  */
 export function trainSegmenter(model: Segmenter, optimizer: SGD, samples: readonly Sample[], cfg: SegmenterTrainConfig, hooks: TrainHooks & { stage?: string } = {}): Promise<TrainLoopResult> {
-  const sampler = new BatchSampler(samples, { batchSize: cfg.batchSize, seed: cfg.seed, numClasses: model.config.numClasses, augment: cfg.augment });
-  return trainLoop({
-    stage: hooks.stage ?? 'segmenter',
-    model,
-    optimizer,
-    baseLr: cfg.lr,
-    epochs: cfg.epochs,
-    batchesPerEpoch: sampler.batchesPerEpoch,
-    step: (epoch, index) => {
-      const b = sampler.batch(epoch, index);
-      const logits = model.forward(new Tensor(b.images, [b.size, 3, b.height, b.width]));
-      const loss = crossEntropy(logits, b.masks);
-      return { loss, metrics: { loss_ce: loss.item() }, images: b.size };
-    },
-    ...hooks,
+  const { stage = 'segmenter', ...loopHooks } = hooks;
+  return trainOnSamples({ stage, model, optimizer, samples, cfg, numClasses: model.config.numClasses }, loopHooks, (b) => {
+    const loss = crossEntropy(model.forward(new Tensor(b.images, [b.size, 3, b.height, b.width])), b.masks);
+    return { loss, metrics: { loss_ce: loss.item() } };
   });
 }

@@ -9,6 +9,10 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { polyLr } from '../optim/schedule.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import type { Tensor } from '../tensor.js';
+import type { Batch } from '../data/batch.js';
+import type { Sample } from '../data/sample.js';
+import type { TrainConfig } from './config.js';
+import { BatchSampler } from './sampler.js';
 
 /** Where training is: the next batch to run. */
 export interface Position {
@@ -118,4 +122,29 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   } finally {
     task.done();
   }
+}
+
+/**
+ * trainLoop over seeded batches of `samples` (see BatchSampler): `lossOf` turns one batch into
+ * the loss to minimise and the numbers to log.
+ */
+export function trainOnSamples(
+  o: Pick<TrainLoopOptions, 'stage' | 'model' | 'optimizer'> & { samples: readonly Sample[]; cfg: TrainConfig; numClasses: number },
+  hooks: Omit<Partial<TrainLoopOptions>, 'step'>,
+  lossOf: (batch: Batch) => { loss: Tensor; metrics: Record<string, number> },
+): Promise<TrainLoopResult> {
+  const sampler = new BatchSampler(o.samples, { batchSize: o.cfg.batchSize, seed: o.cfg.seed, numClasses: o.numClasses, augment: o.cfg.augment });
+  return trainLoop({
+    stage: o.stage,
+    model: o.model,
+    optimizer: o.optimizer,
+    baseLr: o.cfg.lr,
+    epochs: o.cfg.epochs,
+    batchesPerEpoch: sampler.batchesPerEpoch,
+    step: (epoch, index) => {
+      const batch = sampler.batch(epoch, index);
+      return { ...lossOf(batch), images: batch.size };
+    },
+    ...hooks,
+  });
 }
