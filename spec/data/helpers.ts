@@ -17,15 +17,15 @@ export function cleanup(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Assert that `fn` throws a one-line UserError whose message contains every given fragment. */
-export function throwsUserError(fn: () => unknown, ...fragments: string[]): string {
+/** Assert that `fn` throws a one-line UserError whose message contains every fragment (a string, or a pattern it matches). */
+export function throwsUserError(fn: () => unknown, ...fragments: Array<string | RegExp>): string {
   try {
     fn();
   } catch (e) {
     assert.instance(e, UserError, `expected a UserError, got ${(e as Error).name}: ${(e as Error).message}`);
     const message = (e as Error).message;
     assert.not.match(message, /\n/, 'message is one line');
-    for (const f of fragments) assert.ok(message.includes(f), `message "${message}" should contain "${f}"`);
+    for (const f of fragments) assert.ok(typeof f === 'string' ? message.includes(f) : f.test(message), `message "${message}" should contain ${f}`);
     return message;
   }
   assert.unreachable('expected a UserError');

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Rng, UserError, noGrad, rand, sum, type Tensor } from '../../lib/index.js';
+import { Rng, noGrad, rand, sum, type Tensor } from '../../lib/index.js';
 import { encodeSafetensors, loadCheckpoint, readCheckpoint, saveCheckpoint } from '../../lib/checkpoint.js';
 import { AdamW } from '../../lib/optim/index.js';
+import { throwsUserError } from '../data/helpers.js';
 import { Classifier, Segmenter, loadClassifier, loadSegmenter } from '../../models/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'epsx-ckpt-'));
@@ -37,19 +38,6 @@ function assertSameState(a: Classifier | Segmenter, b: Classifier | Segmenter): 
   const sb = b.stateDict();
   assert.equal([...sa.keys()], [...sb.keys()]);
   for (const [name, t] of sa) assert.ok(bytesOf(t).equals(bytesOf(sb.get(name)!)), `${name} differs`);
-}
-
-function throwsOneLine(fn: () => unknown, ...fragments: Array<string | RegExp>): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, UserError, `expected a UserError, got ${(e as Error).name}: ${(e as Error).message}`);
-    const msg = (e as Error).message;
-    assert.not.match(msg, /\n/, 'message must be one line');
-    for (const f of fragments) assert.match(msg, f);
-    return;
-  }
-  assert.unreachable('expected a UserError');
 }
 
 /** Rebuild a file from a (possibly edited) header object and data section. */
@@ -186,27 +174,27 @@ test('every bad checkpoint is a one-line UserError naming the file, and the mode
   ];
   for (const [name, content, fragments] of cases) {
     const p = bad(`${name}.safetensors`, content);
-    throwsOneLine(() => loadCheckpoint(p, target), `checkpoint ${p}:`, ...fragments);
+    throwsUserError(() => loadCheckpoint(p, target), `checkpoint ${p}:`, ...fragments);
   }
-  throwsOneLine(() => loadCheckpoint(join(dir, 'nope.safetensors'), target), /nope\.safetensors: cannot read \(ENOENT\)/);
+  throwsUserError(() => loadCheckpoint(join(dir, 'nope.safetensors'), target), /nope\.safetensors: cannot read \(ENOENT\)/);
   // Well-formed files that do not fit the model.
   const wide = join(dir, 'wide.safetensors');
   saveCheckpoint(wide, new Classifier({ numClasses: 3, width: 8 }));
-  throwsOneLine(() => loadCheckpoint(wide, target), wide, /'backbone\.stem\.conv\.weight' has shape \[8,3,3,3\], the model expects \[4,3,3,3\]/);
+  throwsUserError(() => loadCheckpoint(wide, target), wide, /'backbone\.stem\.conv\.weight' has shape \[8,3,3,3\], the model expects \[4,3,3,3\]/);
   const seg = join(dir, 'seg-kind.safetensors');
   saveCheckpoint(seg, new Segmenter({ numClasses: 3, width: 4 }));
-  throwsOneLine(() => loadCheckpoint(seg, target), seg, /is a segmenter checkpoint, expected a classifier/);
-  throwsOneLine(() => loadClassifier(seg), /is a segmenter checkpoint, expected a classifier/);
+  throwsUserError(() => loadCheckpoint(seg, target), seg, /is a segmenter checkpoint, expected a classifier/);
+  throwsUserError(() => loadClassifier(seg), /is a segmenter checkpoint, expected a classifier/);
   const badCfg = bad('bad-config.safetensors', edit((h) => (h.__metadata__.config = JSON.stringify({ ...good.config, outputStride: 3 }))));
-  throwsOneLine(() => loadClassifier(badCfg), badCfg, /'outputStride' must be 2, 4 or 8, got 3/);
+  throwsUserError(() => loadClassifier(badCfg), badCfg, /'outputStride' must be 2, 4 or 8, got 3/);
   const extra = bad('extra.safetensors', withHeader({ ...header, zzz: { dtype: 'F32', shape: [1], data_offsets: [data.length, data.length + 4] } }, Buffer.concat([data, Buffer.alloc(4)])));
-  throwsOneLine(() => loadCheckpoint(extra, target), /unexpected tensor 'zzz'/);
+  throwsUserError(() => loadCheckpoint(extra, target), /unexpected tensor 'zzz'/);
   [...target.stateDict()].forEach(([name, t], i) => assert.ok(bytesOf(t).equals(before[i]!), `${name} was modified by a failed load`));
 });
 
 test('saving is atomic: a failed save leaves no file and no temporary behind', () => {
   const model = new Classifier({ numClasses: 2, width: 2 });
-  throwsOneLine(() => saveCheckpoint(join(dir, 'missing-dir', 'x.safetensors'), model), /cannot write .*x\.safetensors: ENOENT/);
+  throwsUserError(() => saveCheckpoint(join(dir, 'missing-dir', 'x.safetensors'), model), /cannot write .*x\.safetensors: ENOENT/);
   const sub = mkdtempSync(join(dir, 'atomic-'));
   const path = join(sub, 'a.safetensors');
   saveCheckpoint(path, model);
