@@ -1,14 +1,19 @@
 /**
- * gpu.js conv2d kernels. All three passes are one of two register-blocked kernels:
- *  - `convCore`: out[n,k,oy,ox] = sum_{c,i,j} P[c,n,oy*sh+i*dh,ox*sw+j*dw] * w[k,c,i,j] over a
- *    pre-padded input P. Each thread computes 4 output channels for one pixel, SIMD lanes
- *    run along output x, so an input gather is reused 4 times and weights are uniform
- *    scalar loads. Forward = convCore on the zero-padded input; backward-input = convCore
- *    on the zero-inserted, padded output gradient with flipped, transposed weights.
- *  - `weightGrad`: gw[k,c,i,j] = sum_{n,oy,ox} gy[n,k,oy,ox] * P[c,n,oy*sh+i*dh,ox*sw+j*dw];
- *    lanes run along input channels, 4 output channels per thread.
- * Index expressions use `(v | 0)` and thread ids so gpu.js emits int32 math (its locals
- * are float32, exact below 2^24: batches are split to stay under that).
+ * gpu.js conv2d kernels, shaped for gpu.js's WebAssembly backend, where SIMD lanes are 4
+ * consecutive thread.x cells and every lane-varying read is a gather (4 scalar loads)
+ * while a read whose index does not depend on thread.x is one scalar load + splat:
+ *  - `convCore` (forward, and backward-input as a transposed conv): lanes = 4 output
+ *    channels (thread.x = k), each thread returns 4 consecutive output x (components),
+ *    thread.y = block of 4 output x, thread.z = (image, output row). Input pixels are
+ *    uniform loads reused by every lane and by neighbouring taps; weights are packed as one
+ *    [C][Kp] array per tap, so the kh*kw weight gathers of a channel share one index.
+ *  - `weightGrad`: lanes = output channels, thread.y = kernel row (and group of 4 taps when
+ *    kw > 4), thread.z = input channel, components = taps of the row. The output gradient
+ *    is split by ox mod 4 into 4 arrays [n][oy][ox/4][Kp] (one shared gather index); input
+ *    pixels are uniform loads.
+ * Inputs are zero-padded on the host so kernels have no bounds checks. Index expressions use
+ * `(v | 0)`, thread ids and literals so gpu.js emits int32 math (its locals are float32,
+ * exact below 2^24: batches are split to stay under that).
  */
 import type { DataArray } from '../../lib/precision.js';
 import type { ConvGeom } from '../conv-geom.js';
@@ -16,6 +21,7 @@ import type { GpuMode } from './gpu.js';
 import { batchChunks, packPlanes } from './pack.js';
 import { F32_EXACT, f32, roundUp, type Program } from './program.js';
 import { runSync } from './run.js';
+import { packedWeights } from './weight-cache.js';
 
 export interface ConvKernels {
   forward(x: DataArray, w: DataArray, b: DataArray | null, g: ConvGeom): DataArray;
@@ -23,203 +29,257 @@ export interface ConvKernels {
   backwardWeight(gy: DataArray, x: DataArray, g: ConvGeom): DataArray;
 }
 
-/** A convCore problem: input packed as [C][N][Hq][Wq], weights [K][C][kh][kw]. */
+/** A core problem: input packed as [N][C][Hp][Wp] (zero-padded), output [N][K][OH][OW]. */
 interface Core {
-  N: number; C: number; K: number; Hq: number; Wq: number;
+  N: number; C: number; K: number; Hp: number; Wp: number;
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
   OH: number; OW: number;
 }
 
-/** Weights [K][C][kh][kw] -> [K4][C][kh][kw][4] (4 output channels interleaved, zero-padded). */
-function interleaveWeights(w: ArrayLike<number>, K: number, CKK: number): Float32Array {
-  const out = new Float32Array(roundUp(K, 4) * CKK);
-  for (let k = 0; k < K; k++) {
-    const base = Math.floor(k / 4) * CKK * 4 + (k % 4);
-    for (let t = 0; t < CKK; t++) out[base + t * 4] = w[k * CKK + t]!;
-  }
-  return out;
+/** Output x per thread (components) in the forward core, pixels per loop step in weightGrad. */
+const PX = 4;
+/** Up to this many taps get one weight array each (gpu.js arguments); more share one array. */
+const MAX_TAP_ARRAYS = 9;
+/** Zeros after the packed input: discarded lanes and pixels past the row end read here. */
+const TAIL = 4;
+
+/** Weights [K][C][T] -> per tap t an array [C][Kp] (zero-padded channels), or one [T][C][Kp]. */
+function tapWeights(w: ArrayLike<number>, K: number, C: number, T: number): Float32Array[] {
+  const Kp = roundUp(K, 4);
+  const all = new Float32Array(T * C * Kp);
+  for (let k = 0; k < K; k++)
+    for (let c = 0; c < C; c++) {
+      const s = (k * C + c) * T;
+      for (let t = 0; t < T; t++) all[(t * C + c) * Kp + k] = w[s + t]!;
+    }
+  if (T > MAX_TAP_ARRAYS) return [all];
+  return Array.from({ length: T }, (_, t) => all.subarray(t * C * Kp, (t + 1) * C * Kp));
 }
 
-function coreSource(p: Core, plane: number): string {
-  const KK4 = p.kh * p.kw * 4;
-  const X = `this.thread.y * ${p.sh * p.Wq} + this.thread.x * ${p.sw} + (cx | 0)`;
-  const Wz = `this.thread.z * ${p.C * KK4} + (cw | 0)`;
-  let taps = '';
+const loadName = (off: number): string => `v${off}`;
+
+function coreSource(p: Core, tapArrays: number): string {
+  const Kp = roundUp(p.K, 4);
+  const plane = p.Hp * p.Wp;
+  const loads = new Set<number>();
+  let fma = '';
   for (let i = 0; i < p.kh; i++)
     for (let j = 0; j < p.kw; j++) {
-      const t = (i * p.kw + j) * 4;
-      taps += `v = x[${X} + ${i * p.dh * p.Wq + j * p.dw}];
-      a0 += v * w[${Wz} + ${t}]; a1 += v * w[${Wz} + ${t + 1}]; a2 += v * w[${Wz} + ${t + 2}]; a3 += v * w[${Wz} + ${t + 3}];\n`;
+      const t = i * p.kw + j;
+      for (let m = 0; m < PX; m++) {
+        const off = i * p.dh * p.Wp + m * p.sw + j * p.dw;
+        loads.add(off);
+        fma += `a${m} += g${t} * ${loadName(off)}; `;
+      }
+      fma += '\n';
     }
-  return `function (x, w) {
-  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0;
+  const T = p.kh * p.kw;
+  const wRef = (t: number): string => (tapArrays === 1 && T > 1 ? `w0[wk + ${t * p.C * Kp}]` : `w${t}[wk]`);
+  const body = [...loads].map((o) => `const ${loadName(o)} = x[(rb | 0) + ${o}];`).join('\n') + '\n' +
+    Array.from({ length: T }, (_, t) => `const g${t} = ${wRef(t)};`).join('\n') + '\n' + fma;
+  const names = Array.from({ length: tapArrays }, (_, t) => `w${t}`).join(', ');
+  return `function (x, ${names}) {
+  const n = Math.floor(this.thread.z / ${p.OH});
+  const oy = this.thread.z - n * ${p.OH};
+  let rb = n * ${p.C * plane} + oy * ${p.sh * p.Wp} + this.thread.y * ${PX * p.sw};
+  let wk = this.thread.x + 0.0;
+  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0;
   for (let c = 0; c < ${p.C}; c++) {
-    const cx = c * ${plane}; const cw = c * ${KK4};
-    ${taps}
+${body}
+    rb = rb + ${plane};
+    wk = wk + ${Kp};
   }
   return [a0, a1, a2, a3];
 }`;
 }
 
-/** Rows per image in thread.y (OH valid, the rest discarded) for a packed height Hq. */
-const rowsPerImage = (p: Core): number => p.Hq / p.sh;
-
-/** Zeros after the last plane so that discarded threads read inside the buffer. */
-const coreTail = (p: Core): number => ((p.kh - 1) * p.dh + p.sh + 1) * p.Wq + roundUp(p.OW, 4) * p.sw + (p.kw - 1) * p.dw + 4;
-
-/** convCore on packed input (one batch chunk); w is interleaved; returns [N,K,OH,OW] (+bias). */
-function* convCore(P: Float32Array, wi: Float32Array, b: ArrayLike<number> | null, p: Core): Program<Float32Array> {
-  const Q = rowsPerImage(p);
-  const OWq = roundUp(p.OW, 4);
-  const K4 = roundUp(p.K, 4) / 4;
-  const r = yield { source: coreSource(p, p.N * p.Hq * p.Wq), output: [OWq, p.N * Q, K4], args: [P, wi], components: 4, cost: OWq * p.N * Q * K4 * 4 * p.C * p.kh * p.kw };
+/** convCore on packed input (one batch chunk) with per-tap weights; returns [N,K,OH,OW] (+bias). */
+function* convCore(P: Float32Array, wt: Float32Array[], b: ArrayLike<number> | null, p: Core): Program<Float32Array> {
+  const Kp = roundUp(p.K, 4);
+  const XB = Math.ceil(p.OW / PX);
   const { N, K, OH, OW } = p;
+  const r = yield { source: coreSource(p, wt.length), output: [Kp, XB, N * OH], args: [P, ...wt], components: 4, cost: Kp * XB * N * OH * PX * p.C * p.kh * p.kw };
   const out = new Float32Array(N * K * OH * OW);
+  const full = Math.floor(OW / PX);
   for (let n = 0; n < N; n++)
     for (let k = 0; k < K; k++) {
       const bias = b ? b[k]! : 0;
-      const q = k % 4;
-      const kb = (k - q) / 4;
       for (let oy = 0; oy < OH; oy++) {
-        const src = ((kb * N * Q + n * Q + oy) * OWq) * 4 + q;
         const dst = ((n * K + k) * OH + oy) * OW;
-        for (let ox = 0; ox < OW; ox++) out[dst + ox] = r[src + ox * 4]! + bias;
+        const row = ((n * OH + oy) * XB * Kp + k) * PX;
+        for (let xb = 0; xb < full; xb++) {
+          const s = row + xb * Kp * PX;
+          const d = dst + xb * PX;
+          out[d] = r[s]! + bias; out[d + 1] = r[s + 1]! + bias; out[d + 2] = r[s + 2]! + bias; out[d + 3] = r[s + 3]! + bias;
+        }
+        for (let ox = full * PX; ox < OW; ox++) out[dst + ox] = r[row + full * Kp * PX + (ox - full * PX)]! + bias;
       }
     }
   return out;
 }
 
 /** Run `perChunk` over batch chunks that keep packed sizes f32-exact; concatenates along N. */
-function* overBatch(N: number, imageSize: number, perImage: number, fixed: number, perChunk: (n0: number, n1: number) => Program<Float32Array>): Program<Float32Array> {
-  const chunks = batchChunks(N, perImage, fixed);
+function* overBatch(N: number, imageSize: number, perImage: number, perChunk: (n0: number, n1: number) => Program<Float32Array>): Program<Float32Array> {
+  const chunks = batchChunks(N, perImage, TAIL);
   if (chunks.length === 1) return yield* perChunk(0, N);
   const out = new Float32Array(N * imageSize);
   for (const [n0, n1] of chunks) out.set(yield* perChunk(n0, n1), n0 * imageSize);
   return out;
 }
 
-function forwardCore(g: ConvGeom, N: number): Core {
-  const Q = Math.ceil((g.H + 2 * g.ph) / g.sh);
-  return { N, C: g.C, K: g.K, Hq: Q * g.sh, Wq: g.W + 2 * g.pw, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, OH: g.OH, OW: g.OW };
+/** Row length that keeps every read of a PX-wide output block (and its taps) inside the row. */
+const rowLength = (W: number, OW: number, sw: number, taps: number, dw: number): number =>
+  Math.max(W, (roundUp(OW, PX) - 1) * sw + (taps - 1) * dw + 1);
+
+/** Forward core; `tapsX` = taps per row the reads must cover (kw, or 4 groups in weightGrad). */
+function forwardCore(g: ConvGeom, N: number, tapsX = g.kw): Core {
+  return {
+    N, C: g.C, K: g.K, Hp: g.H + 2 * g.ph, Wp: rowLength(g.W + 2 * g.pw, g.OW, g.sw, tapsX, g.dw),
+    kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, OH: g.OH, OW: g.OW,
+  };
 }
 
-function packForward(x: DataArray, g: ConvGeom, p: Core, n0: number): Float32Array {
-  const img = g.C * g.H * g.W;
-  return packPlanes(f32(x).subarray(n0 * img, (n0 + p.N) * img), { N: p.N, C: g.C, H: g.H, W: g.W, offY: g.ph, offX: g.pw, stepY: 1, stepX: 1, Hq: p.Hq, Wq: p.Wq, tail: coreTail(p) });
+/** Input images [n0, n0+p.N) of [N,C,H,W] data, zero-padded into [N][C][Hp][Wp]. */
+function packInput(src: DataArray, p: Core, n0: number, H: number, W: number, off: [number, number], step: [number, number]): Float32Array {
+  const img = p.C * H * W;
+  return packPlanes(f32(src).subarray(n0 * img, (n0 + p.N) * img), {
+    N: 1, C: p.N * p.C, H, W, offY: off[0], offX: off[1], stepY: step[0], stepX: step[1], Hq: p.Hp, Wq: p.Wp, tail: TAIL,
+  });
 }
+
+const packForward = (x: DataArray, g: ConvGeom, p: Core, n0: number): Float32Array =>
+  packInput(x, p, n0, g.H, g.W, [g.ph, g.pw], [1, 1]);
 
 export function* conv2dForwardProgram(x: DataArray, w: DataArray, b: DataArray | null, g: ConvGeom): Program<Float32Array> {
+  const T = g.kh * g.kw;
+  const wt = packedWeights(w, `fwd ${g.K} ${g.C} ${T}`, () => tapWeights(w, g.K, g.C, T));
   const one = forwardCore(g, 1);
-  const wi = interleaveWeights(w, g.K, g.C * g.kh * g.kw);
-  return yield* overBatch(g.N, g.K * g.OH * g.OW, g.C * one.Hq * one.Wq, coreTail(one), function* (n0, n1) {
+  return yield* overBatch(g.N, g.K * g.OH * g.OW, g.C * one.Hp * one.Wp, function* (n0, n1) {
     const p = forwardCore(g, n1 - n0);
-    return yield* convCore(packForward(x, g, p, n0), wi, b, p);
+    return yield* convCore(packForward(x, g, p, n0), wt, b, p);
   });
+}
+
+/** Backward-input as a stride-1 conv of the zero-inserted output gradient. */
+function backwardCore(g: ConvGeom, N: number): Core {
+  return {
+    N, C: g.K, K: g.C, Hp: g.H + (g.kh - 1) * g.dh, Wp: rowLength(g.W + (g.kw - 1) * g.dw, g.W, 1, g.kw, g.dw),
+    kh: g.kh, kw: g.kw, sh: 1, sw: 1, dh: g.dh, dw: g.dw, OH: g.H, OW: g.W,
+  };
 }
 
 export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: ConvGeom): Program<Float32Array> {
   // Transposed conv: zero-insert gy by the stride, pad by (k-1)*d - p, correlate with the
   // flipped weights with input and output channels swapped.
-  const offY = (g.kh - 1) * g.dh - g.ph;
-  const offX = (g.kw - 1) * g.dw - g.pw;
-  const core = (N: number): Core => ({
-    N, C: g.K, K: g.C, Hq: g.H + (g.kh - 1) * g.dh, Wq: g.W + (g.kw - 1) * g.dw,
-    kh: g.kh, kw: g.kw, sh: 1, sw: 1, dh: g.dh, dw: g.dw, OH: g.H, OW: g.W,
+  const off: [number, number] = [(g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw];
+  const T = g.kh * g.kw;
+  const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${T}`, () => {
+    const flipped = new Float32Array(w.length);
+    for (let k = 0; k < g.K; k++)
+      for (let c = 0; c < g.C; c++)
+        for (let t = 0; t < T; t++) flipped[(c * g.K + k) * T + (T - 1 - t)] = w[(k * g.C + c) * T + t]!;
+    return tapWeights(flipped, g.C, g.K, T);
   });
-  const flipped = new Float32Array(w.length);
-  const KK = g.kh * g.kw;
-  for (let k = 0; k < g.K; k++)
-    for (let c = 0; c < g.C; c++)
-      for (let t = 0; t < KK; t++) flipped[(c * g.K + k) * KK + (KK - 1 - t)] = w[(k * g.C + c) * KK + t]!;
-  const wi = interleaveWeights(flipped, g.C, g.K * KK);
-  const one = core(1);
-  const img = g.K * g.OH * g.OW;
-  return yield* overBatch(g.N, g.C * g.H * g.W, g.K * one.Hq * one.Wq, coreTail(one), function* (n0, n1) {
-    const p = core(n1 - n0);
-    const src = f32(gy).subarray(n0 * img, n1 * img);
-    const P = packPlanes(src, { N: p.N, C: g.K, H: g.OH, W: g.OW, offY, offX, stepY: g.sh, stepX: g.sw, Hq: p.Hq, Wq: p.Wq, tail: coreTail(p) });
-    return yield* convCore(P, wi, null, p);
+  const one = backwardCore(g, 1);
+  return yield* overBatch(g.N, g.C * g.H * g.W, g.K * one.Hp * one.Wp, function* (n0, n1) {
+    const p = backwardCore(g, n1 - n0);
+    return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]), wt, null, p);
   });
 }
 
-function weightGradSource(p: Core, plane: number): string {
-  const { N, OH, OW, sh, sw, Wq, Hq } = p;
-  const gz = N * OH * OW * 4;
-  // Each output row is walked in unrolled blocks of U pixels with literal offsets, so the
-  // only per-pixel index work is one int32 add per load.
-  const U = Math.min(OW, 16);
-  const blocks = Math.floor(OW / U);
-  const taps = (from: number, to: number, off: number): string => {
-    let s = '';
-    for (let ox = from; ox < to; ox++)
-      s += `v = x[this.thread.x * ${plane} + (rp | 0) + ${(ox - off) * sw}];
-        ${[0, 1, 2, 3].map((q) => `a${q} += v * g[this.thread.z * ${gz} + (rg | 0) + ${(ox - off) * 4 + q}];`).join(' ')}\n`;
-    return s;
-  };
-  return `function (x, g, tap) {
-  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0; let rp = 0.0; let rg = 0.0;
-  const t = tap[this.thread.y];
-  for (let n = 0; n < ${N}; n++) {
-    for (let oy = 0; oy < ${OH}; oy++) {
-      for (let b = 0; b < ${blocks}; b++) {
-        rp = t + n * ${Hq * Wq} + oy * ${sh * Wq} + b * ${U * sw};
-        rg = (n * ${OH} + oy) * ${OW * 4} + b * ${U * 4};
-        ${taps(0, U, 0)}
-      }
-      rp = t + n * ${Hq * Wq} + oy * ${sh * Wq} + ${blocks * U * sw};
-      rg = (n * ${OH} + oy) * ${OW * 4} + ${blocks * U * 4};
-      ${taps(blocks * U, OW, blocks * U)}
+/** Taps of a kernel row computed per thread (components), and groups of them per row. */
+const tapGroups = (kw: number): { nj: number; JG: number } => ({ nj: Math.min(4, kw), JG: Math.ceil(kw / 4) });
+
+function weightGradSource(p: Core): string {
+  const Kp = roundUp(p.K, 4);
+  const { nj, JG } = tapGroups(p.kw);
+  const OWU = Math.ceil(p.OW / PX);
+  const plane = p.Hp * p.Wp;
+  const loads = new Set<number>();
+  let fma = '';
+  for (let jj = 0; jj < nj; jj++) {
+    for (let u = 0; u < PX; u++) {
+      const off = u * p.sw + jj * p.dw;
+      loads.add(off);
+      fma += `a${jj} += d${u} * ${loadName(off)}; `;
     }
+    fma += '\n';
   }
-  return [a0, a1, a2, a3];
+  const body = Array.from({ length: PX }, (_, u) => `const d${u} = g${u}[wk];`).join('\n') + '\n' +
+    [...loads].map((o) => `const ${loadName(o)} = x[(rb | 0) + ${o}];`).join('\n') + '\n' + fma;
+  const rowStart = JG === 1
+    ? `this.thread.y * ${p.dh * p.Wp}`
+    : `Math.floor(this.thread.y / ${JG}) * ${p.dh * p.Wp} + (this.thread.y - Math.floor(this.thread.y / ${JG}) * ${JG}) * ${4 * p.dw}`;
+  const ret = [0, 1, 2, 3].map((jj) => (jj < nj ? `a${jj}` : '0.0')).join(', ');
+  return `function (x, g0, g1, g2, g3) {
+  let rb = this.thread.z * ${plane} + ${rowStart};
+  let wk = this.thread.x + 0.0;
+  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0;
+  for (let n = 0; n < ${p.N}; n++) {
+    for (let oy = 0; oy < ${p.OH}; oy++) {
+      for (let q = 0; q < ${OWU}; q++) {
+${body}
+        rb = rb + ${PX * p.sw};
+        wk = wk + ${Kp};
+      }
+      rb = rb + ${p.sh * p.Wp - OWU * PX * p.sw};
+    }
+    rb = rb + ${p.C * plane - p.OH * p.sh * p.Wp};
+  }
+  return [${ret}];
 }`;
 }
 
-/** gy [N,K,OH,OW] -> [K4][N][OH][OW][4] (4 output channels interleaved). */
-function interleaveGrad(gy: ArrayLike<number>, N: number, K: number, plane: number): Float32Array {
-  const K4 = roundUp(K, 4) / 4;
-  const out = new Float32Array(K4 * N * plane * 4);
+/** gy [N,K,OH,OW] -> 4 arrays by ox mod 4, each [N][OH][ceil(OW/4)][Kp] (zeros past the edges). */
+function splitGrad(gy: Float32Array, N: number, K: number, OH: number, OW: number): Float32Array[] {
+  const Kp = roundUp(K, 4);
+  const OWU = Math.ceil(OW / PX);
+  const parts = Array.from({ length: PX }, () => new Float32Array(N * OH * OWU * Kp));
   for (let n = 0; n < N; n++)
-    for (let k = 0; k < K; k++) {
-      const q = k % 4;
-      const d = (((k - q) / 4) * N + n) * plane * 4 + q;
-      const s = (n * K + k) * plane;
-      for (let i = 0; i < plane; i++) out[d + i * 4] = gy[s + i]!;
-    }
-  return out;
+    for (let k = 0; k < K; k++)
+      for (let oy = 0; oy < OH; oy++) {
+        const s = ((n * K + k) * OH + oy) * OW;
+        const d = (n * OH + oy) * OWU * Kp + k;
+        for (let ox = 0; ox < OW; ox++) parts[ox % PX]![d + Math.floor(ox / PX) * Kp] = gy[s + ox]!;
+      }
+  return parts;
 }
 
 export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: ConvGeom): Program<Float32Array> {
-  const KK = g.kh * g.kw;
-  const Cq = roundUp(g.C, 4);
-  const K4 = roundUp(g.K, 4) / 4;
-  const gw = new Float32Array(g.K * g.C * KK);
-  const one = forwardCore(g, 1);
-  const perImage = Math.max(Cq * one.Hq * one.Wq, g.OH * g.OW * 4 * K4);
-  for (const [n0, n1] of batchChunks(g.N, perImage, coreTail(one))) {
-    const p = forwardCore(g, n1 - n0);
-    const plane = p.N * p.Hq * p.Wq;
-    // Channels padded to a multiple of 4 (lanes); padded channels read zeros.
-    const P = packForward(x, g, p, n0);
-    const Pq = new Float32Array(Cq * plane + coreTail(p));
-    Pq.set(P.subarray(0, g.C * plane));
+  const T = g.kh * g.kw;
+  const Kp = roundUp(g.K, 4);
+  const { nj, JG } = tapGroups(g.kw);
+  const gw = new Float32Array(g.K * g.C * T);
+  const wide = (N: number): Core => forwardCore(g, N, JG * 4 > g.kw && JG > 1 ? JG * 4 : g.kw);
+  const one = wide(1);
+  const OWU = Math.ceil(g.OW / PX);
+  const rows = g.kh * JG;
+  for (const [n0, n1] of batchChunks(g.N, Math.max(g.C * one.Hp * one.Wp, g.OH * OWU * Kp), TAIL)) {
+    const p = wide(n1 - n0);
     const img = g.K * g.OH * g.OW;
-    const G = interleaveGrad(f32(gy).subarray(n0 * img, n1 * img), p.N, g.K, g.OH * g.OW);
-    const tap = new Float32Array(KK);
-    for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) tap[i * g.kw + j] = i * g.dh * p.Wq + j * g.dw;
-    const r = yield { source: weightGradSource(p, plane), output: [Cq, KK, K4], args: [Pq, G, tap], components: 4, cost: Cq * KK * K4 * 4 * p.N * g.OH * g.OW };
-    for (let k = 0; k < g.K; k++)
-      for (let c = 0; c < g.C; c++)
-        for (let t = 0; t < KK; t++) gw[(k * g.C + c) * KK + t] += r[(((k >> 2) * KK + t) * Cq + c) * 4 + (k & 3)]!;
+    const G = splitGrad(f32(gy).subarray(n0 * img, n1 * img), p.N, g.K, g.OH, g.OW);
+    const r = yield { source: weightGradSource(p), output: [Kp, rows, g.C], args: [packForward(x, g, p, n0), ...G], components: 4, cost: Kp * rows * g.C * nj * p.N * g.OH * OWU * PX };
+    for (let c = 0; c < g.C; c++)
+      for (let y = 0; y < rows; y++) {
+        const i = Math.floor(y / JG);
+        const j0 = (y - i * JG) * 4;
+        for (let k = 0; k < g.K; k++) {
+          const s = ((c * rows + y) * Kp + k) * 4;
+          const d = ((k * g.C + c) * g.kh + i) * g.kw + j0;
+          for (let jj = 0; jj < nj && j0 + jj < g.kw; jj++) gw[d + jj] += r[s + jj]!;
+        }
+      }
   }
   return gw;
 }
 
 /** Whether one image fits the f32-exact index range (else the reference path runs). */
 export function convFits(g: ConvGeom): boolean {
-  const one = forwardCore(g, 1);
-  const back = (g.H + (g.kh - 1) * g.dh) * (g.W + (g.kw - 1) * g.dw) * g.K;
-  return Math.max(roundUp(g.C, 4) * one.Hq * one.Wq + coreTail(one), back, g.OH * g.OW * roundUp(g.K, 4)) < F32_EXACT / 2;
+  const { JG } = tapGroups(g.kw);
+  const fwd = forwardCore(g, 1, JG > 1 ? JG * 4 : g.kw);
+  const back = backwardCore(g, 1);
+  const Kp = roundUp(Math.max(g.K, g.C), 4);
+  return Math.max(g.C * fwd.Hp * fwd.Wp, g.K * back.Hp * back.Wp, g.OH * Math.ceil(g.OW / PX) * Kp, g.C * Kp * g.kh * g.kw) + TAIL < F32_EXACT / 2;
 }
 
 export function convKernels(mode: GpuMode): ConvKernels {

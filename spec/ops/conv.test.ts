@@ -2,8 +2,11 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ShapeError, conv2d, type Tensor } from '../../lib/index.js';
+import { ShapeError, Tensor, conv2d } from '../../lib/index.js';
 import * as threads from '../../ops/kernels/threads.js';
+import * as weightCache from '../../ops/kernels/weight-cache.js';
+import { SGD } from '../../lib/optim/sgd.js';
+import { Parameter } from '../../lib/nn/parameter.js';
 import { assertGradient } from '../helpers/gradcheck.js';
 import { values } from '../helpers/arbitrary.js';
 import { assertClose, kernelBackends, seeded, valueAndGrads } from './helpers.js';
@@ -67,6 +70,27 @@ test('launches big enough to split over threads (3 here, whatever the cores) agr
   const before = threads.threadedLaunches;
   for (const backend of kernelBackends) valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} output ${i}`));
   if (kernelBackends.includes('webasm')) assert.is(threads.threadedLaunches - before, 3, 'forward, backward-input and backward-weight were split');
+});
+
+test('packed weights are reused while unchanged and repacked after an in-place SGD update', () => {
+  const c: Case = { N: 1, C: 3, K: 5, H: 6, W: 7, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: false, seed: 4 };
+  const [x, w0] = inputs(c);
+  const w = new Parameter(Float32Array.from(w0!.data), w0!.shape);
+  const opt = new SGD([w], { lr: 0.5 });
+  for (const backend of kernelBackends) {
+    const step = () => valueAndGrads(backend, (a: Tensor) => f(c)(a, w), [x!]);
+    step();
+    const before = weightCache.weightPacks;
+    const same = step();
+    assert.is(weightCache.weightPacks, before, `${backend}: unchanged weights are not repacked`);
+    w.grad = new Tensor(Float32Array.from(w.data, (_, i) => (i % 3) - 1), w.shape);
+    opt.step();
+    const after = step();
+    assert.is(weightCache.weightPacks, before + 2, `${backend}: forward and backward-input packs rebuilt after the update`);
+    const ref = valueAndGrads('reference', (a: Tensor) => f(c)(a, w), [x!]);
+    after.forEach((a, i) => assertClose(a, ref[i]!, `${backend} after update, output ${i}`));
+    assert.ok(same[0]!.some((v, i) => v !== after[0]![i]), 'the update changed the output');
+  }
 });
 
 test('conv2d gradients match finite differences (float64 reference path)', () => {

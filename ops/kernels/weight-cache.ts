@@ -1,0 +1,38 @@
+/**
+ * Packed weights computed once per weight change, not once per call. Optimisers and
+ * loadStateDict write parameters in place, so a cache keyed on the array's identity alone
+ * would go stale; each entry keeps a bitwise snapshot of the weights it was packed from
+ * and is reused only while the weights are unchanged. The check is one sequential pass
+ * (cheaper than the strided repack), and needs no hook in the code that writes weights.
+ */
+import type { DataArray } from '../../lib/precision.js';
+
+interface Entry { snap: Int32Array; packed: Float32Array[] }
+
+const cache = new WeakMap<DataArray, Map<string, Entry>>();
+
+/** Weight packs built so far (lets specs check reuse and invalidation). */
+export let weightPacks = 0;
+
+function same(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `pack(w)` for weights `w`, reused while w's contents are bit-identical; `kind` names the layout. */
+export function packedWeights(w: DataArray, kind: string, pack: () => Float32Array[]): Float32Array[] {
+  weightPacks++;
+  if (!(w instanceof Float32Array)) return pack();
+  const bits = new Int32Array(w.buffer, w.byteOffset, w.length);
+  let byKind = cache.get(w);
+  const hit = byKind?.get(kind);
+  if (hit !== undefined && same(hit.snap, bits)) {
+    weightPacks--;
+    return hit.packed;
+  }
+  const packed = pack();
+  if (byKind === undefined) cache.set(w, (byKind = new Map()));
+  byKind.set(kind, { snap: bits.slice(), packed });
+  return packed;
+}
