@@ -6,6 +6,7 @@
 import { GPU, type IKernelRunShortcut } from 'gpu.js';
 import type { KernelBackend } from '../../lib/backend.js';
 import type { Launch } from './program.js';
+import { wideWasmKernel } from './wasm-codegen/wide-loads.js';
 
 export type GpuMode = Exclude<KernelBackend, 'reference'>;
 
@@ -15,6 +16,9 @@ function gpuFor(mode: GpuMode): GPU {
   let gpu = gpus.get(mode);
   if (gpu === undefined) {
     gpu = new GPU({ mode });
+    // webasm kernels get wide loads (wasm-codegen/wide-loads.ts) unless EPSX_WASM_CODEGEN=stock
+    const wide = mode === 'webasm' && process.env.EPSX_WASM_CODEGEN !== 'stock' ? wideWasmKernel() : null;
+    if (wide !== null) (gpu as unknown as { Kernel: unknown }).Kernel = wide;
     gpus.set(mode, gpu);
   }
   return gpu;

@@ -8,8 +8,12 @@ import type { Launch, Program } from './program.js';
 import { runThreaded } from './threads.js';
 import { webasmRunFlat } from './webasm-flat.js';
 
+/** When set, sees every launch before it runs (specs collect the launches ops make). */
+export const launchObserver: { fn: ((launch: Launch) => void) | null } = { fn: null };
+
 /** Run one launch synchronously and return its flat output. */
 export function launchSync(mode: GpuMode, launch: Launch): Float32Array {
+  launchObserver.fn?.(launch);
   const k = kernelFor(mode, launch);
   if (mode === 'webasm') {
     const flat = runThreaded(k, launch) ?? webasmRunFlat(k, launch.args);

@@ -1,0 +1,219 @@
+/**
+ * An extension of gpu.js 2.24's WebAssembly backend that gives kernels wide loads.
+ *
+ * Stock `kernel_simd` reads every lane-varying array element through one gather (clamp the
+ * 4 indices, 4 lane extracts, 4 scalar loads, 4 lane inserts), even where the index is
+ * `uniform + thread.x`, i.e. 4 consecutive floats. Here:
+ *  - a read whose index is statically affine in thread.x with lane stride 1 (through
+ *    literals, uniform terms, `| 0` and locals only ever assigned such values) becomes one
+ *    `v128.load`, behind a run-time check that the 4 lane indices really are consecutive and
+ *    in bounds; otherwise the stock clamped gather runs. The wide load therefore reads
+ *    exactly the 4 floats the gather would: results are bitwise identical to stock gpu.js.
+ *  - a uniform scalar read whose value is splatted at once becomes `v128.load32_splat`.
+ *
+ * Why an extension and not a patch: gpu.js's GPU picks its kernel class from the public
+ * `gpu.Kernel` field, and the backend's function node is an ordinary class, so a subclass
+ * (`WideWasmKernel`) can be installed per GPU instance from this package. Nothing under
+ * node_modules is edited, so it reaches anyone who installs epsx; when gpu.js's internals
+ * are not what this expects (another version), `wideWasmKernel()` returns null and the
+ * stock backend runs.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- gpu.js internals are untyped */
+type Ast = any;
+type Emitter = any;
+
+interface Layout { offset: number; flatLength: number }
+
+/** Lane coefficient of an index: `thread.x` counts 1, uniform terms 0; null when not affine. */
+function laneCoef(node: any, ast: Ast, locals: Map<string, number | null>): number | null {
+  switch (ast.type) {
+    case 'Literal':
+      return typeof ast.value === 'number' ? 0 : null;
+    case 'MemberExpression': {
+      const sig = node.getVariableSignature(ast);
+      if (sig === 'this.thread.value' || sig === 'value.thread.value') return ast.property.name === 'x' ? 1 : 0;
+      return node.isThreadDependent(ast) ? null : 0;
+    }
+    case 'Identifier':
+      return locals.has(ast.name) ? locals.get(ast.name)! : node.isThreadDependent(ast) ? null : 0;
+    case 'BinaryExpression': {
+      const a = laneCoef(node, ast.left, locals);
+      const b = laneCoef(node, ast.right, locals);
+      if (a === null || b === null) return null;
+      switch (ast.operator) {
+        case '+': return a + b;
+        case '-': return a - b;
+        case '|': return ast.right.type === 'Literal' && ast.right.value === 0 ? a : null;
+        case '*':
+          if (a === 0 && b === 0) return 0;
+          if (ast.left.type === 'Literal') return ast.left.value * b;
+          if (ast.right.type === 'Literal') return a * ast.right.value;
+          return null;
+        default: return a === 0 && b === 0 ? 0 : null;
+      }
+    }
+    case 'UnaryExpression':
+      return ast.operator === '+' ? laneCoef(node, ast.argument, locals) : null;
+    default:
+      return node.isThreadDependent(ast) ? null : 0;
+  }
+}
+
+/** Locals of the kernel whose every value has one lane coefficient (e.g. `wk = thread.x; wk += K`). */
+function localCoefs(node: any): Map<string, number | null> {
+  const defs = new Map<string, Array<{ op: string; value: Ast | null }>>();
+  const add = (name: string, op: string, value: Ast | null): void => {
+    if (!defs.has(name)) defs.set(name, []);
+    defs.get(name)!.push({ op, value });
+  };
+  const walk = (ast: Ast): void => {
+    if (!ast || typeof ast !== 'object') return;
+    if (Array.isArray(ast)) return ast.forEach(walk);
+    if (ast.type === 'VariableDeclarator' && ast.id.type === 'Identifier') add(ast.id.name, '=', ast.init);
+    if (ast.type === 'AssignmentExpression' && ast.left.type === 'Identifier') add(ast.left.name, ast.operator, ast.right);
+    if (ast.type === 'UpdateExpression' && ast.argument.type === 'Identifier') add(ast.argument.name, '+=', null);
+    for (const key in ast) if (key !== 'parent' && key !== 'loc') walk(ast[key]);
+  };
+  walk(node.getJsAST());
+  // Assume every candidate holds the coefficient of its first definition, then drop the
+  // ones some definition contradicts, until nothing changes.
+  const coefs = new Map<string, number | null>();
+  for (const name of defs.keys()) coefs.set(name, 0);
+  for (const [name, list] of defs) {
+    const first = list[0]!.value;
+    coefs.set(name, first ? laneCoef(node, first, new Map()) : null);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [name, list] of defs) {
+      const c = coefs.get(name);
+      if (c === null) continue;
+      const ok = list.every(({ op, value }) => {
+        const v = value === null ? 0 : laneCoef(node, value, coefs);
+        return op === '=' ? v === c : (op === '+=' || op === '-=') && v === 0;
+      });
+      if (!ok) {
+        coefs.set(name, null);
+        changed = true;
+      }
+    }
+  }
+  return coefs;
+}
+
+function uleb(n: number, out: number[]): void {
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+}
+
+/** The extended function node class, built on the stock one. */
+function wideNodeClass(Base: any): any {
+  return class WideWasmFunctionNode extends Base {
+    _laneCoefs?: Map<string, number | null>;
+    _loadEnd = -1;
+    _loadOffset = 0;
+
+    vGather(table: string, name: string, xProperty: Ast, yProperty: Ast, zProperty: Ast, mNode: Ast): string {
+      const layout: Layout | undefined = this.assembler?.layout?.[table]?.[name];
+      if (yProperty || zProperty || !layout || layout.flatLength < 4) return super.vGather(table, name, xProperty, yProperty, zProperty, mNode);
+      this._laneCoefs ??= localCoefs(this);
+      if (laneCoef(this, xProperty, this._laneCoefs) !== 1) return super.vGather(table, name, xProperty, yProperty, zProperty, mNode);
+      const em: Emitter = this.em;
+      const idx = em.addLocal('v128');
+      const s = em.addLocal('i32');
+      this.vEmitIndex(xProperty);
+      em.localTee(idx).i32x4ExtractLane(0).localTee(s);
+      // lanes s..s+3 in bounds (unsigned compare also rejects s < 0) and consecutive
+      em.i32Const(layout.flatLength - 4).i32LeU();
+      em.localGet(idx).localGet(s).i32x4Splat().v128ConstI32x4(0, 1, 2, 3).i32x4Add().i32x4Eq().i32x4AllTrue();
+      em.i32And();
+      em.if_('v128');
+      em.localGet(s).i32Const(2).i32Shl().v128Load(layout.offset, 2);
+      em.else_();
+      // the stock gather, from the same index vector
+      em.localGet(idx);
+      this.vZero();
+      em.i32x4MaxS();
+      const max = layout.flatLength - 1;
+      em.v128ConstI32x4(max, max, max, max).i32x4MinS().localSet(idx);
+      em.localGet(idx).i32x4ExtractLane(0).i32Const(2).i32Shl().f32Load(layout.offset).f32x4Splat();
+      for (let lane = 1; lane < 4; lane++) em.localGet(idx).i32x4ExtractLane(lane).i32Const(2).i32Shl().f32Load(layout.offset).f32x4ReplaceLane(lane);
+      em.end();
+      emitted.wide++;
+      return 'vf32';
+    }
+
+    emitFlatLoad(table: string, name: string, xProperty: Ast, yProperty: Ast, zProperty: Ast, mNode: Ast): string {
+      const type = super.emitFlatLoad(table, name, xProperty, yProperty, zProperty, mNode);
+      if (this.vec && this.assembler) {
+        this._loadEnd = this.em.bytes.length;
+        this._loadOffset = this.assembler.layout[table][name].offset;
+      }
+      return type;
+    }
+
+    vCoerce(from: string, to: string): string {
+      const em: Emitter = this.em;
+      if (from === 'f32' && to === 'vf32' && this._loadEnd === em.bytes.length) {
+        // the f32.load just emitted (0x2a, align 2, offset) becomes v128.load32_splat
+        const load = [0x2a, 2];
+        uleb(this._loadOffset, load);
+        const tail: number[] = em.bytes.slice(em.bytes.length - load.length);
+        if (tail.every((b, i) => b === load[i])) {
+          em.bytes.length -= load.length;
+          const splat = [0xfd, 0x09, 2];
+          uleb(this._loadOffset, splat);
+          em._push(splat);
+          this._loadEnd = -1;
+          emitted.splat++;
+          return to;
+        }
+      }
+      return super.vCoerce(from, to);
+    }
+  };
+}
+
+/** Wide and splat loads emitted so far (lets specs check the extension is in use). */
+export const emitted = { wide: 0, splat: 0 };
+
+let cached: any | null | undefined;
+
+/** The kernel class to install as `gpu.Kernel` on a webasm GPU, or null when gpu.js's
+ * internals differ from the 2.24 layout this extends. */
+export function wideWasmKernel(): any | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  try {
+    const { WebAssemblyKernel } = require('gpu.js/src/backend/web-assembly/kernel.js');
+    const { WebAssemblyFunctionNode } = require('gpu.js/src/backend/web-assembly/function-node.js');
+    const { FunctionBuilder } = require('gpu.js/src/backend/function-builder.js');
+    const base = WebAssemblyFunctionNode.prototype;
+    const needed = ['vGather', 'vEmitIndex', 'vZero', 'emitFlatLoad', 'vCoerce', 'isThreadDependent', 'getVariableSignature', 'getJsAST'];
+    if (!needed.every((m) => typeof base[m] === 'function') || typeof WebAssemblyKernel.prototype.translateSource !== 'function') return null;
+    const Node = wideNodeClass(WebAssemblyFunctionNode);
+    const fromKernel = FunctionBuilder.fromKernel;
+    cached = class WideWasmKernel extends WebAssemblyKernel {
+      /** The stock translateSource builds its nodes with the stock class; hand it ours. */
+      translateSource(): boolean {
+        FunctionBuilder.fromKernel = (kernel: unknown, _node: unknown, extra: unknown) => fromKernel.call(FunctionBuilder, kernel, Node, extra);
+        try {
+          return super.translateSource();
+        } finally {
+          FunctionBuilder.fromKernel = fromKernel;
+        }
+      }
+    };
+  } catch {
+    cached = null;
+  }
+  return cached;
+}

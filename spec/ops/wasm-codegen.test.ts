@@ -1,0 +1,114 @@
+/**
+ * The wide-load extension of gpu.js's WebAssembly backend (ops/kernels/wasm-codegen) gives
+ * the same output as stock gpu.js, bitwise: a wide load runs only when the 4 lane indices
+ * are consecutive and in bounds, where it reads exactly the floats the stock gather reads,
+ * and a splat load reads the same 32 bits as load + splat. Checked on every launch the
+ * project's kernels make (conv forward/backward-input/weight-gradient, pooling, resizing,
+ * PAMR) and on hand-written kernels that hit the fallback edges.
+ */
+import { GPU, type IKernelRunShortcut } from 'gpu.js';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Tensor, conv2d, gap, maxPool2d, mul, pamr, resizeBilinear, resizeNearest, setBackend, sum } from '../../lib/index.js';
+import { unavailableReason } from '../../lib/backend.js';
+import { flatten, launchSize } from '../../ops/kernels/gpu.js';
+import type { Launch } from '../../ops/kernels/program.js';
+import { launchObserver } from '../../ops/kernels/run.js';
+import { emitted, wideWasmKernel } from '../../ops/kernels/wasm-codegen/wide-loads.js';
+import { seeded } from './helpers.js';
+
+const available = unavailableReason('webasm') === null && wideWasmKernel() !== null;
+const stockGpu = new GPU({ mode: 'webasm' });
+const wideGpu = new GPU({ mode: 'webasm' });
+(wideGpu as unknown as { Kernel: unknown }).Kernel = wideWasmKernel();
+
+const settings = { precision: 'single', tactic: 'precision', loopMaxIterations: 1 << 24 } as const;
+const build = (gpu: GPU, source: string, output: number[]): IKernelRunShortcut =>
+  gpu.createKernel(source, { ...settings, output } as Parameters<GPU['createKernel']>[1]);
+
+/** Outputs of one kernel on stock and extended gpu.js, as raw bits. */
+function bothBits(source: string, output: number[], args: Float32Array[], size: number): [Uint32Array, Uint32Array] {
+  const run = (gpu: GPU) => {
+    const k = build(gpu, source, output);
+    try {
+      const inner = k.kernel as unknown as { build(...a: unknown[]): void; fallbackRequested?: boolean };
+      inner.build(...args);
+      assert.not.ok(inner.fallbackRequested, 'the kernel compiled to WebAssembly');
+      return new Uint32Array(flatten(k(...args), size).slice().buffer);
+    } finally {
+      k.destroy();
+    }
+  };
+  return [run(stockGpu), run(wideGpu)];
+}
+
+function assertSameBits(a: Uint32Array, b: Uint32Array, what: string): void {
+  assert.is(a.length, b.length, `${what}: length`);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.unreachable(`${what}: element ${i}: stock bits ${a[i]!.toString(16)} vs extended ${b[i]!.toString(16)}`);
+}
+
+/** The launches `fn` makes on the engine's webasm backend. */
+function launchesOf(fn: () => void): Launch[] {
+  const seen = new Map<string, Launch>();
+  setBackend('webasm');
+  launchObserver.fn = (l) => void seen.set(`${l.output.join('x')}|${l.source}`, l);
+  try {
+    fn();
+  } finally {
+    launchObserver.fn = null;
+    setBackend('auto');
+  }
+  return [...seen.values()];
+}
+
+/** Forward and backward of f, so every kernel of the op runs. */
+const grad = (f: (...xs: Tensor[]) => Tensor, xs: Tensor[]): void => {
+  const y = f(...xs.map((t) => new Tensor(t.data, t.shape, true)));
+  sum(mul(y, seeded(y.shape as number[], 11))).backward();
+};
+
+test('every project kernel gives stock gpu.js output bit for bit with wide loads', () => {
+  if (!available) return console.log('  (webasm or the gpu.js internals are unavailable here: skipped)');
+  const before = { ...emitted };
+  const launches = launchesOf(() => {
+    for (const [N, C, K, H, W, k, stride, pad, dil] of [[2, 5, 6, 9, 11, 3, 1, 1, 1], [1, 3, 8, 13, 12, 3, 2, 1, 1], [1, 4, 4, 12, 12, 3, 1, 4, 4], [2, 6, 7, 7, 9, 1, 2, 0, 1]] as const)
+      grad((x, w, b) => conv2d(x, w, b, { stride, padding: pad, dilation: dil }), [seeded([N, C, H, W], 1), seeded([K, C, k, k], 2), seeded([K], 3)]);
+    grad((x) => gap(x), [seeded([2, 3, 7, 9], 4)]);
+    grad((x) => maxPool2d(x, { kernel: 3, stride: 2, padding: 1 }), [seeded([2, 3, 9, 10], 5)]);
+    grad((x) => resizeBilinear(x, [13, 7]), [seeded([1, 3, 6, 9], 6)]);
+    grad((x) => resizeNearest(x, [5, 11]), [seeded([1, 2, 8, 6], 7)]);
+    pamr(seeded([1, 3, 10, 12], 8), seeded([1, 4, 10, 12], 9, 0, 1), { dilations: [1, 2], iterations: 3 });
+  });
+  assert.ok(launches.length >= 10, `collected ${launches.length} launches`);
+  for (const l of launches) {
+    const [stock, wide] = bothBits(l.source, l.output, l.args, launchSize(l));
+    assertSameBits(stock, wide, `launch ${l.output.join('x')} ${l.source.slice(0, 80)}`);
+  }
+  assert.ok(emitted.wide > before.wide, 'wide loads were emitted');
+  assert.ok(emitted.splat > before.splat, 'splat loads were emitted');
+});
+
+test('wide-load candidates that are not consecutive or in bounds fall back to the stock gather', () => {
+  if (!available) return;
+  const a = Float32Array.from({ length: 37 }, (_, i) => Math.fround(Math.sin(i + 1) * 100));
+  const off = Float32Array.from([0, 1, 2, 3, 5, 6, 7, 8]);
+  const kernels: Array<[string, number[]]> = [
+    // runs off the end (lanes clamp) and starts below zero
+    ['function (a) { return a[this.thread.x + 30]; }', [12]],
+    ['function (a) { return a[this.thread.x - 3]; }', [12]],
+    // a uniform fractional offset: lanes truncate to consecutive indices
+    ['function (a) { return a[this.thread.x + 0.5 + this.thread.y]; }', [8, 3]],
+    // locals only assigned lane-stride-1 values, read in a loop and under a divergent branch
+    ['function (a) { let k = this.thread.x + 1.0; let s = 0.0; for (let i = 0; i < 4; i++) { if (this.thread.x % 3 > 0) { s += a[(k | 0) + i * 5]; } k = k + 2; } return s; }', [8]],
+    // stride 2 and a data-dependent index: never wide, stock code
+    ['function (a) { return a[this.thread.x * 2]; }', [16]],
+    ['function (a, o) { return a[o[this.thread.x]]; }', [8]],
+  ];
+  for (const [src, output] of kernels) {
+    const args = src.includes('(a, o)') ? [a, off] : [a];
+    const [stock, wide] = bothBits(src, output, args, output.reduce((x, y) => x * y, 1));
+    assertSameBits(stock, wide, src);
+  }
+});
+
+test.run();
