@@ -35,7 +35,7 @@ export { setBackend, getBackend } from './backend.js';
 export type { BackendName, BackendInfo, KernelBackend } from './backend.js';
 export {
   clsLoss, epsSaliencyLoss, epsSaliencyDetails, classOverlap, irdSaliencyLoss, irdSaliencyDetails, irdMaps,
-  inconsistentRegion, inconsistent, binarize, channelSum, resizeToMap,
+  inconsistentRegion, inconsistent, binarize, channelSum, resizeToMap, undroppedSaliencyLoss,
 } from './losses/index.js';
 export type { EpsOptions, IrdOptions } from './losses/index.js';
 export { pseudoMask, flipHorizontal } from './pseudo.js';

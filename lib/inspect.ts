@@ -6,6 +6,7 @@
  */
 import { noGrad } from './autograd.js';
 import type { Sample } from './data/sample.js';
+import { DropScore, type DropSummary } from './metrics.js';
 import { irdMaps, type IrdOptions } from './losses/ird.js';
 import { resizeToMap } from './losses/maps.js';
 import { pseudoMask, type PseudoMaskOptions } from './pseudo.js';
@@ -88,4 +89,42 @@ export function inspectSample(model: Classifier, sample: Sample, classes: readon
   } finally {
     model.train(wasTraining);
   }
+}
+
+/**
+ * What the IRD would drop with this classifier's maps (eval mode), scored against the injected
+ * saliency errors of synthetic samples: N at the map resolution, brought to the image size by
+ * nearest neighbour (each map pixel stands for the image pixels it covers). Samples without an
+ * error record are skipped; null when none has one.
+ */
+export function irdDropScore(model: Classifier, samples: readonly Sample[], opts: Pick<InspectOptions, 'pamrDilations' | 'pamrIterations'> = {}): DropSummary | null {
+  const ird: IrdOptions = {
+    dilations: opts.pamrDilations ?? classifierTrainDefaults.pamrDilations,
+    iterations: opts.pamrIterations ?? classifierTrainDefaults.pamrIterations,
+  };
+  const C = model.config.numClasses;
+  const score = new DropScore();
+  let scored = 0;
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    noGrad(() => {
+      for (const sample of samples) {
+        const errors = sample.errors?.pixels;
+        if (!errors) continue;
+        const { height: H, width: W } = sample;
+        const image = new Tensor(sample.image, [1, 3, H, W]);
+        const z = model.forward(image).maps;
+        const size: [number, number] = [z.shape[2]!, z.shape[3]!];
+        const y = new Float32Array(C);
+        for (const c of sample.labels) y[c - 1] = 1;
+        const { inconsistent } = irdMaps(z, new Tensor(y, [1, C]), resizeToMap(new Tensor(sample.saliency, [1, 1, H, W]), size), resizeToMap(image, size), ird);
+        score.add(toImageSize(inconsistent, H, W), errors, sample.mask);
+        scored++;
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return scored > 0 ? score.summary() : null;
 }

@@ -3,7 +3,7 @@
  * IoU and mIoU, and the quality of saliency maps against the true foreground.
  * Both accumulate over images, so a dataset is scored by adding its images one by one.
  */
-import { IGNORE_LABEL, SaliencyErrorType } from './data/sample.js';
+import { IGNORE_LABEL, SALIENCY_ERROR_NAMES, SaliencyErrorType } from './data/sample.js';
 
 /**
  * Confusion matrix over labels 0..C (0 = background). Ground-truth pixels labelled 255 are
@@ -122,6 +122,71 @@ export class SaliencyScore {
       missingPartShare: share(this.errorCounts[SaliencyErrorType.missingPart]),
       falseCoverageShare: share(this.errorCounts[SaliencyErrorType.falseCoverage]),
       pixels: this.scored,
+    };
+  }
+}
+
+/** Pixels of one injected error type, and how many of them a drop map N dropped. */
+export interface DropTypeScore {
+  /** SALIENCY_ERROR_NAMES entry ('none' = pixels the saliency map got right). */
+  type: string;
+  pixels: number;
+  dropped: number;
+  /** dropped / pixels: for an error type the recall of N on it, for 'none' the share of good supervision lost. */
+  droppedShare: number;
+  /** dropped / all dropped pixels: what share of N this type makes up (summed over error types: the precision). */
+  shareOfDrops: number;
+}
+
+/** How well a drop map N matches the injected saliency errors: precision, recall, and both per error type. */
+export interface DropSummary {
+  /** Of the dropped pixels, the share that carries an injected error. */
+  precision: number;
+  /** Of the pixels carrying an injected error, the share dropped. */
+  recall: number;
+  /** Share of all scored pixels dropped. */
+  dropped: number;
+  /** One entry per SaliencyErrorType value, 'none' first. */
+  perType: DropTypeScore[];
+  pixels: number;
+}
+
+/**
+ * Accumulates a drop map N (1 = pixel dropped from the saliency loss) against the per-pixel error
+ * record of synthetic saliency maps (SaliencyErrorType values), image by image. Pixels whose true
+ * label is 255 are skipped when a truth is given.
+ */
+export class DropScore {
+  /** counts[type * 2 + dropped]. */
+  private readonly counts = new Float64Array(2 * SALIENCY_ERROR_NAMES.length);
+
+  /** Score one image: dropped and errors of equal length (truth too, when given). */
+  add(dropped: ArrayLike<number>, errors: ArrayLike<number>, truth?: ArrayLike<number>): this {
+    if (dropped.length !== errors.length || (truth && truth.length !== errors.length)) throw new RangeError('DropScore.add: drop map, error record and truth differ in length');
+    for (let i = 0; i < errors.length; i++) {
+      if (truth && truth[i] === IGNORE_LABEL) continue;
+      const t = errors[i]!;
+      if (!(t >= 0 && t < SALIENCY_ERROR_NAMES.length)) throw new RangeError(`DropScore.add: error type ${t} is not a SaliencyErrorType`);
+      this.counts[2 * t + (dropped[i]! > 0.5 ? 1 : 0)]++;
+    }
+    return this;
+  }
+
+  summary(): DropSummary {
+    const c = this.counts;
+    const types = SALIENCY_ERROR_NAMES.map((_, t) => ({ pixels: c[2 * t]! + c[2 * t + 1]!, dropped: c[2 * t + 1]! }));
+    const allDropped = types.reduce((a, t) => a + t.dropped, 0);
+    const pixels = types.reduce((a, t) => a + t.pixels, 0);
+    const errors = types.slice(1);
+    const errorPixels = errors.reduce((a, t) => a + t.pixels, 0);
+    const errorDropped = errors.reduce((a, t) => a + t.dropped, 0);
+    const ratio = (n: number, d: number) => (d > 0 ? n / d : NaN);
+    return {
+      precision: ratio(errorDropped, allDropped),
+      recall: ratio(errorDropped, errorPixels),
+      dropped: ratio(allDropped, pixels),
+      perType: types.map((t, i) => ({ type: SALIENCY_ERROR_NAMES[i]!, ...t, droppedShare: ratio(t.dropped, t.pixels), shareOfDrops: ratio(t.dropped, allDropped) })),
+      pixels,
     };
   }
 }

@@ -48,6 +48,7 @@ function flagsToPatch(f: Record<string, unknown>): Record<string, unknown> {
   set('synthetic.val', numberOption('--val', f.val, { integer: true, min: 1 }));
   set('classifier.epochs', numberOption('--cls-epochs', f.clsEpochs, { integer: true, min: 1 }));
   set('segmenter.epochs', numberOption('--seg-epochs', f.segEpochs, { integer: true, min: 1 }));
+  set('classifier.warmupEpochs', numberOption('--warmup-epochs', f.warmupEpochs, { min: 0 }));
   set('panels', numberOption('--panels', f.panels, { integer: true, min: 0 }));
   if (f.ablation) patch.ablation = true;
   if (f.pamr) set('pseudo.pamr', true);
@@ -82,6 +83,7 @@ export function register(cli: CAC): void {
     .option('--val <n>', 'Synthetic val images (default 200)')
     .option('--cls-epochs <n>', 'Classifier epochs')
     .option('--seg-epochs <n>', 'Segmenter epochs')
+    .option('--warmup-epochs <n>', 'eps++: classifier epochs (fractions allowed) with the warm-up loss before the IRD switches on')
     .option('--panels <n>', 'Images per split shown in the report (default 4)')
     .option('--out <dir>', 'Folder holding run folders (default runs)')
     .option('--name <name>', 'Run folder name (default run-<date>-<time>)')

@@ -2,12 +2,12 @@
 import type { CAC } from 'cac';
 import { saveCheckpoint } from '../../lib/checkpoint.js';
 import { silentProgress, type ProgressReporter } from '../../lib/progress.js';
-import { METHODS, classifierOptimizer, classifierTrainDefaults, trainClassifier, type Method } from '../../lib/train/classifier.js';
+import { METHODS, WARMUP_LOSSES, classifierOptimizer, classifierTrainDefaults, trainClassifier, type Method, type WarmupLoss } from '../../lib/train/classifier.js';
 import { Classifier } from '../../models/index.js';
 import { backboneDefaults } from '../../models/config.js';
 import { addBackendOption, applyBackend } from '../backend.js';
 import { addDataOption, loadSplit, openData } from '../dataset.js';
-import { choiceOption, requireOption, stringOption } from '../options.js';
+import { choiceOption, numberOption, requireOption, stringOption } from '../options.js';
 import { catchingInterrupts, reportStopped } from '../interrupt.js';
 import { terminalProgress } from '../progress.js';
 import { secondsSince } from '../elapsed.js';
@@ -20,6 +20,9 @@ export interface TrainClsOptions extends TrainingOptions {
   /** Dataset folder; undefined = the synthetic default. */
   data: string | undefined;
   method: Method;
+  /** eps++: epochs with the warm-up loss before the IRD switches on. */
+  warmupEpochs: number;
+  warmupLoss: WarmupLoss;
   /** Checkpoint file to write. */
   out: string;
 }
@@ -30,6 +33,8 @@ export function trainClsOptions(flags: Record<string, unknown>): TrainClsOptions
   return {
     data: stringOption('--data', flags.data),
     method: choiceOption('--method', flags.method, METHODS) ?? DEFAULT_METHOD,
+    warmupEpochs: numberOption('--warmup-epochs', flags.warmupEpochs, { min: 0, max: 100_000 }) ?? classifierTrainDefaults.warmupEpochs,
+    warmupLoss: choiceOption('--warmup-loss', flags.warmupLoss, WARMUP_LOSSES) ?? classifierTrainDefaults.warmupLoss,
     out,
     ...trainingOptions(flags, out, DEFAULTS),
   };
@@ -41,9 +46,10 @@ export async function trainCls(o: TrainClsOptions, progress: ProgressReporter = 
   const samples = loadSplit(data, 'train');
   const log = startTraining(o);
   const model = new Classifier({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
-  const cfg = { ...classifierTrainDefaults, method: o.method, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
+  const cfg = { ...classifierTrainDefaults, method: o.method, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, warmupEpochs: o.warmupEpochs, warmupLoss: o.warmupLoss };
   await runTraining(o, log, progress, stopRequested, (hooks) => trainClassifier(model, classifierOptimizer(model, cfg), samples, cfg, hooks));
-  saveCheckpoint(o.out, model, { method: o.method, ...trainingMetadata(o, data.name, log.steps) });
+  const warmup: Record<string, string> = o.method === 'eps++' ? { warmup_epochs: String(o.warmupEpochs), warmup_loss: o.warmupLoss } : {};
+  saveCheckpoint(o.out, model, { method: o.method, ...warmup, ...trainingMetadata(o, data.name, log.steps) });
   return { model, log };
 }
 
@@ -54,6 +60,8 @@ export function register(cli: CAC): void {
   addDataOption(command);
   command
     .option('--method <name>', `Loss: ${METHODS.join(', ')} (default: ${DEFAULT_METHOD}); eps++ drops inconsistent regions (IRD)`)
+    .option('--warmup-epochs <n>', `eps++: epochs (fractions allowed) with the warm-up loss before the IRD switches on (default: ${classifierTrainDefaults.warmupEpochs})`)
+    .option('--warmup-loss <name>', `eps++: the warm-up's saliency loss, ${WARMUP_LOSSES.join(' or ')} (default: ${classifierTrainDefaults.warmupLoss})`)
     .option('--out <file>', 'Checkpoint to write (safetensors, written atomically when training ends)');
   addTrainingOptions(command, DEFAULTS);
   addBackendOption(command);

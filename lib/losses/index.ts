@@ -2,6 +2,6 @@
 export { clsLoss } from './cls.js';
 export { classOverlap, epsSaliencyDetails, epsSaliencyLoss } from './eps.js';
 export type { EpsDetails, EpsOptions } from './eps.js';
-export { inconsistent, inconsistentRegion, irdMaps, irdSaliencyDetails, irdSaliencyLoss, scaleDilations } from './ird.js';
+export { foregroundMap, inconsistent, inconsistentRegion, irdMaps, irdSaliencyDetails, irdSaliencyLoss, keptSaliencyLoss, scaleDilations, undroppedSaliencyLoss } from './ird.js';
 export type { IrdDetails, IrdMaps, IrdOptions } from './ird.js';
 export { binarize, channelSum, resizeToMap } from './maps.js';

@@ -44,6 +44,32 @@ export interface IrdMaps {
   inconsistent: Tensor;
 }
 
+/** M_fg = sum_{c>=1} y_c P_c [N,1,h,w] with P = softmax(z) over channels (carries the gradient). */
+export function foregroundMap(z: Tensor, labels: Tensor): Tensor {
+  const N = z.shape[0]!;
+  return channelSum(softmax(z, 1), concat([zeros([N, 1]), labels], 1)); // background weight 0
+}
+
+/**
+ * Per image sum_p keep_p (M_fg,p - S_p)^2 / max(1, sum_p keep_p), then the batch mean: the IRD
+ * loss with keep = 1 - N, the undropped saliency loss with keep = 1 (no pixel dropped).
+ */
+export function keptSaliencyLoss(mFg: Tensor, saliency: Tensor, keep: Tensor | null): Tensor {
+  const err = square(sub(mFg, saliency));
+  if (keep === null) return mean(mean(err, [1, 2, 3]));
+  return mean(div(sum(mul(keep, err), [1, 2, 3]), maximum(sum(keep, [1, 2, 3]), 1)));
+}
+
+/**
+ * The saliency loss with nothing dropped: per image mean of (M_fg - S)^2, then the batch mean
+ * (irdSaliencyLoss with N = 0). One of the warm-up losses that come before the IRD: it teaches
+ * the maps to cover the salient pixels before N is trusted to say which of them are wrong.
+ */
+export function undroppedSaliencyLoss(z: Tensor, labels: Tensor, saliency: Tensor): Tensor {
+  checkMaps('undroppedSaliencyLoss', z, labels, { saliency: [saliency, 1] });
+  return keptSaliencyLoss(foregroundMap(z, labels), saliency, null);
+}
+
 export interface IrdDetails extends IrdMaps {
   loss: Tensor;
   /** Share of pixels dropped (mean of N), for logging. */
@@ -57,10 +83,8 @@ export function inconsistent(a: Tensor, b: Tensor): Tensor {
 
 /** M_fg, M_r and N for a batch; M_fg carries the gradient of z (wrap in noGrad to inspect). */
 export function irdMaps(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): IrdMaps {
-  const [N] = checkMaps('irdSaliencyLoss', z, labels, { saliency: [saliency, 1], image: [image, 3] });
-  const P = softmax(z, 1);
-  const present = concat([zeros([N, 1]), labels], 1); // y over channels 0..C (background weight 0)
-  const mFg = channelSum(P, present);
+  checkMaps('irdSaliencyLoss', z, labels, { saliency: [saliency, 1], image: [image, 3] });
+  const mFg = foregroundMap(z, labels);
   // R = PAMR(I, P) with the gradient stopped. PAMR mixes each channel with the same
   // image-only weights, so sum_c y_c R_c = PAMR(I, sum_c y_c P_c): refining the detached
   // M_fg gives M_r at the cost of one channel instead of C+1.
@@ -76,11 +100,9 @@ export function inconsistentRegion(z: Tensor, labels: Tensor, saliency: Tensor, 
 /** The IRD loss with the maps behind it and the share of dropped pixels. */
 export function irdSaliencyDetails(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): IrdDetails {
   const maps = irdMaps(z, labels, saliency, image, opts);
-  const keep = sub(1, maps.inconsistent); // 1 - N
-  // Per image: the mean squared error over the kept pixels (0 when none is kept).
-  const kept = sum(keep, [1, 2, 3]);
-  const perImage = div(sum(mul(keep, square(sub(maps.mFg, saliency))), [1, 2, 3]), maximum(kept, 1));
-  return { ...maps, loss: mean(perImage), dropped: mean(maps.inconsistent).item() };
+  // Per image: the mean squared error over the kept pixels 1 - N (0 when none is kept).
+  const loss = keptSaliencyLoss(maps.mFg, saliency, sub(1, maps.inconsistent));
+  return { ...maps, loss, dropped: mean(maps.inconsistent).item() };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { UserError } from '../errors.js';
 import { resolveSyntheticOptions, type SyntheticOptions } from '../data/synthetic.js';
-import { classifierTrainDefaults, METHODS, type ClassifierTrainConfig, type Method } from '../train/classifier.js';
+import { classifierTrainDefaults, METHODS, WARMUP_LOSSES, type ClassifierTrainConfig, type Method, type WarmupLoss } from '../train/classifier.js';
 import { segmenterTrainDefaults, type SegmenterTrainConfig } from '../train/segmenter.js';
 
 /** Pseudo-mask options: classifier input scales (each also flipped), the constant background score, and PAMR refinement. */
@@ -69,7 +69,7 @@ export const runDefaults: RunConfig = {
 export const quickPreset: DeepPartial<RunConfig> = {
   synthetic: { train: 16, val: 8, size: 32 },
   width: 4,
-  classifier: { epochs: 1, batchSize: 4, pamrIterations: 2 },
+  classifier: { epochs: 1, batchSize: 4, pamrIterations: 2, warmupEpochs: 0.5 },
   segmenter: { epochs: 1, batchSize: 4 },
   pseudo: { scales: [1] },
   panels: 2,
@@ -142,6 +142,8 @@ export function validateRunConfig(c: RunConfig, source: string): RunConfig {
     ['classifier.lambda', unit, 'a number in [0, 1]'],
     ['classifier.pamrDilations', (v) => Array.isArray(v) && v.length > 0 && v.every(posInt), 'a list of integers >= 1'],
     ['classifier.pamrIterations', posInt, 'an integer >= 1'],
+    ['classifier.warmupEpochs', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a number of epochs >= 0'],
+    ['classifier.warmupLoss', (v) => WARMUP_LOSSES.includes(v as WarmupLoss), `one of ${WARMUP_LOSSES.join(', ')}`],
     ['classifier.augment', augment, 'null or { "scale": [lo, hi] with 0 < lo <= hi <= 4, "flip": true or false }'],
     ['segmenter.epochs', posInt, 'an integer >= 1'],
     ['segmenter.batchSize', posInt, 'an integer >= 1'],

@@ -39,9 +39,11 @@ function curves(records: StepRecord[]): Curve[] {
     const rs = records.filter((r) => r.stage === stage);
     const terms = ['loss_cls', 'loss_sal', 'loss_ce'].filter((k) => rs.some((r) => typeof r[k] === 'number'));
     const keys = terms.length > 1 ? ['loss', ...terms] : terms; // the total only when it has parts
-    out.push({ title: `${stage}: loss`, xLabel: 'step', series: keys.map((k) => ({ name: k, points: series(rs, k) })) });
+    // The IRD switch (the warm-up's end) as a dashed line on the stage's charts.
+    const markers = rs.filter((r) => typeof r.event === 'string').map((r) => ({ x: r.step + 1, label: 'IRD on' }));
+    out.push({ title: `${stage}: loss`, xLabel: 'step', series: keys.map((k) => ({ name: k, points: series(rs, k) })), markers });
     if (rs.some((r) => typeof r.ird_dropped === 'number')) {
-      out.push({ title: `${stage}: share of pixels dropped by IRD`, xLabel: 'step', series: [{ name: 'ird_dropped', points: series(rs, 'ird_dropped') }] });
+      out.push({ title: `${stage}: share of pixels dropped by IRD`, xLabel: 'step', series: [{ name: 'ird_dropped', points: series(rs, 'ird_dropped') }], markers });
     }
   }
   return out;
@@ -74,7 +76,11 @@ export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[
     ],
     curves: curves(records),
     panels,
-    notes: [`data: ${ctx.config.data ?? `synthetic (${ctx.train.length} train, ${ctx.val.length} val)`}`, `classes: ${ctx.classes.join(', ')}`],
+    notes: [
+      `data: ${ctx.config.data ?? `synthetic (${ctx.train.length} train, ${ctx.val.length} val)`}`,
+      `classes: ${ctx.classes.join(', ')}`,
+      ...records.filter((r) => typeof r.event === 'string').map((r) => `${r.stage}, step ${r.step + 1}: ${r.event}`),
+    ],
   };
   writeFileAtomic(ctx.dir.path('report.html'), renderHtml(input, ctx.dir.root));
   writeFileAtomic(ctx.dir.path('report.md'), renderMarkdown(input));

@@ -29,6 +29,13 @@ export function lineChart(curve: Curve, width = 460, height = 240): string {
       return `<path d="${d}" fill="none" stroke="${c}" stroke-width="1.5"/><text x="${width - pad.r - 4}" y="${pad.t + 14 * (i + 1)}" text-anchor="end" fill="${c}" font-size="11">${escape(s.name)}</text>`;
     })
     .join('');
+  const markers = (curve.markers ?? [])
+    .filter((m) => m.x >= x0 && m.x <= x1)
+    .map((m) => {
+      const x = sx(m.x).toFixed(1);
+      return `<line x1="${x}" y1="${pad.t}" x2="${x}" y2="${height - pad.b}" stroke="#555" stroke-dasharray="4 3"><title>${escape(m.label)}</title></line><text x="${Number(x) + 3}" y="${pad.t + 10}" font-size="10" fill="#555">${escape(m.label)}</text>`;
+    })
+    .join('');
   const axes =
     `<line x1="${pad.l}" y1="${height - pad.b}" x2="${width - pad.r}" y2="${height - pad.b}" stroke="#444"/>` +
     `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${height - pad.b}" stroke="#444"/>` +
@@ -38,7 +45,7 @@ export function lineChart(curve: Curve, width = 460, height = 240): string {
     `<text x="${width - pad.r}" y="${height - pad.b + 14}" text-anchor="end" font-size="10">${niceNumber(x1)}</text>` +
     `<text x="${(pad.l + width - pad.r) / 2}" y="${height - 6}" text-anchor="middle" font-size="11">${escape(curve.xLabel)}</text>` +
     `<text x="${pad.l}" y="14" font-size="12" font-weight="bold">${escape(curve.title)}</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escape(curve.title)}">${axes}${lines}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escape(curve.title)}">${axes}${markers}${lines}</svg>`;
 }
 
 export { escape as escapeHtml };

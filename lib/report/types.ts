@@ -17,6 +17,8 @@ export interface Curve {
   title: string;
   xLabel: string;
   series: Array<{ name: string; points: Array<[number, number]> }>;
+  /** Vertical lines at x with a short label (e.g. where the IRD switches on). */
+  markers?: Array<{ x: number; label: string }>;
 }
 
 export interface PanelTile {

@@ -2,13 +2,14 @@
  * One training step of the EPS classifier for each method:
  *   cam:   L = L_cls
  *   eps:   L = L_cls + L_sal(EPS, overlap test per class)
- *   eps++: L = L_cls + L_sal(IRD: drop pixels where the PAMR-refined maps and saliency disagree)
+ *   eps++: L = L_cls + L_sal(IRD: drop pixels where the PAMR-refined maps and saliency disagree),
+ *          after a warm-up with another saliency loss (DESIGN.md section 2, "Schedule")
  * Saliency and image are resized to the map size (bilinear, align_corners false) first.
  */
 import type { Sample } from '../data/sample.js';
 import { clsLoss } from '../losses/cls.js';
 import { epsSaliencyLoss } from '../losses/eps.js';
-import { irdSaliencyDetails, scaleDilations } from '../losses/ird.js';
+import { irdSaliencyDetails, scaleDilations, undroppedSaliencyLoss } from '../losses/ird.js';
 import { resizeToMap } from '../losses/maps.js';
 import type { SGD } from '../optim/sgd.js';
 import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
@@ -25,6 +26,14 @@ export type Method = 'cam' | 'eps' | 'eps++';
 /** Every Method, in ablation order. */
 export const METHODS: readonly Method[] = ['cam', 'eps', 'eps++'];
 
+/**
+ * The saliency loss of eps++ before the IRD switches on: 'eps' (the EPS loss) or 'undropped'
+ * (the IRD loss with no pixel dropped: per-image mean of (M_fg - S)^2).
+ */
+export type WarmupLoss = 'eps' | 'undropped';
+/** Every WarmupLoss. */
+export const WARMUP_LOSSES: readonly WarmupLoss[] = ['eps', 'undropped'];
+
 /** Classifier training options: the shared TrainConfig plus the method and its loss hyper-parameters. */
 export interface ClassifierTrainConfig extends TrainConfig {
   method: Method;
@@ -34,6 +43,13 @@ export interface ClassifierTrainConfig extends TrainConfig {
   /** PAMR inside the IRD loss, at the map resolution. */
   pamrDilations: number[];
   pamrIterations: number;
+  /**
+   * eps++ only: epochs trained with `warmupLoss` before the IRD switches on (fractions allowed,
+   * rounded to whole steps; 0 = IRD from the first step). From scratch the maps start near
+   * 1/(C+1) everywhere, M_r < 0.5, and N would drop every salient pixel.
+   */
+  warmupEpochs: number;
+  warmupLoss: WarmupLoss;
 }
 
 /**
@@ -55,21 +71,37 @@ export const classifierTrainDefaults: ClassifierTrainConfig = {
   lambda: 0.5,
   pamrDilations: scaleDilations(DEFAULT_DILATIONS, 1 / backboneDefaults.outputStride),
   pamrIterations: 10,
+  warmupEpochs: 1,
+  warmupLoss: 'eps',
 };
+
+/** The first step of eps++ on the IRD loss: warmupEpochs x batchesPerEpoch, rounded (0: no warm-up). */
+export function irdStartStep(cfg: Pick<ClassifierTrainConfig, 'warmupEpochs'>, batchesPerEpoch: number): number {
+  return Math.round(cfg.warmupEpochs * batchesPerEpoch);
+}
+
+/** What the saliency term of a step is: the method's own loss, or (eps++ before irdStartStep) the warm-up loss. */
+export type LossPhase = 'warmup' | 'ird';
 
 /**
  * The loss of one batch for cfg.method: images [N,3,H,W], saliency [N,1,H,W] in [0,1], labels [N,C]
  * in {0,1}. Returns the scalar loss and its logged terms: loss_cls, loss_sal (eps, eps++) and ird_dropped
- * (eps++: share of pixels in N).
+ * (eps++ once the IRD is on: share of pixels in N). `phase` 'warmup' gives eps++ its warm-up loss
+ * L_cls + cfg.warmupLoss instead (the other methods ignore it).
  */
-export function classifierLoss(model: Classifier, images: Tensor, saliency: Tensor, labels: Tensor, cfg: ClassifierTrainConfig): { loss: Tensor; metrics: Record<string, number> } {
+export function classifierLoss(model: Classifier, images: Tensor, saliency: Tensor, labels: Tensor, cfg: ClassifierTrainConfig, phase: LossPhase = 'ird'): { loss: Tensor; metrics: Record<string, number> } {
   const { maps, scores } = model.forward(images);
   const lossCls = clsLoss(scores, labels);
   if (cfg.method === 'cam') return { loss: lossCls, metrics: { loss_cls: lossCls.item() } };
   const size: [number, number] = [maps.shape[2]!, maps.shape[3]!];
   const sal = resizeToMap(saliency, size);
-  if (cfg.method === 'eps') {
+  const warm = cfg.method === 'eps++' && phase === 'warmup';
+  if (cfg.method === 'eps' || (warm && cfg.warmupLoss === 'eps')) {
     const lossSal = epsSaliencyLoss(maps, labels, sal, { tau: cfg.tau, lambda: cfg.lambda });
+    return { loss: add(lossCls, lossSal), metrics: { loss_cls: lossCls.item(), loss_sal: lossSal.item() } };
+  }
+  if (warm) {
+    const lossSal = undroppedSaliencyLoss(maps, labels, sal);
     return { loss: add(lossCls, lossSal), metrics: { loss_cls: lossCls.item(), loss_sal: lossSal.item() } };
   }
   const ird = irdSaliencyDetails(maps, labels, sal, resizeToMap(images, size), { dilations: cfg.pamrDilations, iterations: cfg.pamrIterations });
@@ -88,8 +120,11 @@ export type TrainHooks = Pick<TrainLoopOptions, 'progress' | 'onRecord' | 'shoul
  */
 export function trainClassifier(model: Classifier, optimizer: SGD, samples: readonly Sample[], cfg: ClassifierTrainConfig, hooks: TrainHooks = {}): Promise<TrainLoopResult> {
   const numClasses = model.config.numClasses;
-  return trainOnSamples({ stage: `classifier (${cfg.method})`, model, optimizer, samples, cfg, numClasses }, hooks, (batch) => {
+  return trainOnSamples({ stage: `classifier (${cfg.method})`, model, optimizer, samples, cfg, numClasses }, hooks, (batch, at) => {
     const { images, saliency, labels } = batchTensors(batch, numClasses);
-    return classifierLoss(model, images, saliency, labels, cfg);
+    const start = cfg.method === 'eps++' ? irdStartStep(cfg, at.batchesPerEpoch) : 0;
+    const result = classifierLoss(model, images, saliency, labels, cfg, at.step < start ? 'warmup' : 'ird');
+    // The step record of the first IRD step says so (the report marks it on the loss curves).
+    return at.step === start && start > 0 ? { ...result, event: `IRD on after ${start} warm-up steps (${cfg.warmupLoss} loss)` } : result;
   });
 }

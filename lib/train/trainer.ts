@@ -38,6 +38,8 @@ export interface StepResult {
   loss: Tensor;
   metrics: Record<string, number>;
   images: number;
+  /** A change of regime that starts at this step (e.g. the IRD switching on), logged as `event`. */
+  event?: string;
 }
 
 /** What trainLoop runs: the model, optimiser, poly schedule from `baseLr`, epochs x batchesPerEpoch steps, and hooks. */
@@ -100,14 +102,14 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
         const t0 = performance.now();
         o.optimizer.lr = polyLr(o.baseLr, step, total);
         o.optimizer.zeroGrad();
-        const { loss, metrics, images } = o.step(epoch, batch);
+        const { loss, metrics, images, event } = o.step(epoch, batch);
         const value = loss.item();
         const bad = [['loss', value], ...Object.entries(metrics)].find(([, v]) => !Number.isFinite(v as number));
         if (bad) throw new NumericFault(o.stage, bad[0] as string, bad[1] as number, epoch + 1, step + 1, o.baseLr);
         loss.backward();
         o.optimizer.step();
         const seconds = (performance.now() - t0) / 1000;
-        const record: StepRecord = { stage: o.stage, epoch, step, lr: o.optimizer.lr, loss: value, ...metrics, images_per_s: images / seconds };
+        const record: StepRecord = { stage: o.stage, epoch, step, lr: o.optimizer.lr, loss: value, ...metrics, images_per_s: images / seconds, ...(event ? { event } : {}) };
         o.onRecord?.(record);
         task.tick(1, { epoch: `${epoch + 1}/${o.epochs}`, loss: value });
         await yieldToEventLoop(); // lets SIGINT handlers run between steps
@@ -124,14 +126,22 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   }
 }
 
+/** Where a batch sits in training: 0-based epoch, batch index in it, global step, batches per epoch. */
+export interface StepAt {
+  epoch: number;
+  index: number;
+  step: number;
+  batchesPerEpoch: number;
+}
+
 /**
  * trainLoop over seeded batches of `samples` (see BatchSampler): `lossOf` turns one batch into
- * the loss to minimise and the numbers to log.
+ * the loss to minimise, the numbers to log and an optional event.
  */
 export function trainOnSamples(
   o: Pick<TrainLoopOptions, 'stage' | 'model' | 'optimizer'> & { samples: readonly Sample[]; cfg: TrainConfig; numClasses: number },
   hooks: Omit<Partial<TrainLoopOptions>, 'step'>,
-  lossOf: (batch: Batch) => { loss: Tensor; metrics: Record<string, number> },
+  lossOf: (batch: Batch, at: StepAt) => Omit<StepResult, 'images'>,
 ): Promise<TrainLoopResult> {
   const sampler = new BatchSampler(o.samples, { batchSize: o.cfg.batchSize, seed: o.cfg.seed, numClasses: o.numClasses, augment: o.cfg.augment });
   return trainLoop({
@@ -143,7 +153,8 @@ export function trainOnSamples(
     batchesPerEpoch: sampler.batchesPerEpoch,
     step: (epoch, index) => {
       const batch = sampler.batch(epoch, index);
-      return { ...lossOf(batch), images: batch.size };
+      const { batchesPerEpoch } = sampler;
+      return { ...lossOf(batch, { epoch, index, step: epoch * batchesPerEpoch + index, batchesPerEpoch }), images: batch.size };
     },
     ...hooks,
   });

@@ -27,14 +27,16 @@ function step(name: string, ...args: string[]): string {
 }
 
 test('train-cls writes a checkpoint and one JSON log line per step', () => {
-  const out = step('train-cls', 'train-cls', '--data', data, '--out', cls, '--method', 'eps++', '--seed', '1', ...TINY_TRAINING);
+  const out = step('train-cls', 'train-cls', '--data', data, '--out', cls, '--method', 'eps++', '--seed', '1', '--warmup-epochs', '0.5', ...TINY_TRAINING);
   assert.match(out, /saved eps\+\+ classifier to .*cls\.safetensors \(2 steps/);
   const lines = readFileSync(`${cls}.log.jsonl`, 'utf8').trim().split('\n');
   assert.is(lines.length, TINY.train / 4);
-  for (const line of lines) {
+  for (const [i, line] of lines.entries()) {
     const r = JSON.parse(line) as Record<string, number>;
-    for (const key of ['loss_cls', 'loss_sal', 'ird_dropped', 'lr', 'images_per_s']) assert.ok(Number.isFinite(r[key]), `${key} in ${line}`);
-    assert.ok(r.ird_dropped! >= 0 && r.ird_dropped! <= 1);
+    for (const key of ['loss_cls', 'loss_sal', 'lr', 'images_per_s']) assert.ok(Number.isFinite(r[key]), `${key} in ${line}`);
+    // Half an epoch (1 of 2 steps) of warm-up, then the IRD logs its drops.
+    assert.is(Number.isFinite(r.ird_dropped) && r.ird_dropped! >= 0 && r.ird_dropped! <= 1, i >= 1, `ird_dropped in ${line}`);
+    assert.is(typeof r.event === 'string', i === 1, `event in ${line}`);
   }
 });
 

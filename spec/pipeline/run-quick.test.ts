@@ -45,7 +45,12 @@ test('log.jsonl has one record per step with finite losses', () => {
   const cls = lines.filter((r) => r.stage === 'classifier (eps++)');
   assert.ok(cls.length >= 1);
   assert.equal(cls.map((r) => r.step), cls.map((_, i) => i), 'steps in order, none repeated');
-  for (const r of cls) assert.ok(Number.isFinite(r.loss_cls) && Number.isFinite(r.loss_sal) && r.ird_dropped >= 0 && r.ird_dropped <= 1);
+  for (const r of cls) assert.ok(Number.isFinite(r.loss_cls) && Number.isFinite(r.loss_sal));
+  // --quick warms up for half an epoch (2 of 4 steps), then the IRD is on and logs its drops.
+  const switched = cls.findIndex((r) => typeof r.event === 'string');
+  assert.is(switched, 2, 'one step record announces the IRD');
+  assert.match(cls[switched].event, /^IRD on after 2 warm-up steps/);
+  for (const r of cls) assert.is(typeof r.ird_dropped === 'number' && r.ird_dropped >= 0 && r.ird_dropped <= 1, r.step >= switched, `step ${r.step}`);
 });
 
 test('checkpoints load, pseudo-masks decode with the image size and valid labels', () => {
@@ -73,6 +78,8 @@ test('report.html is self-contained and shows every panel PNG; report.md has the
   }
   assert.not.match(html, /\ssrc="(?!data:)/, 'no external image references');
   assert.match(html, /<svg/);
+  assert.match(html, /stroke-dasharray="4 3"><title>IRD on<\/title>/, 'the IRD switch is marked on the classifier curves');
+  assert.match(html, /classifier \(eps\+\+\), step 3: IRD on after 2 warm-up steps/);
   const md = readFileSync(join(run, 'report.md'), 'utf8');
   assert.match(md, /\| WSSS from eps\+\+ pseudo-masks \|/);
 });
