@@ -4,6 +4,9 @@
  */
 export { Tensor, tensor, zeros, ones, full, arange, rand, randn } from './tensor.js';
 export type { Node, TensorOptions, RandomOptions } from './tensor.js';
+// Chainable methods (x.mul(y).relu().mean()): importing the root installs them on Tensor.
+export { tensorMethodNames } from './tensor-methods.js';
+export type { TensorMethods } from './tensor-methods.js';
 export { noGrad, detach, isGradEnabled, backward } from './autograd.js';
 export { withPrecision, getPrecision } from './precision.js';
 export type { DataArray, Precision } from './precision.js';
@@ -20,7 +23,7 @@ export type { TensorLike } from '../ops/elementwise.js';
 export { sum, mean, max } from '../ops/reduce.js';
 export { reshape, permute, transpose, broadcastTo, slice, concat, pad, flatten, squeeze, unsqueeze } from '../ops/shape.js';
 export { matmul } from '../ops/matmul.js';
-export { softmax, logSoftmax, logsumexp, softplus } from '../ops/activation.js';
+export { softmax, logSoftmax, logsumexp, softplus, tanh } from '../ops/activation.js';
 export { bceWithLogits, crossEntropy, mse } from '../ops/loss.js';
 export type { Reduction } from '../ops/loss.js';
 export { conv2d } from '../ops/conv.js';

@@ -2,7 +2,7 @@
 import { detach, noGrad } from '../lib/autograd.js';
 import { normalizeAxes } from '../lib/shape.js';
 import type { Tensor } from '../lib/tensor.js';
-import { add, exp, log, maximum, neg, sub } from './elementwise.js';
+import { add, exp, log, maximum, mul, neg, sigmoid, sub } from './elementwise.js';
 import { max, sum } from './reduce.js';
 
 /** log(sum(exp(x))) over an axis; the max shift is detached (the result does not depend on it). */
@@ -27,4 +27,13 @@ export function softmax(x: Tensor, axis: number): Tensor {
 export function softplus(x: Tensor): Tensor {
   const m = detach(noGrad(() => maximum(x, 0)));
   return add(m, log(add(exp(neg(m)), exp(sub(x, m)))));
+}
+
+/**
+ * Hyperbolic tangent elementwise, in (-1, 1), as the composite 2 sigmoid(2x) - 1 (its gradient
+ * 1 - tanh^2 comes from sigmoid's rule). Near 0 the subtraction loses relative precision:
+ * |x| below about 1e-7 gives 0 in float32.
+ */
+export function tanh(x: Tensor): Tensor {
+  return sub(mul(sigmoid(mul(x, 2)), 2), 1);
 }
