@@ -41,7 +41,7 @@ export interface Inspection {
   dropped: number;
 }
 
-/** [1,K,h,w] -> [1,K,H,W] by nearest neighbour (display only: keeps the map's blocks visible). */
+/** [n,K,h,w] -> [n,K,H,W] by nearest neighbour (keeps the map's blocks: each map pixel covers its image pixels). */
 function toImageSize(x: Tensor, H: number, W: number): Float32Array {
   const up = x.shape[2] === H && x.shape[3] === W ? x : resizeNearest(x, [H, W]);
   return Float32Array.from(up.data);
@@ -104,27 +104,36 @@ export function irdDropScore(model: Classifier, samples: readonly Sample[], opts
   };
   const C = model.config.numClasses;
   const score = new DropScore();
-  let scored = 0;
+  const withErrors = samples.filter((s) => s.errors?.pixels);
   const wasTraining = model.training;
   model.eval();
   try {
     noGrad(() => {
-      for (const sample of samples) {
-        const errors = sample.errors?.pixels;
-        if (!errors) continue;
-        const { height: H, width: W } = sample;
-        const image = new Tensor(sample.image, [1, 3, H, W]);
+      // Runs of up to 8 same-size images go through the model together (eval mode: the same maps as one by one).
+      for (let i = 0; i < withErrors.length; ) {
+        const { height: H, width: W } = withErrors[i]!;
+        let j = i;
+        while (j < withErrors.length && j - i < 8 && withErrors[j]!.height === H && withErrors[j]!.width === W) j++;
+        const group = withErrors.slice(i, j);
+        i = j;
+        const n = group.length;
+        const stack = (k: number, get: (s: Sample) => ArrayLike<number>) => {
+          const out = new Float32Array(n * k * H * W);
+          group.forEach((s, g) => out.set(get(s), g * k * H * W));
+          return new Tensor(out, [n, k, H, W]);
+        };
+        const image = stack(3, (s) => s.image);
         const z = model.forward(image).maps;
         const size: [number, number] = [z.shape[2]!, z.shape[3]!];
-        const y = new Float32Array(C);
-        for (const c of sample.labels) y[c - 1] = 1;
-        const { inconsistent } = irdMaps(z, new Tensor(y, [1, C]), resizeToMap(new Tensor(sample.saliency, [1, 1, H, W]), size), resizeToMap(image, size), ird);
-        score.add(toImageSize(inconsistent, H, W), errors, sample.mask);
-        scored++;
+        const y = new Float32Array(n * C);
+        group.forEach((s, g) => s.labels.forEach((c) => (y[g * C + c - 1] = 1)));
+        const { inconsistent } = irdMaps(z, new Tensor(y, [n, C]), resizeToMap(stack(1, (s) => s.saliency), size), resizeToMap(image, size), ird);
+        const dropped = toImageSize(inconsistent, H, W);
+        group.forEach((s, g) => score.add(dropped.subarray(g * H * W, (g + 1) * H * W), s.errors!.pixels!, s.mask));
       }
     });
   } finally {
     model.train(wasTraining);
   }
-  return scored > 0 ? score.summary() : null;
+  return withErrors.length > 0 ? score.summary() : null;
 }

@@ -6,9 +6,10 @@ import { mergeConfig, quickPreset, runDefaults, validateRunConfig, type RunConfi
 import { openVocDataset } from '../../lib/data/voc-reader.js';
 import { latestRun, timestampName } from '../../lib/pipeline/run-dir.js';
 import { runPipeline } from '../../lib/pipeline/run.js';
+import { runSeeds, type SeedsMetrics } from '../../lib/pipeline/seeds.js';
 import { Interrupted } from '../../lib/pipeline/stages.js';
 import { METHODS } from '../../lib/train/classifier.js';
-import { choiceOption, numberOption, stringOption } from '../options.js';
+import { choiceOption, numberListOption, numberOption, stringOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
 import { catchingInterrupts, reportStopped, Stopped } from '../interrupt.js';
 
@@ -56,14 +57,22 @@ function flagsToPatch(f: Record<string, unknown>): Record<string, unknown> {
   return patch;
 }
 
-function headline(metrics: Awaited<ReturnType<typeof runPipeline>>['metrics']): string[] {
+type Metrics = Awaited<ReturnType<typeof runPipeline>>['metrics'];
+
+/** The run's figures, one a line; with `std` (several seeds) each as mean ± std. */
+function headline(metrics: Metrics, std?: Metrics): string[] {
   const pct = (v: number) => (100 * v).toFixed(1);
-  const lines = Object.entries(metrics.pseudo).map(([k, v]) => `  pseudo-masks ${k.padEnd(14)} train mIoU ${pct(v.mIoU)}`);
+  const pm = (v: number, s: number | undefined, f: (x: number) => string) => (s === undefined ? f(v) : `${f(v)} ± ${f(s)}`);
+  const lines = Object.entries(metrics.pseudo).map(([k, v]) => `  pseudo-masks ${k.padEnd(14)} train mIoU ${pm(v.mIoU, std?.pseudo[k]?.mIoU, pct)}`);
+  for (const [k, v] of Object.entries(metrics.ird)) {
+    lines.push(`  IRD drops (${k})${' '.repeat(Math.max(1, 9 - k.length))}precision ${pm(v.precision, std?.ird[k]?.precision, pct)}, recall ${pm(v.recall, std?.ird[k]?.recall, pct)} of the injected errors`);
+  }
   for (const [k, v] of Object.entries(metrics.segmenter)) {
-    lines.push(`  segmenter ${k.padEnd(17)} val mIoU ${pct(v.mIoU)}${v.ratioToFull !== undefined ? `  (${v.ratioToFull.toFixed(3)} of full)` : ''}`);
+    const ratio = v.ratioToFull !== undefined ? `  (${pm(v.ratioToFull, std?.segmenter[k]?.ratioToFull, (x) => x.toFixed(3))} of full)` : '';
+    lines.push(`  segmenter ${k.padEnd(17)} val mIoU ${pm(v.mIoU, std?.segmenter[k]?.mIoU, pct)}${ratio}`);
   }
   const total = Object.values(metrics.timings).reduce((a, b) => a + b, 0);
-  lines.push(`  time ${total.toFixed(0)} s (${Object.entries(metrics.timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
+  lines.push(`  time ${total.toFixed(0)} s${std ? ' per seed (mean)' : ''} (${Object.entries(metrics.timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
   return lines;
 }
 
@@ -88,11 +97,13 @@ export function register(cli: CAC): void {
     .option('--out <dir>', 'Folder holding run folders (default runs)')
     .option('--name <name>', 'Run folder name (default run-<date>-<time>)')
     .option('--config <file>', 'JSON file with any of the options above (the command line wins)')
+    .option('--seeds <list>', 'Run once per seed (e.g. 0,1,2) and report the mean and spread of every figure')
     .option('--resume', 'Continue an interrupted run (the latest one under --out, or --name)')
     .option('--quick', 'A tiny configuration for smoke tests (seconds; numbers not meaningful)')
     .example('epsx run')
     .example('epsx run --ablation --name ablation')
     .example('epsx run --data ~/VOCdevkit/VOC2012 --labeled-fraction 0.1')
+    .example('epsx run --ablation --seeds 0,1,2 --name ablation3')
     .example('epsx run --resume')
     .action(async (flags: Record<string, unknown>) => {
       let config: RunConfig = runDefaults;
@@ -101,6 +112,10 @@ export function register(cli: CAC): void {
       if (file) config = mergeConfig(config, readConfigFile(file), `--config ${file}`);
       config = mergeConfig(config, flagsToPatch(flags), 'command line');
       const resume = Boolean(flags.resume);
+      const seeds = numberListOption('--seeds', flags.seeds, { integer: true, min: 0, max: 2 ** 32 - 1 });
+      if (seeds && new Set(seeds).size !== seeds.length) throw new UserError(`--seeds: give distinct seeds, got ${seeds.join(',')}`);
+      if (seeds && flags.seed !== undefined) throw new UserError('run: --seed and --seeds cannot be combined');
+      if (seeds && resume && !config.name) throw new UserError('--resume --seeds: name the run with --name');
       if (!config.name) config = { ...config, name: resume ? latestRun(config.out) ?? '' : timestampName() };
       if (resume && !config.name) throw new UserError(`--resume: no run to resume under ${config.out}/`);
       validateRunConfig(config, 'run');
@@ -110,17 +125,15 @@ export function register(cli: CAC): void {
 
       await catchingInterrupts(async (stopRequested) => {
         try {
-          const outcome = await runPipeline(config, {
-            progress: terminalProgress(),
-            info: (line) => process.stderr.write(`${line}\n`),
-            shouldStop: stopRequested,
-            resume,
-          });
+          const hooks = { progress: terminalProgress(), info: (line: string) => process.stderr.write(`${line}\n`), shouldStop: stopRequested, resume };
+          const outcome = seeds ? await runSeeds(config, seeds, hooks) : await runPipeline(config, hooks);
           console.log(`done: ${outcome.dir}`);
-          for (const line of headline(outcome.metrics)) console.log(line);
+          const m = outcome.metrics;
+          if (seeds) console.log(`  mean ± std over seeds ${seeds.join(', ')}`);
+          for (const line of seeds ? headline((m as SeedsMetrics).mean, (m as SeedsMetrics).std) : headline(m as Metrics)) console.log(line);
           console.log(`report: ${outcome.dir}/report.html`);
         } catch (e) {
-          reportStopped(e instanceof Interrupted ? new Stopped(`${e.message}; continue with: epsx run --resume --out ${config.out} --name ${config.name}`) : e);
+          reportStopped(e instanceof Interrupted ? new Stopped(`${e.message}; continue with: epsx run --resume --out ${config.out} --name ${config.name}${seeds ? ` --seeds ${seeds.join(',')}` : ''}`) : e);
         }
       });
     });

@@ -3,14 +3,43 @@ import { writeFileAtomic } from '../atomic.js';
 import type { MiouResult } from '../evaluate.js';
 import { renderHtml } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import type { Curve, MiouRow, Panel, ReportInput } from '../report/types.js';
+import { pct } from '../report/format.js';
+import type { DropSummary } from '../metrics.js';
+import type { Curve, MiouRow, Panel, ReportInput, TextTable } from '../report/types.js';
 import type { StepRecord } from '../train/trainer.js';
 import type { RunContext } from './stages.js';
 
 export interface RunMetrics {
   pseudo: Record<string, MiouResult>;
   segmenter: Record<string, MiouResult & { ratioToFull?: number }>;
+  /** Per classifier method (slug): what the IRD drops with its maps against the injected errors (synthetic data). */
+  ird: Record<string, DropSummary>;
   timings: Record<string, number>;
+}
+
+/** The method name of a slug: epspp -> eps++. */
+export const methodName = (key: string): string => key.replace('pp', '++');
+
+/**
+ * IRD's N against the injected errors, one row per classifier: share dropped, precision and recall,
+ * and per error type the share of its pixels dropped ('none': correct supervision lost).
+ */
+export function irdMatchTable(ird: Record<string, DropSummary>, fmt: (key: string, get: (d: DropSummary) => number) => string): TextTable | null {
+  const first = Object.values(ird)[0];
+  if (!first) return null;
+  const types = first.perType.map((t) => t.type);
+  return {
+    title: "What IRD drops: N against the injected saliency errors (train split, %)",
+    note: 'N computed with each trained classifier (eval mode) at the map resolution, compared per image pixel. Precision: share of dropped pixels that carry an injected error; recall: share of error pixels dropped; per type: share of that type\'s pixels dropped ("none" = correct saliency lost).',
+    head: ['classifier', 'dropped', 'precision', 'recall', ...types.map((t) => (t === 'none' ? 'correct pixels dropped' : `${t} dropped`))],
+    body: Object.keys(ird).map((k) => [
+      methodName(k),
+      fmt(k, (d) => d.dropped),
+      fmt(k, (d) => d.precision),
+      fmt(k, (d) => d.recall),
+      ...types.map((_, i) => fmt(k, (d) => d.perType[i]!.droppedShare)),
+    ]),
+  };
 }
 
 function row(name: string, r: MiouResult, full?: MiouResult): MiouRow {
@@ -53,13 +82,15 @@ export function collectMetrics(ctx: RunContext): RunMetrics {
   const done = ctx.ledger.done as Record<string, { score?: MiouResult; val?: MiouResult }>;
   const pseudo: RunMetrics['pseudo'] = {};
   const segmenter: RunMetrics['segmenter'] = {};
+  const ird: RunMetrics['ird'] = {};
   for (const [key, v] of Object.entries(done)) {
     if (key.startsWith('pseudo-') && v.score) pseudo[key.slice('pseudo-'.length)] = v.score;
     if (key.startsWith('segmenter-') && v.val) segmenter[key.slice('segmenter-'.length)] = v.val;
+    if (key.startsWith('ird-match-') && v) ird[key.slice('ird-match-'.length)] = v as unknown as DropSummary;
   }
   const full = segmenter.full;
   for (const [k, v] of Object.entries(segmenter)) if (full && k !== 'full') v.ratioToFull = v.mIoU / full.mIoU;
-  return { pseudo, segmenter, timings: ctx.ledger.timings };
+  return { pseudo, segmenter, ird, timings: ctx.ledger.timings };
 }
 
 export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[], records: StepRecord[]): void {
@@ -71,9 +102,10 @@ export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[
     classes: ctx.classes,
     timings: Object.entries(metrics.timings).map(([stage, seconds]) => ({ stage, seconds })),
     tables: [
-      { title: 'Pseudo-masks on the train split', rows: Object.entries(metrics.pseudo).map(([k, v]) => row(k.replace('-pamr', ' + PAMR').replace('pp', '++'), v)) },
+      { title: 'Pseudo-masks on the train split', rows: Object.entries(metrics.pseudo).map(([k, v]) => row(methodName(k).replace('-pamr', ' + PAMR'), v)) },
       { title: 'Segmenter on the val split', rows: Object.entries(metrics.segmenter).map(([k, v]) => row(segNames[k] ?? k, v, k === 'full' ? undefined : full)) },
     ],
+    textTables: [irdMatchTable(metrics.ird, (k, get) => pct(get(metrics.ird[k]!)))].filter((t) => t !== null),
     curves: curves(records),
     panels,
     notes: [

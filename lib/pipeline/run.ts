@@ -15,7 +15,7 @@ import type { Classifier } from '../../models/classifier.js';
 import { collectMetrics, writeReport, type RunMetrics } from './report.js';
 import { RunDir } from './run-dir.js';
 import { loadRunData } from './context.js';
-import { classifierStage, panelStage, pseudoStage, readPseudoMasks, segmenterStage, type Ledger, type RunContext } from './stages.js';
+import { classifierStage, irdMatchStage, panelStage, pseudoStage, readPseudoMasks, segmenterStage, type Ledger, type RunContext } from './stages.js';
 
 /** How the caller follows and steers runPipeline (all optional). */
 export interface RunHooks {
@@ -33,6 +33,8 @@ export interface RunOutcome {
   dir: string;
   metrics: RunMetrics;
   backend: string;
+  /** Names of classes 1..C. */
+  classes: string[];
 }
 
 /**
@@ -99,7 +101,7 @@ async function stages(ctx: RunContext, info: (line: string) => void, backend: st
   dir.writeJson('metrics.json', metrics);
   writeReport(ctx, metrics, panels, log.records);
   ctx.saveLedger();
-  return { dir: dir.root, metrics, backend };
+  return { dir: dir.root, metrics, backend, classes: ctx.classes };
 }
 
 /** Classifier(s) -> pseudo-masks -> segmenter on them; returns the classifier of config.method. */
@@ -110,6 +112,7 @@ async function mainChain(ctx: RunContext, info: (line: string) => void): Promise
   let mainClassifier: Classifier | null = null;
   for (const method of methods) {
     const classifier = await classifierStage(ctx, method);
+    await irdMatchStage(ctx, method, classifier);
     const main = method === config.method;
     if (main) mainClassifier = classifier;
     const used = await pseudoStage(ctx, method, classifier, config.pseudo.pamr, main);

@@ -11,7 +11,8 @@ import { decodePngLabels } from '../data/png.js';
 import { encodePalettePng } from '../data/png-palette.js';
 import type { Sample } from '../data/sample.js';
 import { evaluateSegmenter, makePseudoMasks, predictMasks, scoreMasks, type MiouResult } from '../evaluate.js';
-import { inspectSample } from '../inspect.js';
+import { inspectSample, irdDropScore } from '../inspect.js';
+import type { DropSummary } from '../metrics.js';
 import { UserError } from '../errors.js';
 import type { ProgressReporter } from '../progress.js';
 import { classifierOptimizer, trainClassifier, type Method } from '../train/classifier.js';
@@ -124,6 +125,15 @@ export async function classifierStage(ctx: RunContext, method: Method): Promise<
     return { checkpoint: path };
   });
   return loadClassifier(path);
+}
+
+/**
+ * What the IRD drops with this classifier's maps, against the injected saliency errors of the
+ * train split (synthetic data only: null where no image has an error record).
+ */
+export async function irdMatchStage(ctx: RunContext, method: Method, model: Classifier): Promise<DropSummary | null> {
+  const { pamrDilations, pamrIterations } = ctx.config.classifier;
+  return once(ctx, `ird-match-${slug(method)}`, () => irdDropScore(model, ctx.train, { pamrDilations, pamrIterations }));
 }
 
 export interface PseudoResult {

@@ -9,6 +9,7 @@ export function tableCells(table: MiouTable, classes: string[]): { head: string[
   const labels = ['background', ...classes];
   const hasRatio = table.rows.some((r) => r.ratio !== undefined);
   const head = ['', ...labels, 'mIoU', ...(hasRatio ? ['ratio to full'] : [])];
-  const body = table.rows.map((r) => [r.name, ...labels.map((_, i) => pct(r.perClass[i])), pct(r.mIoU), ...(hasRatio ? [ratio(r.ratio)] : [])]);
+  const pm = (v: string, std: number | undefined, f: (x: number) => string) => (std === undefined ? v : `${v} ± ${f(std)}`);
+  const body = table.rows.map((r) => [r.name, ...labels.map((_, i) => pct(r.perClass[i])), pm(pct(r.mIoU), r.mIoUStd, pct), ...(hasRatio ? [pm(ratio(r.ratio), r.ratioStd, ratio)] : [])]);
   return { head, body };
 }

@@ -27,6 +27,7 @@ export function renderHtml(input: ReportInput, runDir: string): string {
       return `<h3>${esc(t.title)}</h3>${table(head, body)}`;
     })
     .join('');
+  const textTables = (input.textTables ?? []).map((t) => `<h3>${esc(t.title)}</h3>${t.note ? `<p>${esc(t.note)}</p>` : ''}${table(t.head, t.body)}`).join('');
   const charts = `<div class="charts">${input.curves.map((c) => lineChart(c)).join('')}</div>`;
   const panels = input.panels
     .map(
@@ -40,9 +41,9 @@ export function renderHtml(input: ReportInput, runDir: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>epsx run ${esc(input.name)}</title><style>${STYLE}</style></head><body>
 <h1>epsx run: ${esc(input.name)}</h1>
 ${notes ? `<ul>${notes}</ul>` : ''}
-<h2>Results (mIoU, %)</h2>${tables}
-<h2>Training</h2>${charts}
-<h2>Panels</h2><p>image | saliency | localization maps of present classes | M<sub>fg</sub> | PAMR-refined M<sub>r</sub> | inconsistent region N | pseudo-mask | ground truth</p>${panels}
+<h2>Results (mIoU, %)</h2>${tables}${textTables}
+${input.curves.length ? `<h2>Training</h2>${charts}` : ''}
+${input.panels.length ? `<h2>Panels</h2><p>image | saliency | localization maps of present classes | M<sub>fg</sub> | PAMR-refined M<sub>r</sub> | inconsistent region N | pseudo-mask | ground truth</p>${panels}` : ''}
 <h2>Timings</h2>${timings}
 <h2>Configuration</h2><pre>${esc(JSON.stringify(input.config, null, 2))}</pre>
 </body></html>

@@ -13,8 +13,9 @@ export function renderMarkdown(input: ReportInput): string {
     const { head, body } = tableCells(t, input.classes);
     parts.push('', `### ${t.title}`, '', mdTable(head, body));
   }
+  for (const t of input.textTables ?? []) parts.push('', `### ${t.title}`, ...(t.note ? ['', t.note] : []), '', mdTable(t.head, t.body));
   parts.push('', '## Timings', '', mdTable(['stage', 'seconds'], input.timings.map((t) => [t.stage, t.seconds.toFixed(1)])));
-  parts.push('', '## Panels', '');
+  if (input.panels.length) parts.push('', '## Panels', '');
   for (const p of input.panels) parts.push(`- ${p.split} / ${p.id}: ${p.tiles.map((t) => `[${t.label}](${t.png})`).join(' · ')}`);
   parts.push('', '## Configuration', '', '```json', JSON.stringify(input.config, null, 2), '```', '');
   return parts.join('\n');

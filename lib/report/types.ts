@@ -6,6 +6,18 @@ export interface MiouRow {
   mIoU: number;
   /** mIoU / mIoU of the fully-supervised bound, when known. */
   ratio?: number;
+  /** Over several seeds: the standard deviations of mIoU and ratio (the other fields are then means). */
+  mIoUStd?: number;
+  ratioStd?: number;
+}
+
+/** A table of preformatted cells (first column left-aligned). */
+export interface TextTable {
+  title: string;
+  head: string[];
+  body: string[][];
+  /** One line under the title saying how to read the table. */
+  note?: string;
 }
 
 export interface MiouTable {
@@ -40,6 +52,8 @@ export interface ReportInput {
   classes: string[];
   timings: Array<{ stage: string; seconds: number }>;
   tables: MiouTable[];
+  /** Further tables after the mIoU tables (e.g. what the IRD dropped). */
+  textTables?: TextTable[];
   curves: Curve[];
   panels: Panel[];
   notes?: string[];

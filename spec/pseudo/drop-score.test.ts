@@ -46,6 +46,9 @@ test('irdDropScore scores every pixel of every sample with an error record, and 
   assert.is(s.pixels, counted);
   assert.ok(s.dropped >= 0 && s.dropped <= 1);
   assert.is(irdDropScore(model, samples.map(({ errors: _e, ...rest }) => rest)), null);
+  // Scored together (one batch) or one by one: the same counts.
+  const alone = samples.map((x) => irdDropScore(model, [x], { pamrIterations: 2 })!);
+  s.perType.forEach((t, i) => assert.is(t.dropped, alone.reduce((a, r) => a + r.perType[i]!.dropped, 0), t.type));
 });
 
 test.run();
