@@ -24,6 +24,9 @@ test('npm pack ships the build, not tests, benchmarks or runs', () => {
   const paths = info.files.map((f) => f.path);
   assert.ok(paths.includes('dist/lib/index.js') && paths.includes('dist/lib/index.d.ts'), 'entry point and types shipped');
   assert.ok(paths.includes('dist/cli/main.js'), 'CLI shipped');
+  // The shipped code's comments cite docs/*.md, so the written docs travel with it (not the generated API reference)
+  assert.ok(['docs/method.md', 'docs/architecture.md', 'docs/formats.md'].every((p) => paths.includes(p)), 'docs shipped');
+  assert.ok(!paths.some((p) => p.startsWith('docs/api')), 'no generated API reference');
   const unwanted = paths.filter((p) => /^(spec|bench|runs|lib|ops|models|cli)\//.test(p) || p.endsWith('.ts') && !p.endsWith('.d.ts'));
   assert.equal(unwanted, [], 'no sources, tests, benchmarks or run outputs');
   console.log(`tarball ${info.filename}: ${(info.size / 1024).toFixed(1)} KiB packed, ${paths.length} files`);
