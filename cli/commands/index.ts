@@ -1,5 +1,6 @@
 import type { CAC } from 'cac';
 import { register as evaluate } from './eval.js';
+import { register as exportCmd } from './export.js';
 import { register as inspect } from './inspect.js';
 import { register as predict } from './predict.js';
 import { register as pseudo } from './pseudo.js';
@@ -9,4 +10,4 @@ import { register as trainCls } from './train-cls.js';
 import { register as trainSeg } from './train-seg.js';
 
 /** Every subcommand registers itself on the cac instance, in pipeline order. */
-export const commands: Array<(cli: CAC) => void> = [run, synth, trainCls, pseudo, inspect, trainSeg, evaluate, predict];
+export const commands: Array<(cli: CAC) => void> = [run, synth, trainCls, pseudo, inspect, trainSeg, evaluate, predict, exportCmd];

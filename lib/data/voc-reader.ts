@@ -33,7 +33,7 @@ function readSplitList(root: string, split: Split): string[] | null {
 }
 
 /** Map id -> image file, preferring .jpg over .jpeg over .png when several exist. */
-function indexImages(root: string): Map<string, string> {
+export function indexImages(root: string): Map<string, string> {
   const folder = join(root, VOC_LAYOUT.images);
   requireFolder(folder, 'image folder');
   const rank = (name: string) => IMAGE_EXTENSIONS.indexOf(extname(name).toLowerCase() as (typeof IMAGE_EXTENSIONS)[number]);
