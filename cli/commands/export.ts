@@ -39,13 +39,13 @@ export function register(cli: CAC): void {
       }));
       if (written.masks) {
         const { train, val, valWithoutMask } = written.masks;
-        const skipped = valWithoutMask > 0 ? ` (${valWithoutMask} val images without a true mask left out)` : '';
-        console.log(`wrote ${train} train pseudo-masks and ${val} val masks${skipped} as ${join(out, AUG_LAYOUT.masks)}/<id>.png, lists in ${join(out, 'ImageSets')}`);
+        const skipped = valWithoutMask > 0 ? ` (${valWithoutMask} val image(s) without a true mask left out)` : '';
+        console.log(`wrote ${train} train pseudo-mask(s) and ${val} val mask(s)${skipped} as ${join(out, AUG_LAYOUT.masks)}/<id>.png, lists in ${join(out, 'ImageSets')}`);
       }
       if (written.model) {
         const { kind, tensors, parameters } = written.model;
         console.log(`wrote the ${kind} (${tensors} tensors, ${parameters} parameters) as ${join(out, MODEL_FILES.weights)} and its PyTorch module ${join(out, MODEL_FILES.module)}`);
-        console.log(`load it: cd ${out} && python3 -c "import model; net = model.load()"`);
+        console.log(`load it with a python3 that has torch: cd ${out} && python3 -c "import model; net = model.load()"`);
       }
     });
 }

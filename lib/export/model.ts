@@ -44,7 +44,7 @@ export function exportModel(ckpt: string, out: string, classes?: readonly string
   let model: Classifier | Segmenter;
   if (config.kind === 'classifier') model = loadClassifier(ckpt);
   else if (config.kind === 'segmenter') model = loadSegmenter(ckpt);
-  else throw new UserError(`checkpoint ${ckpt}: is a ${config.kind} checkpoint; export takes a classifier or a segmenter`);
+  else throw new UserError(`checkpoint ${ckpt}: holds a ${JSON.stringify(config.kind)} model; export takes a classifier or a segmenter checkpoint`);
 
   const arch = describeModule(model);
   const state = model.stateDict();
