@@ -9,14 +9,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Rng, noGrad, rand, type Tensor } from '../../lib/index.js';
-import { readCheckpoint, saveCheckpoint } from '../../lib/checkpoint.js';
+import { Rng, noGrad, rand, tensor, type Tensor } from '../../lib/index.js';
+import { decodeSafetensors, readCheckpoint, saveCheckpoint } from '../../lib/checkpoint.js';
 import { describeModule, exportModel, torchStateNames, MODEL_FILES, type ArchNode } from '../../lib/export/index.js';
 import { Classifier, Segmenter, loadClassifier, loadSegmenter } from '../../models/index.js';
 import { cleanup, tempDir } from '../data/helpers.js';
 import { findTorchPython } from './helpers.js';
+import { runTwinInEpsx } from './twin.js';
 
 const work = tempDir();
+const images = rand([2, 3, 37, 50], { rng: new Rng(5) }); // odd, non-square: strides and resize edges
+const bytesOf = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
 /** A random model whose BatchNorm layers do something in eval mode (running stats and affine terms away from 0/1). */
 function randomized<M extends Classifier | Segmenter>(model: M, seed: number): M {
@@ -102,11 +105,23 @@ test('model.py embeds the architecture as JSON that Python reads back (no quote 
   assert.match(source, /^CLASSES = json\.loads\(r'''\["disc","square","ring"\]'''\)$/m);
 });
 
+test('the twin\'s composition, restated with epsx ops on the exported file, reproduces the epsx models bit for bit', () => {
+  for (const [model, dir] of [[classifier, clsDir], [segmenter, segDir]] as const) {
+    const { tensors, metadata } = decodeSafetensors(readFileSync(join(dir, MODEL_FILES.weights)));
+    const state = new Map([...tensors].map(([name, t]) => [name, tensor(t.data, t.shape)]));
+    const twin = noGrad(() => runTwinInEpsx(JSON.parse(metadata.arch!) as ArchNode, state, images));
+    const epsx = noGrad(() => model.eval().forward(images));
+    const pairs = model instanceof Classifier ? [[(twin as Tensor[])[0], (epsx as { maps: Tensor }).maps], [(twin as Tensor[])[1], (epsx as { scores: Tensor }).scores]] : [[twin, epsx]];
+    for (const [a, b] of pairs as Array<[Tensor, Tensor]>) {
+      assert.equal(a.shape, b.shape);
+      assert.ok(bytesOf(a).equals(bytesOf(b)), `${model.config.kind}: outputs differ`);
+    }
+  }
+});
+
 const python = findTorchPython();
 const skip = python.path === null ? ` (skipped: ${python.reason})` : '';
 
-const images = rand([2, 3, 37, 50], { rng: new Rng(5) }); // odd, non-square: strides and resize edges
-const bytesOf = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
 /** max |a - b| / max |b|: the deviation relative to the output's scale. */
 function relativeDiff(torchOut: Float32Array, epsx: Tensor): number {
