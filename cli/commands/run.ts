@@ -52,7 +52,7 @@ function flagsToPatch(f: Record<string, unknown>): Record<string, unknown> {
   set('classifier.warmupEpochs', numberOption('--warmup-epochs', f.warmupEpochs, { min: 0 }));
   set('panels', numberOption('--panels', f.panels, { integer: true, min: 0 }));
   if (f.ablation) patch.ablation = true;
-  if (f.pamr) set('pseudo.pamr', true);
+  if (f.pamr === false) set('pseudo.pamr', false);
   if (f.fullBound === false) patch.fullBound = false;
   return patch;
 }
@@ -83,7 +83,7 @@ export function register(cli: CAC): void {
     .option('--method <m>', 'Classifier method: cam, eps or eps++ (default eps++)')
     .option('--ablation', 'Train cam, eps and eps++ side by side, plus the fully-supervised bound')
     .option('--labeled-fraction <r>', 'Semi-supervised: true masks for this fraction of train images')
-    .option('--pamr', 'Refine pseudo-masks with PAMR before the argmax')
+    .option('--no-pamr', 'Pseudo-masks without PAMR refinement (default: refined with PAMR before the argmax)')
     .option('--no-full-bound', 'Skip training the fully-supervised bound')
     .option('--backend <name>', 'Kernel backend: auto, webasm, cpu, reference, headlessgl, webgpu (default auto)')
     .option('--seed <n>', 'Random seed (default 0)')

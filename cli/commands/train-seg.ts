@@ -7,7 +7,7 @@ import { saveCheckpoint } from '../../lib/checkpoint.js';
 import type { Sample } from '../../lib/data/index.js';
 import { UserError } from '../../lib/errors.js';
 import { silentProgress, type ProgressReporter } from '../../lib/progress.js';
-import { mixMasks, segmenterOptimizer, segmenterTrainDefaults, trainSegmenter } from '../../lib/train/segmenter.js';
+import { labeledIds, mixMasks, segmenterOptimizer, segmenterTrainDefaults, trainSegmenter } from '../../lib/train/segmenter.js';
 import { Segmenter } from '../../models/index.js';
 import { backboneDefaults } from '../../models/config.js';
 import { addBackendOption, applyBackend } from '../backend.js';
@@ -23,7 +23,7 @@ import { addTrainingOptions, runTraining, startTraining, trainingMetadata, train
 const DEFAULTS: TrainingDefaults = { ...segmenterTrainDefaults, width: backboneDefaults.width };
 
 /** What the segmenter learns from. */
-export type MaskSource = { kind: 'pseudo'; dir: string; labeledFraction: number } | { kind: 'full' };
+export type MaskSource = { kind: 'pseudo'; dir: string; labeledFraction: number; labeledWeight: number } | { kind: 'full' };
 
 export interface TrainSegOptions extends TrainingOptions {
   data: string | undefined;
@@ -38,11 +38,12 @@ export function trainSegOptions(flags: Record<string, unknown>): TrainSegOptions
   const full = flagOption('--full', flags.full);
   const dir = stringOption('--masks', flags.masks);
   const labeledFraction = numberOption('--labeled-fraction', flags.labeledFraction, { min: 0, max: 1 });
+  const labeledWeight = numberOption('--labeled-weight', flags.labeledWeight, { min: 1e-6, max: 1e6 });
   if (full && dir !== undefined) throw new UserError('--full trains on true masks only: it cannot be combined with --masks');
   if (full && labeledFraction !== undefined) throw new UserError('--full trains on true masks only: it cannot be combined with --labeled-fraction');
   const masks: MaskSource = full
     ? { kind: 'full' }
-    : { kind: 'pseudo', dir: requireOption('--masks DIR (or --full)', dir, 'train-seg'), labeledFraction: labeledFraction ?? 0 };
+    : { kind: 'pseudo', dir: requireOption('--masks DIR (or --full)', dir, 'train-seg'), labeledFraction: labeledFraction ?? 0, labeledWeight: labeledWeight ?? segmenterTrainDefaults.labeledWeight };
   return { data: stringOption('--data', flags.data), masks, out, init: stringOption('--init', flags.init), ...trainingOptions(flags, out, DEFAULTS) };
 }
 
@@ -71,8 +72,10 @@ export async function trainSeg(o: TrainSegOptions, progress: ProgressReporter = 
   const log = startTraining(o);
   const model = new Segmenter({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
   if (o.init) model.backbone.loadStateDict(openClassifier(o.init, data).model.backbone.stateDict());
-  const cfg = { ...segmenterTrainDefaults, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
-  await runTraining(o, log, progress, stopRequested, (hooks) => trainSegmenter(model, segmenterOptimizer(model, cfg), samples, cfg, hooks));
+  const labeledWeight = o.masks.kind === 'pseudo' ? o.masks.labeledWeight : 1;
+  const cfg = { ...segmenterTrainDefaults, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, labeledWeight };
+  const labeled = o.masks.kind === 'pseudo' ? labeledIds(samples, o.masks.labeledFraction, o.seed) : new Set<string>();
+  await runTraining(o, log, progress, stopRequested, (hooks) => trainSegmenter(model, segmenterOptimizer(model, cfg), samples, cfg, { ...hooks, labeled }));
   saveCheckpoint(o.out, model, { masks: describeSource(o.masks), ...trainingMetadata(o, data.name, log.steps) });
   return { model, log };
 }
@@ -85,6 +88,7 @@ export function register(cli: CAC): void {
   command
     .option('--masks <dir>', 'Pseudo-masks, one <id>.png per train image (from epsx pseudo)')
     .option('--labeled-fraction <r>', 'Semi-supervised: use the true masks of this seeded share of the train images (0..1, default: 0)')
+    .option('--labeled-weight <w>', `Semi-supervised: weight of a true-mask pixel against a pseudo-mask pixel (default: ${segmenterTrainDefaults.labeledWeight})`)
     .option('--full', 'Fully supervised upper bound: true masks only (no --masks, no --labeled-fraction)')
     .option('--init <file>', 'Start the backbone from a trained classifier checkpoint (as epsx run does; its --width must match)')
     .option('--out <file>', 'Checkpoint to write (safetensors, written atomically when training ends)');

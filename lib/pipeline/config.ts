@@ -43,7 +43,7 @@ export interface RunConfig {
 
 /**
  * Defaults of `epsx run`: synthetic data (1000 train, 200 val, 64 px, 6 classes), eps++, width 16,
- * the fully-supervised bound, pseudo-mask scales [1, 0.5, 1.5] with background 0.2, no PAMR.
+ * the fully-supervised bound, pseudo-mask scales [1, 0.5, 1.5] with background 0.2, refined by PAMR.
  */
 export const runDefaults: RunConfig = {
   name: '',
@@ -61,7 +61,9 @@ export const runDefaults: RunConfig = {
   // 3 classifier epochs, then 2 per segmenter, which start from the classifier's backbone.
   classifier: { ...(({ method: _m, seed: _s, ...rest }) => rest)(classifierTrainDefaults), epochs: 3 },
   segmenter: { ...(({ seed: _s, ...rest }) => rest)(segmenterTrainDefaults), epochs: 2 },
-  pseudo: { scales: [1, 0.5, 1.5], threshold: 0.2, pamr: false },
+  // PAMR refinement on: measured on the default set it lifts every method's pseudo-masks by 14-38
+  // points of mIoU (cam 0.54 -> 0.93, eps 0.69 -> 0.96, single seed, 6 classifier epochs).
+  pseudo: { scales: [1, 0.5, 1.5], threshold: 0.2, pamr: true },
   panels: 4,
 };
 
@@ -150,6 +152,7 @@ export function validateRunConfig(c: RunConfig, source: string): RunConfig {
     ['segmenter.lr', positive, 'a positive number'],
     ['segmenter.momentum', unit, 'a number in [0, 1]'],
     ['segmenter.weightDecay', (v) => typeof v === 'number' && v >= 0, 'a number >= 0'],
+    ['segmenter.labeledWeight', positive, 'a positive number'],
     ['segmenter.augment', augment, 'null or { "scale": [lo, hi] with 0 < lo <= hi <= 4, "flip": true or false }'],
     ['pseudo.scales', posList, 'a list of positive numbers'],
     ['pseudo.threshold', unit, 'a number in [0, 1]'],

@@ -16,7 +16,7 @@ import type { DropSummary } from '../metrics.js';
 import { UserError } from '../errors.js';
 import type { ProgressReporter } from '../progress.js';
 import { classifierOptimizer, trainClassifier, type Method } from '../train/classifier.js';
-import { mixMasks, segmenterOptimizer, trainSegmenter } from '../train/segmenter.js';
+import { labeledIds, mixMasks, segmenterOptimizer, trainSegmenter } from '../train/segmenter.js';
 import { NumericFault, type Position, type TrainLoopOptions } from '../train/trainer.js';
 import { composePanel, maskTile } from '../viz/tiles.js';
 import { Classifier } from '../../models/classifier.js';
@@ -199,14 +199,15 @@ export async function segmenterStage(ctx: RunContext, variant: SegmenterVariant,
   const result = await once(ctx, name, async () => {
     const { config: c } = ctx;
     const cfg = { ...c.segmenter, seed: c.seed };
-    const samples =
-      variant === 'full' ? ctx.train : mixMasks(ctx.train, pseudo!, variant === 'ssss' ? c.labeledFraction ?? 0 : 0, c.seed);
+    const fraction = variant === 'ssss' ? c.labeledFraction ?? 0 : 0;
+    const samples = variant === 'full' ? ctx.train : mixMasks(ctx.train, pseudo!, fraction, c.seed);
+    const labeled = variant === 'ssss' ? labeledIds(ctx.train, fraction, c.seed) : new Set<string>();
     const model = new Segmenter({ numClasses: ctx.classes.length, width: c.width, seed: c.seed });
     model.backbone.loadStateDict(init.backbone.stateDict());
     const optimizer = segmenterOptimizer(model, cfg);
     const bpe = Math.max(1, Math.floor(samples.length / cfg.batchSize));
     await resumableTraining(ctx, name, `segmenter (${variant})`, model, optimizer, () => bpe, (hooks) =>
-      trainSegmenter(model, optimizer, samples, cfg, { ...hooks, stage: `segmenter (${variant})` }),
+      trainSegmenter(model, optimizer, samples, cfg, { ...hooks, stage: `segmenter (${variant})`, labeled }),
     );
     const path = ctx.dir.checkpoint(name);
     saveCheckpoint(path, model, { variant, classes: JSON.stringify(ctx.classes) });

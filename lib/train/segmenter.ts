@@ -11,25 +11,39 @@ import type { SGD } from '../optim/sgd.js';
 import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
 import { Tensor } from '../tensor.js';
 import { crossEntropy } from '../../ops/loss.js';
+import { add, mul } from '../../ops/elementwise.js';
+import type { Batch } from '../data/batch.js';
 import type { Segmenter } from '../../models/segmenter.js';
 import { trainOnSamples, type TrainLoopResult } from './trainer.js';
 import type { TrainHooks } from './classifier.js';
 
-/** Segmenter training options: epochs, batchSize, lr, momentum, weightDecay, seed, augment. */
-export type SegmenterTrainConfig = TrainConfig;
+/** Segmenter training options: the shared TrainConfig plus the weight of true-mask pixels (SSSS). */
+export interface SegmenterTrainConfig extends TrainConfig {
+  /**
+   * SSSS: weight of a pixel of a true mask against a pixel of a pseudo-mask in the loss (1: plain
+   * per-pixel mean). The labelled images are few; their masks carry none of the pseudo-masks'
+   * systematic errors.
+   */
+  labeledWeight: number;
+}
 
-/** Defaults: 6 epochs, batch 8, lr 0.05, momentum 0.9, weight decay 1e-4, seed 0, rescale 0.8-1.2 and flips. */
-export const segmenterTrainDefaults: SegmenterTrainConfig = trainDefaults;
+/** Defaults: the shared TrainConfig defaults, true-mask pixels weighted like pseudo-mask pixels. */
+export const segmenterTrainDefaults: SegmenterTrainConfig = { ...trainDefaults, labeledWeight: 1 };
 
 /** SGD with momentum and weight decay from `cfg` over the segmenter's parameters (the head at its lrMult). */
 export const segmenterOptimizer = (model: Segmenter, cfg: SegmenterTrainConfig): SGD => sgdFor(model, cfg);
 
+/** The ids of the seeded fraction `labeledFraction` of samples that keep their true masks (SSSS). */
+export function labeledIds(samples: readonly Sample[], labeledFraction: number, seed: number): Set<string> {
+  return new Set(new Rng(mixSeed(seed, 0x5555)).shuffle(samples.map((s) => s.id)).slice(0, Math.round(labeledFraction * samples.length)));
+}
+
 /**
  * Give each train sample the mask it is trained on: true masks for a seeded fraction
- * `labeledFraction` of the images (SSSS), pseudo-masks for the rest.
+ * `labeledFraction` of the images (SSSS, see labeledIds), pseudo-masks for the rest.
  */
 export function mixMasks(samples: readonly Sample[], pseudo: ReadonlyMap<string, Uint8Array>, labeledFraction: number, seed: number): Sample[] {
-  const labeled = new Set(new Rng(mixSeed(seed, 0x5555)).shuffle(samples.map((s) => s.id)).slice(0, Math.round(labeledFraction * samples.length)));
+  const labeled = labeledIds(samples, labeledFraction, seed);
   return samples.map((s) => {
     if (labeled.has(s.id)) {
       if (!s.mask) throw new UserError(`image "${s.id}" has no true mask for the labelled fraction`);
@@ -41,14 +55,43 @@ export function mixMasks(samples: readonly Sample[], pseudo: ReadonlyMap<string,
   });
 }
 
+/** Labels 0..C of `masks` [N,H*W] that are not 255, counted. */
+function countLabelled(masks: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < masks.length; i++) if (masks[i] !== 255) n++;
+  return n;
+}
+
+/**
+ * Per-pixel cross-entropy (255 ignored) where the pixels of images in `labeled` weigh `weight`
+ * and the others 1: sum of weighted pixel losses / sum of weights. With weight 1 (or a batch of
+ * one kind) it is crossEntropy itself.
+ */
+export function weightedCrossEntropy(logits: Tensor, b: Pick<Batch, 'ids' | 'masks'>, labeled: ReadonlySet<string>, weight: number): Tensor {
+  const plane = b.masks.length / b.ids.length;
+  const isLabeled = b.ids.map((id) => labeled.has(id));
+  if (weight === 1 || isLabeled.every((v) => v === isLabeled[0])) return crossEntropy(logits, b.masks);
+  // Two means over disjoint pixel sets (the other set ignored), recombined with their weights.
+  const only = (keep: boolean) => {
+    const m = b.masks.slice();
+    isLabeled.forEach((l, n) => l !== keep && m.fill(255, n * plane, (n + 1) * plane));
+    return { ce: crossEntropy(logits, m), count: countLabelled(m) };
+  };
+  const [t, p] = [only(true), only(false)];
+  const total = weight * t.count + p.count;
+  if (total === 0) return crossEntropy(logits, b.masks);
+  return add(mul(t.ce, (weight * t.count) / total), mul(p.ce, p.count / total));
+}
+
 /**
  * Train the segmenter with per-pixel cross-entropy (255 ignored) against each sample's `mask`
- * (see mixMasks); resolves with where to resume if `hooks.shouldStop` stopped it, else null.
+ * (see mixMasks); the images in `hooks.labeled` (true masks in SSSS) weigh cfg.labeledWeight.
+ * Resolves with where to resume if `hooks.shouldStop` stopped it, else null.
  */
-export function trainSegmenter(model: Segmenter, optimizer: SGD, samples: readonly Sample[], cfg: SegmenterTrainConfig, hooks: TrainHooks & { stage?: string } = {}): Promise<TrainLoopResult> {
-  const { stage = 'segmenter', ...loopHooks } = hooks;
+export function trainSegmenter(model: Segmenter, optimizer: SGD, samples: readonly Sample[], cfg: SegmenterTrainConfig, hooks: TrainHooks & { stage?: string; labeled?: ReadonlySet<string> } = {}): Promise<TrainLoopResult> {
+  const { stage = 'segmenter', labeled = new Set<string>(), ...loopHooks } = hooks;
   return trainOnSamples({ stage, model, optimizer, samples, cfg, numClasses: model.config.numClasses }, loopHooks, (b) => {
-    const loss = crossEntropy(model.forward(new Tensor(b.images, [b.size, 3, b.height, b.width])), b.masks);
+    const loss = weightedCrossEntropy(model.forward(new Tensor(b.images, [b.size, 3, b.height, b.width])), b, labeled, cfg.labeledWeight);
     return { loss, metrics: { loss_ce: loss.item() } };
   });
 }

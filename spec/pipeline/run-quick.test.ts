@@ -21,7 +21,7 @@ const run = join(work, 'runs', 'q');
 test('epsx run --quick finishes and prints the headline numbers', () => {
   const r = epsx('run', '--quick', '--name', 'q');
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /pseudo-masks epspp\s+train mIoU \d+\.\d/);
+  assert.match(r.stdout, /pseudo-masks epspp-pamr\s+train mIoU \d+\.\d/);
   assert.match(r.stdout, /segmenter wsss\s+val mIoU \d+\.\d/);
   assert.match(r.stdout, /report: .*report\.html/);
   assert.not.match(r.stderr, /\r|\x1b\[/, 'no progress-bar redraws when stderr is not a TTY');
@@ -31,7 +31,7 @@ test('config.json, state.json and metrics.json parse, numbers in range', () => {
   for (const f of ['config.json', 'state.json', 'metrics.json']) assert.ok(existsSync(join(run, f)), f);
   const m = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
   const inUnit = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
-  assert.ok(inUnit(m.pseudo.epspp.mIoU), 'pseudo mIoU in [0,1]');
+  assert.ok(inUnit(m.pseudo['epspp-pamr'].mIoU), 'pseudo mIoU in [0,1]');
   for (const k of ['wsss', 'full']) {
     assert.ok(inUnit(m.segmenter[k].mIoU), `${k} mIoU in [0,1]`);
     assert.is(m.segmenter[k].perClass.length, 7, 'background + 6 classes');
@@ -56,7 +56,7 @@ test('log.jsonl has one record per step with finite losses', () => {
 test('checkpoints load, pseudo-masks decode with the image size and valid labels', () => {
   assert.is(readCheckpoint(join(run, 'checkpoints', 'classifier-epspp.safetensors'), 'classifier').config.kind, 'classifier');
   assert.is(readCheckpoint(join(run, 'checkpoints', 'segmenter-wsss.safetensors'), 'segmenter').config.kind, 'segmenter');
-  const dir = join(run, 'pseudo', 'epspp');
+  const dir = join(run, 'pseudo', 'epspp-pamr');
   const files = readdirSync(dir);
   assert.is(files.length, 16, 'one mask per train image');
   for (const f of files) {

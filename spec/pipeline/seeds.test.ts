@@ -37,7 +37,7 @@ test('epsx run --seeds 0,1: a run per seed, then the mean and spread of every fi
   const r = epsx('run', '--quick', '--no-full-bound', '--panels', '0', '--seeds', '0,1', '--name', 's');
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /mean ± std over seeds 0, 1/);
-  assert.match(r.stdout, /pseudo-masks epspp\s+train mIoU \d+\.\d ± \d+\.\d/);
+  assert.match(r.stdout, /pseudo-masks epspp-pamr\s+train mIoU \d+\.\d ± \d+\.\d/);
   const dir = join(work, 'runs', 's');
   const runs = [0, 1].map((s) => JSON.parse(readFileSync(join(dir, `seed-${s}`, 'metrics.json'), 'utf8')));
   const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));

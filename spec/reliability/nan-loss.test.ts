@@ -74,7 +74,7 @@ test('epsx run: NaN in the segmenter stage - exit 2, one line; classifier, pseud
   assert.ok(files.filter((f) => f.startsWith('pseudo/')).length === 16, 'the pseudo-masks are kept');
   assert.not.ok(files.some((f) => f.endsWith('.tmp') || f === 'metrics.json' || f === 'checkpoints/segmenter-wsss.safetensors'), files.join(', '));
   const state = JSON.parse(readFileSync(join(run, 'state.json'), 'utf8'));
-  assert.equal(Object.keys(state.done).sort(), ['classifier-epspp', 'pseudo-epspp']);
+  assert.equal(Object.keys(state.done).sort(), ['classifier-epspp', 'ird-match-epspp', 'pseudo-epspp-pamr']);
 
   // --resume starts the segmenter from epoch 2 (not the classifier again): with the same
   // settings it meets the same NaN at the same step, and the log shows each step once.
