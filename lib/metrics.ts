@@ -84,6 +84,7 @@ export interface SaliencySummary {
   missingClassShare: number;
   missingPartShare: number;
   falseCoverageShare: number;
+  contextShare: number;
   /** Number of pixels scored (truth 255 excluded). */
   pixels: number;
 }
@@ -94,7 +95,7 @@ export class SaliencyScore {
   private marked = 0;
   private foreground = 0;
   private scored = 0;
-  private readonly errorCounts = new Float64Array(4);
+  private readonly errorCounts = new Float64Array(SALIENCY_ERROR_NAMES.length);
 
   /** Score one image; `errors` is its per-pixel error-type map when known. */
   add(saliency: ArrayLike<number>, truth: ArrayLike<number>, errors?: ArrayLike<number>): this {
@@ -121,6 +122,7 @@ export class SaliencyScore {
       missingClassShare: share(this.errorCounts[SaliencyErrorType.missingClass]),
       missingPartShare: share(this.errorCounts[SaliencyErrorType.missingPart]),
       falseCoverageShare: share(this.errorCounts[SaliencyErrorType.falseCoverage]),
+      contextShare: share(this.errorCounts[SaliencyErrorType.context]),
       pixels: this.scored,
     };
   }

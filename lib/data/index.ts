@@ -6,15 +6,15 @@
 
 /** Samples and datasets: the flat in-memory format every reader and generator produces. */
 export { IGNORE_LABEL, SALIENCY_ERROR_NAMES, SPLITS, SaliencyErrorType, labelsOfMask } from './sample.js';
-export type { Dataset, InjectedErrors, Sample, Split } from './sample.js';
+export type { Dataset, InjectedErrors, Sample, Split, SystematicErrorEvents } from './sample.js';
 
 /** Seed mixing for per-image random streams (the generator itself is lib/random.ts's Rng). */
 export { mixSeed } from './sampling.js';
 
 /** The synthetic dataset: shape classes, distractors, saliency maps with injected errors. */
-export { SYNTHETIC_LIMITS, generateSample, resolveSyntheticOptions, synthetic, syntheticId } from './synthetic.js';
-export type { ResolvedSyntheticOptions, SyntheticDataset, SyntheticOptions } from './synthetic.js';
-export type { SaliencyErrorRates } from './synthetic-saliency.js';
+export { CLASS_MISS_DEFAULT, SALIENCY_ERROR_MODELS, SYNTHETIC_LIMITS, generateSample, resolveSyntheticOptions, synthetic, syntheticId } from './synthetic.js';
+export type { NumericSyntheticOption, ResolvedSyntheticOptions, SyntheticDataset, SyntheticOptions } from './synthetic.js';
+export type { RandomErrorRates, SaliencyErrorSettings, SystematicErrorRates } from './synthetic-saliency.js';
 export { CLASS_SHAPES } from './shapes.js';
 export { SyntheticStats } from './synthetic-stats.js';
 

@@ -13,10 +13,27 @@ export const SPLITS: readonly Split[] = ['train', 'val'];
 export const IGNORE_LABEL = 255;
 
 /** Values of the per-pixel saliency error map (`InjectedErrors.pixels`). */
-export const SaliencyErrorType = { none: 0, missingClass: 1, missingPart: 2, falseCoverage: 3 } as const;
+export const SaliencyErrorType = { none: 0, missingClass: 1, missingPart: 2, falseCoverage: 3, context: 4 } as const;
 
 /** Human-readable names of the error types, indexed by their value. */
-export const SALIENCY_ERROR_NAMES = ['none', 'missing class', 'missing part', 'false coverage'] as const;
+export const SALIENCY_ERROR_NAMES = ['none', 'missing class', 'missing part', 'false coverage', 'context'] as const;
+
+/** The systematic error model's draws, and what each could have hit, so realised rates can be measured. */
+export interface SystematicErrorEvents {
+  /** Objects (indices into `objectClasses`) whose companion structure is visible. */
+  companions: number[];
+  /** Of those, the ones whose companion is marked salient (error type `context`). */
+  salientCompanions: number[];
+  /** Objects that lost their shape's characteristic part. */
+  kindParts: number[];
+  /** Objects of a salient class touching the image border or another object. */
+  contacts: number[];
+  /** Of those, the ones that lost the side at the contact. */
+  contactParts: number[];
+  /** Visible distractors, and how many of them are marked salient. */
+  distractors: number;
+  salientDistractors: number;
+}
 
 /** What the synthetic generator did wrong on purpose in one saliency map. */
 export interface InjectedErrors {
@@ -28,6 +45,8 @@ export interface InjectedErrors {
   partialObjects: number[];
   /** Number of distractors or background patches marked salient (error c). */
   falsePatches: number;
+  /** Systematic error model only: its draws (see SystematicErrorEvents). */
+  systematic?: SystematicErrorEvents;
   /** Per-pixel error type [H,W] (`SaliencyErrorType`), when known. */
   pixels?: Uint8Array;
 }

@@ -4,19 +4,22 @@
  * synthetic folder can still report what was wrong where.
  */
 import { UserError } from '../errors.js';
-import type { InjectedErrors } from './sample.js';
+import type { InjectedErrors, SystematicErrorEvents } from './sample.js';
+
+const EVENT_LISTS = ['companions', 'salientCompanions', 'kindParts', 'contacts', 'contactParts'] as const;
+const EVENT_COUNTS = ['distractors', 'salientDistractors'] as const;
 
 /** The parsed content of synthetic.json (error records without their pixel maps). */
 export interface SyntheticFile {
-  /** Generator settings, as written (free-form numbers). */
-  generator: Record<string, number>;
+  /** Generator settings, as written (free-form JSON values). */
+  generator: Record<string, unknown>;
   images: Map<string, InjectedErrors>;
 }
 
 /** Serialise synthetic.json (one image per line). */
 export function formatSyntheticFile(file: SyntheticFile): string {
   const entries = [...file.images].map(([id, e]) => {
-    const record = { objectClasses: e.objectClasses, missingClasses: e.missingClasses, partialObjects: e.partialObjects, falsePatches: e.falsePatches };
+    const record = { objectClasses: e.objectClasses, missingClasses: e.missingClasses, partialObjects: e.partialObjects, falsePatches: e.falsePatches, ...(e.systematic && { systematic: e.systematic }) };
     return `    ${JSON.stringify(id)}: ${JSON.stringify(record)}`;
   });
   return `{\n  "generator": ${JSON.stringify(file.generator)},\n  "images": {\n${entries.join(',\n')}\n  }\n}\n`;
@@ -40,7 +43,14 @@ export function parseSyntheticFile(text: string, file: string): SyntheticFile {
     if (!isObject(e) || !isIntList(e.objectClasses) || !isIntList(e.missingClasses) || !isIntList(e.partialObjects) || !Number.isInteger(e.falsePatches)) {
       throw new UserError(`${file}: image "${id}" needs objectClasses, missingClasses, partialObjects (integer lists) and falsePatches (integer)`);
     }
-    images.set(id, { objectClasses: e.objectClasses, missingClasses: e.missingClasses, partialObjects: e.partialObjects, falsePatches: e.falsePatches as number });
+    const record: InjectedErrors = { objectClasses: e.objectClasses, missingClasses: e.missingClasses, partialObjects: e.partialObjects, falsePatches: e.falsePatches as number };
+    if (e.systematic !== undefined) {
+      const s = e.systematic as Record<string, unknown>;
+      const ok = isObject(s) && EVENT_LISTS.every((k) => isIntList(s[k])) && EVENT_COUNTS.every((k) => Number.isInteger(s[k]));
+      if (!ok) throw new UserError(`${file}: image "${id}": "systematic" needs ${EVENT_LISTS.join(', ')} (integer lists) and ${EVENT_COUNTS.join(', ')} (integers)`);
+      record.systematic = Object.fromEntries([...EVENT_LISTS, ...EVENT_COUNTS].map((k) => [k, s[k]])) as unknown as SystematicErrorEvents;
+    }
+    images.set(id, record);
   }
-  return { generator: json.generator as Record<string, number>, images };
+  return { generator: json.generator, images };
 }

@@ -3,11 +3,17 @@
  * no class, and 1-3 class objects on top. Each class has its own shape, hue band and stripe
  * direction (all jittered), so a small CNN can learn it from image-level labels, while
  * distractors share neither the shapes nor the hues and so are never evidence for a class.
+ * Some classes travel with a companion structure drawn under them (water under a disc, rails
+ * under a triangle, as water under a boat or rails under a train): background in the truth, and
+ * the context a real saliency detector marks along with the object.
  */
 import { hsvToRgb } from './color.js';
 import type { Rng } from '../random.js';
 import { chance, intIn } from './sampling.js';
-import { CLASS_SHAPES, barTest, blobTest, classShapeTest, rasterise, type InsideTest, type Placement } from './shapes.js';
+import { CLASS_SHAPES, barTest, blobTest, classShapeTest, rasterise, type ClassShape, type InsideTest, type Placement } from './shapes.js';
+
+/** The context structure some class shapes are drawn with; classes not listed have none. */
+export const COMPANIONS: Partial<Record<ClassShape, 'water' | 'rails'>> = { disc: 'water', triangle: 'rails' };
 
 /** A drawn scene with the bookkeeping the saliency generator needs. */
 export interface Scene {
@@ -24,6 +30,8 @@ export interface Scene {
   /** Distractor index per pixel where a distractor was drawn (objects may hide it), else -1. */
   distractorOwner: Int16Array;
   distractorCount: number;
+  /** Per pixel, the object whose companion structure was drawn there (later objects may hide it), else -1. */
+  companionOwner: Int16Array;
 }
 
 /** Periodic brightness modulation drawn across a region: stripes at a fixed image angle. */
@@ -117,12 +125,60 @@ function placeObject(scene: Scene, rng: Rng, shape: InsideTest): { at: Placement
   return null;
 }
 
-function drawObjects(scene: Scene, rng: Rng, numClasses: number): void {
+/** Flat indices of the pixels inside any of the axis-aligned boxes [x0,x1) x [y0,y1), clipped to the image. */
+function boxes(size: number, list: Array<[number, number, number, number]>): Int32Array {
+  const inside = new Uint8Array(size * size);
+  let count = 0;
+  for (const [x0, x1, y0, y1] of list) {
+    for (let y = Math.max(0, Math.round(y0)); y < Math.min(size, Math.round(y1)); y++) {
+      for (let x = Math.max(0, Math.round(x0)); x < Math.min(size, Math.round(x1)); x++) if (!inside[y * size + x]) { inside[y * size + x] = 1; count++; }
+    }
+  }
+  const out = new Int32Array(count);
+  for (let p = 0, n = 0; n < count; p++) if (inside[p]) out[n++] = p;
+  return out;
+}
+
+/**
+ * Draw the companion of object `index` just under its lowest pixel (image "down", as water lies
+ * under a boat whatever the boat's pose): a textured band of water, or two rails with ties.
+ * Earlier objects stay on top; distractors under it are hidden.
+ */
+function drawCompanion(scene: Scene, rng: Rng, kind: 'water' | 'rails', index: number, object: Int32Array, at: Placement): void {
+  const { size, objectOwner } = scene;
+  let bottom = 0;
+  for (const p of object) bottom = Math.max(bottom, Math.floor(p / size) + 1);
+  const r = at.radius, cx = at.cx;
+  let pixels: Int32Array, rgb: [number, number, number], stripes: Stripes;
+  if (kind === 'water') {
+    const half = r * rng.uniform(1.3, 1.7);
+    pixels = boxes(size, [[cx - half, cx + half, bottom - 0.25 * r, bottom + r * rng.uniform(0.55, 0.8)]]);
+    rgb = hsvToRgb(rng.uniform(0.55, 0.62), rng.uniform(0.35, 0.6), rng.uniform(0.45, 0.7));
+    stripes = randomStripes(rng, size, Math.PI / 2, 0.15);
+  } else {
+    const half = r * rng.uniform(1.5, 1.9), t = Math.max(1, 0.12 * r), top = bottom + 0.1 * r, low = bottom + 0.55 * r;
+    const list: Array<[number, number, number, number]> = [[cx - half, cx + half, top, top + t], [cx - half, cx + half, low, low + t]];
+    for (let x = cx - half + 0.2 * r; x < cx + half; x += 0.5 * r) list.push([x, x + t, top, low + t]);
+    pixels = boxes(size, list);
+    rgb = hsvToRgb(0.08, rng.uniform(0.1, 0.3), rng.uniform(0.15, 0.3));
+    stripes = randomStripes(rng, size, 0, 0);
+  }
+  pixels = pixels.filter((p) => objectOwner[p] < 0);
+  paint(scene.image, size, pixels, rgb, stripes);
+  for (const p of pixels) {
+    scene.companionOwner[p] = index;
+    scene.distractorOwner[p] = -1;
+  }
+}
+
+function drawObjects(scene: Scene, rng: Rng, numClasses: number, companionRate: number): void {
   const { size } = scene;
   for (let wanted = intIn(rng, 1, 3), k = 0; k < wanted; k++) {
     const cls = intIn(rng, 1, numClasses);
     const placed = placeObject(scene, rng, classShapeTest(CLASS_SHAPES[cls - 1]));
     if (!placed) continue;
+    const companion = COMPANIONS[CLASS_SHAPES[cls - 1]];
+    if (companion && chance(rng, companionRate)) drawCompanion(scene, rng, companion, scene.objectClasses.length, placed.pixels, placed.at);
     const hue = (cls - 1 + rng.uniform(-0.15, 0.15)) / numClasses;
     const stripeAngle = ((cls - 1) * Math.PI) / numClasses + rng.uniform(-0.2, 0.2);
     paint(scene.image, size, placed.pixels, hsvToRgb(hue, rng.uniform(0.7, 1), rng.uniform(0.7, 1)), randomStripes(rng, size, stripeAngle, rng.uniform(0.06, 0.14)));
@@ -136,8 +192,11 @@ function drawObjects(scene: Scene, rng: Rng, numClasses: number): void {
   }
 }
 
-/** Draw a complete scene of size x size pixels with objects from classes 1..numClasses. */
-export function drawScene(rng: Rng, size: number, numClasses: number): Scene {
+/**
+ * Draw a complete scene of size x size pixels with objects from classes 1..numClasses; objects of
+ * a class with a companion get it with probability `companionRate`.
+ */
+export function drawScene(rng: Rng, size: number, numClasses: number, companionRate: number): Scene {
   const plane = size * size;
   const scene: Scene = {
     size,
@@ -148,10 +207,11 @@ export function drawScene(rng: Rng, size: number, numClasses: number): Scene {
     objectPlacements: [],
     distractorOwner: new Int16Array(plane).fill(-1),
     distractorCount: 0,
+    companionOwner: new Int16Array(plane).fill(-1),
   };
   drawBackground(scene.image, size, rng);
   drawDistractors(scene, rng, numClasses);
-  drawObjects(scene, rng, numClasses);
+  drawObjects(scene, rng, numClasses, companionRate);
   // Sensor noise over everything, then clamp to the valid range.
   for (let i = 0; i < scene.image.length; i++) scene.image[i] = Math.min(1, Math.max(0, scene.image[i] + 0.02 * rng.normal()));
   return scene;

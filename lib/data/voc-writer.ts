@@ -19,7 +19,7 @@ import { IMAGE_EXTENSIONS, VOC_LAYOUT, checkImageId, imageFilePath, splitListPat
 /** Options of `writeVocDataset`. */
 export interface WriteVocOptions {
   /** Generator settings to record in synthetic.json (written when any sample has `errors`). */
-  generator?: Record<string, number>;
+  generator?: Record<string, unknown>;
   /** Called after each image is written (e.g. to gather statistics). */
   onSample?: (sample: Sample, split: Split) => void;
   /** Progress of the image writes (default: silent). */
