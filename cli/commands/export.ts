@@ -7,8 +7,10 @@
 import type { CAC } from 'cac';
 import { UserError } from '../../lib/errors.js';
 import { openVocDataset } from '../../lib/data/voc-reader.js';
-import { AUG_LAYOUT, MODEL_FILES, checkNewFolder, exportMasks, exportModel, writeFolderAtomic } from '../../lib/export/index.js';
+import { AUG_LAYOUT, ExportInterrupted, MODEL_FILES, checkNewFolder, exportMasks, exportModel, writeFolderAtomic } from '../../lib/export/index.js';
+import { catchingInterrupts, reportStopped, Stopped } from '../interrupt.js';
 import { requireOption, stringOption } from '../options.js';
+import { terminalProgress } from '../progress.js';
 import { join } from 'node:path';
 
 export function register(cli: CAC): void {
@@ -21,7 +23,7 @@ export function register(cli: CAC): void {
     .option('--ckpt <file>', 'Classifier or segmenter checkpoint to export with its PyTorch module')
     .example('  epsx export --data data/shapes --masks runs/default/pseudo/eps++ --out export/shapes')
     .example('  epsx export --ckpt runs/default/checkpoints/seg-wsss.safetensors --out export/seg')
-    .action((flags: Record<string, unknown>) => {
+    .action(async (flags: Record<string, unknown>) => {
       const out = requireOption('--out DIR', stringOption('--out', flags.out), 'export');
       const data = stringOption('--data', flags.data);
       const masks = stringOption('--masks', flags.masks);
@@ -33,10 +35,13 @@ export function register(cli: CAC): void {
       const classes = data === undefined ? undefined : openVocDataset(data).classes;
 
       // The model first: a wrong checkpoint is refused before the masks are converted.
-      const written = writeFolderAtomic('--out', out, (dir) => ({
-        model: ckpt === undefined ? undefined : exportModel(ckpt, dir, classes),
-        masks: masks === undefined ? undefined : exportMasks(data!, masks, dir),
-      }));
+      const written = await catchingInterrupts((stopRequested) =>
+        writeFolderAtomic('--out', out, async (dir) => ({
+          model: ckpt === undefined ? undefined : exportModel(ckpt, dir, classes),
+          masks: masks === undefined ? undefined : await exportMasks(data!, masks, dir, { progress: terminalProgress(), stopRequested }),
+        })),
+      ).catch((e) => reportStopped(e instanceof ExportInterrupted ? new Stopped(`export interrupted: nothing written to ${out}`) : e));
+      if (written === undefined) return;
       if (written.masks) {
         const { train, val, valWithoutMask } = written.masks;
         const skipped = valWithoutMask > 0 ? ` (${valWithoutMask} val image(s) without a true mask left out)` : '';

@@ -20,9 +20,9 @@ export function checkNewFolder(flag: string, out: string): void {
 
 /**
  * Fill a temporary folder beside `out` with `fill`, then rename it to `out`. On any failure
- * the temporary folder is removed and `out` is left as it was.
+ * (an interruption included) the temporary folder is removed and `out` is left as it was.
  */
-export function writeFolderAtomic<T>(flag: string, out: string, fill: (dir: string) => T): T {
+export async function writeFolderAtomic<T>(flag: string, out: string, fill: (dir: string) => T | Promise<T>): Promise<T> {
   checkNewFolder(flag, out);
   const parent = dirname(resolve(out));
   try {
@@ -33,7 +33,7 @@ export function writeFolderAtomic<T>(flag: string, out: string, fill: (dir: stri
   const tmp = join(parent, `.${basename(resolve(out))}.${process.pid}.${Date.now()}.tmp`);
   try {
     mkdirSync(tmp);
-    const result = fill(tmp);
+    const result = await fill(tmp);
     if (statSync(out, { throwIfNoEntry: false }) !== undefined) rmdirSync(out); // empty: checked above
     renameSync(tmp, out);
     return result;

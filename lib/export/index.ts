@@ -4,6 +4,6 @@ export type { ArchNode, CompositeType } from './arch.js';
 export { pytorchModuleSource } from './pytorch-module.js';
 export { exportModel, MODEL_FILES } from './model.js';
 export type { ModelExportSummary } from './model.js';
-export { exportMasks, AUG_LAYOUT } from './masks.js';
-export type { MaskExportSummary } from './masks.js';
+export { exportMasks, ExportInterrupted, AUG_LAYOUT } from './masks.js';
+export type { MaskExportOptions, MaskExportSummary } from './masks.js';
 export { checkNewFolder, writeFolderAtomic } from './folder.js';

@@ -16,6 +16,7 @@
 import { copyFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { silentProgress, type ProgressReporter } from '../progress.js';
 import { exists, readBytes, requireFolder } from '../data/files.js';
 import { readJpegHeader } from '../data/jpeg.js';
 import { readPngHeader } from '../data/png-chunks.js';
@@ -40,6 +41,17 @@ export interface MaskExportSummary {
   train: number;
   val: number;
   valWithoutMask: number;
+}
+
+/** Thrown by exportMasks when asked to stop; the caller's folder is then discarded whole. */
+export class ExportInterrupted extends Error {
+  override name = 'ExportInterrupted';
+}
+
+/** Progress of the mask export, and a way to stop it between two files (Ctrl-C). */
+export interface MaskExportOptions {
+  progress?: ProgressReporter;
+  stopRequested?: () => boolean;
 }
 
 /** Width and height from the file's header (PNG or JPEG, by content), without decoding pixels. */
@@ -75,16 +87,20 @@ function linkOrCopy(src: string, dst: string): void {
  * exist, have the image's size and hold only 0..C and 255), and every val id that has a true
  * mask in the dataset.
  */
-export function exportMasks(dataDir: string, masksDir: string, out: string): MaskExportSummary {
+export async function exportMasks(dataDir: string, masksDir: string, out: string, opts: MaskExportOptions = {}): Promise<MaskExportSummary> {
+  const { progress = silentProgress, stopRequested = () => false } = opts;
   const dataset = openVocDataset(dataDir);
   requireFolder(masksDir, 'masks folder');
   const images = indexImages(dataDir);
   const numClasses = dataset.classes.length;
   for (const dir of Object.values(AUG_LAYOUT).filter((p) => !p.endsWith('.txt'))) mkdirSync(join(out, dir), { recursive: true });
 
-  const write = (ids: string[], maskOf: (id: string) => { path: string; what: string }) => {
+  const write = async (ids: string[], maskOf: (id: string) => { path: string; what: string }) => {
     const pairs: string[] = [];
     for (const id of ids) {
+      // Let a pending SIGINT handler run, then honour it: a VOC-sized export takes minutes.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stopRequested()) throw new ExportInterrupted('export interrupted');
       const imagePath = images.get(id)!; // the reader checked that every listed id has an image
       const image = `${AUG_LAYOUT.images}/${basename(imagePath)}`;
       const mask = `${AUG_LAYOUT.masks}/${id}.png`;
@@ -92,6 +108,7 @@ export function exportMasks(dataDir: string, masksDir: string, out: string): Mas
       exportMask(path, what, imagePath, numClasses, join(out, mask));
       linkOrCopy(imagePath, join(out, image));
       pairs.push(`${image} ${mask}`);
+      task.tick();
     }
     return pairs;
   };
@@ -101,16 +118,18 @@ export function exportMasks(dataDir: string, masksDir: string, out: string): Mas
   };
 
   const trainIds = dataset.ids('train');
-  lists(AUG_LAYOUT.trainList, trainIds, write(trainIds, (id) => ({ path: join(masksDir, `${id}.png`), what: `pseudo-mask of image "${id}"` })));
-
   const allVal = exists(splitListPath(dataDir, 'val')) ? dataset.ids('val') : [];
   const trueMask = (id: string) => imageFilePath(dataDir, VOC_LAYOUT.masks, id);
   const overlap = allVal.find((id) => trainIds.includes(id));
   if (overlap !== undefined) throw new UserError(`${splitListPath(dataDir, 'val')}: image "${overlap}" is also in the train list (its pseudo-mask and true mask would share one file)`);
   const valIds = allVal.filter((id) => exists(trueMask(id)));
-  if (allVal.length > 0) lists(AUG_LAYOUT.valList, valIds, write(valIds, (id) => ({ path: trueMask(id), what: 'mask' })));
+
+  const task = progress.start('export masks', trainIds.length + valIds.length);
+  lists(AUG_LAYOUT.trainList, trainIds, await write(trainIds, (id) => ({ path: join(masksDir, `${id}.png`), what: `pseudo-mask of image "${id}"` })));
+  if (allVal.length > 0) lists(AUG_LAYOUT.valList, valIds, await write(valIds, (id) => ({ path: trueMask(id), what: 'mask' })));
 
   const labels = join(dataDir, VOC_LAYOUT.labels);
   if (exists(labels)) copyFileSync(labels, join(out, VOC_LAYOUT.labels));
+  task.done();
   return { train: trainIds.length, val: valIds.length, valWithoutMask: allVal.length - valIds.length };
 }

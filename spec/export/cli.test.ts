@@ -3,7 +3,7 @@
  * formats into the SegmentationClassAug layout with its list files, a model beside them, and
  * bad input refused with one line, exit code 2 and nothing written.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { test } from 'uvu';
@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { Rng } from '../../lib/random.js';
 import { encodeSafetensors, saveCheckpoint } from '../../lib/checkpoint.js';
 import { decodePngLabels, encodePalettePng, encodePngGrey, encodePngRgb, formatLabelsFile, readPngHeader } from '../../lib/data/index.js';
+import { ExportInterrupted, exportMasks, writeFolderAtomic } from '../../lib/export/index.js';
 import { Classifier, Segmenter } from '../../models/index.js';
 import { cleanup, epsxInProcess, filesUnder, tempDir, userError } from '../cli/helpers.js';
 
@@ -97,6 +98,22 @@ test('model only, into an existing empty folder', async () => {
   assert.is(r.code, 0, r.stderr);
   assert.equal(filesUnder(out), ['model.py', 'model.safetensors']);
   assert.match(readFileSync(join(out, 'model.py'), 'utf8'), /^CLASSES = json\.loads\(r'''\["class1","class2","class3"\]'''\)$/m);
+});
+
+test('an export stopped between two files (Ctrl-C) is discarded whole', async () => {
+  const out = p('interrupted');
+  let asked = 0;
+  const before = filesUnder(work);
+  try {
+    await writeFolderAtomic('--out', out, (dir) => exportMasks(data, masks, dir, { stopRequested: () => ++asked > 2 }));
+    assert.unreachable('should have stopped');
+  } catch (e) {
+    assert.instance(e, ExportInterrupted);
+  }
+  assert.is(asked, 3, 'asked before each file; two were written');
+  assert.not.ok(existsSync(out));
+  assert.equal(filesUnder(work), before);
+  assert.equal(readdirSync(work).filter((n) => n.startsWith('.')), []);
 });
 
 /** Run a case and check that it is a clean user error that left the work folder as it was. */
