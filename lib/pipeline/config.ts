@@ -28,7 +28,7 @@ export interface RunConfig {
   ablation: boolean;
   /** Train and report the fully-supervised bound T (true masks only). */
   fullBound: boolean;
-  /** SSSS: true masks for this fraction of train images, pseudo-masks for the rest (null: WSSS). */
+  /** SSSS: true masks for this fraction of train images, pseudo-masks for the rest (trained beside WSSS; null: WSSS only). */
   labeledFraction: number | null;
   backend: string;
   seed: number;
@@ -167,6 +167,5 @@ export function validateRunConfig(c: RunConfig, source: string): RunConfig {
   } catch (e) {
     throw new UserError(`${source}: ${(e as Error).message}`);
   }
-  if (c.ablation && c.labeledFraction !== null) throw new UserError(`${source}: --ablation and --labeled-fraction cannot be combined`);
   return c;
 }

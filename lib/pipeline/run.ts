@@ -121,7 +121,10 @@ async function mainChain(ctx: RunContext, info: (line: string) => void): Promise
     if (main) mainPseudo = readPseudoMasks(used.dir!, ctx.train);
   }
 
-  const wsss = await segmenterStage(ctx, config.labeledFraction === null ? 'wsss' : 'ssss', mainPseudo, mainClassifier!);
-  info(`segmenter: val mIoU ${(100 * wsss.mIoU).toFixed(1)}`);
+  // SSSS is always shown beside WSSS from the same classifier and pseudo-masks: it must beat it.
+  for (const variant of config.labeledFraction === null ? (['wsss'] as const) : (['wsss', 'ssss'] as const)) {
+    const r = await segmenterStage(ctx, variant, mainPseudo, mainClassifier!);
+    info(`segmenter (${variant}): val mIoU ${(100 * r.mIoU).toFixed(1)}`);
+  }
   return mainClassifier!;
 }

@@ -4,7 +4,7 @@
  * PNGs of the right size and label range, panels, and a report that references every panel.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -91,6 +91,16 @@ test('a finished run is not overwritten; --resume of a missing run is a clear er
   const missing = epsx('run', '--quick', '--resume', '--name', 'nope');
   assert.is(missing.status, 2);
   assert.match(missing.stderr, /nothing to resume/);
+});
+
+test('--labeled-fraction trains SSSS beside WSSS from the same pseudo-masks, its true-mask pixels weighted by segmenter.labeledWeight', () => {
+  const config = join(work, 'ssss.json');
+  writeFileSync(config, JSON.stringify({ segmenter: { labeledWeight: 3 } }));
+  const r = epsx('run', '--quick', '--labeled-fraction', '0.25', '--no-full-bound', '--panels', '0', '--config', config, '--name', 'ss');
+  assert.is(r.status, 0, r.stderr);
+  const m = JSON.parse(readFileSync(join(work, 'runs', 'ss', 'metrics.json'), 'utf8'));
+  assert.equal(Object.keys(m.segmenter).sort(), ['ssss', 'wsss']);
+  assert.match(readFileSync(join(work, 'runs', 'ss', 'report.md'), 'utf8'), /\| SSSS, 0\.25 labelled \|/);
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));

@@ -54,6 +54,12 @@ test('epsx run --seeds 0,1: a run per seed, then the mean and spread of every fi
   const again = epsx('run', '--quick', '--seeds', '0,1', '--name', 's');
   assert.is(again.status, 2);
   assert.match(again.stderr, /already holds a multi-seed run/);
+  for (const [args, message] of [[['--seeds', '0,0'], 'give distinct seeds'], [['--seeds', '0,1', '--seed', '1'], '--seed and --seeds cannot be combined'], [['--seeds', '0,x'], '--seeds must be an integer']] as const) {
+    const bad = epsx('run', '--quick', ...args, '--name', 'bad');
+    assert.is(bad.status, 2, bad.stderr);
+    assert.ok(bad.stderr.includes(message), bad.stderr);
+    assert.not.ok(existsSync(join(work, 'runs', 'bad')), 'nothing written');
+  }
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));

@@ -78,8 +78,6 @@ test('flags: bad values, unknown flags, conflicts', async () => {
   await refuses(['--labeled-fraction', '2'], '--labeled-fraction must be a number in 0.001..1, got 2');
   await refuses(['--method', 'foo'], "--method must be one of cam, eps, eps++, got 'foo'");
   await refuses(['--backend', 'foo'], "--backend must be one of auto, webasm, cpu, reference, headlessgl, webgpu, got 'foo'");
-  await refuses(['--ablation', '--labeled-fraction', '0.1'], '--ablation and --labeled-fraction cannot be combined');
-  await withConfig({ ablation: true, labeledFraction: 0.5 }, '--ablation and --labeled-fraction cannot be combined');
   await refuses(['--seed=-1'], '--seed must be an integer in >= 0, got -1');
   await refuses(['--cls-epochs', '1.5'], "--cls-epochs must be an integer, got '1.5'");
   await refuses(['--width', '1000'], '--width must be an integer in 1..256, got 1000');
