@@ -21,15 +21,15 @@ export function register(cli: CAC): void {
     .option('--data <dir>', 'Dataset folder in the VOC layout the masks were made for (its images, split lists and val masks)')
     .option('--masks <dir>', 'Pseudo-masks of the train split, <id>.png each (from epsx pseudo or epsx run)')
     .option('--ckpt <file>', 'Classifier or segmenter checkpoint to export with its PyTorch module')
-    .example('  epsx export --data data/shapes --masks runs/default/pseudo/eps++ --out export/shapes')
-    .example('  epsx export --ckpt runs/default/checkpoints/seg-wsss.safetensors --out export/seg')
+    .example('  epsx export --data data/shapes --masks runs/NAME/pseudo/epspp --ckpt runs/NAME/checkpoints/classifier-epspp.safetensors --out export/shapes')
+    .example('  epsx export --ckpt runs/NAME/checkpoints/segmenter-wsss.safetensors --out export/seg')
     .action(async (flags: Record<string, unknown>) => {
       const out = requireOption('--out DIR', stringOption('--out', flags.out), 'export');
       const data = stringOption('--data', flags.data);
       const masks = stringOption('--masks', flags.masks);
       const ckpt = stringOption('--ckpt', flags.ckpt);
       if (masks === undefined && ckpt === undefined) throw new UserError('export needs --masks DIR (with --data DIR) or --ckpt FILE, or both');
-      if (masks !== undefined && data === undefined) throw new UserError('export --masks needs --data DIR, the dataset the masks were made for');
+      if (masks !== undefined && data === undefined) throw new UserError('export --masks needs --data DIR, the dataset the masks were made for (for the built-in synthetic set, write it with epsx synth --out DIR)');
       checkNewFolder('--out', out);
       // Class names for model.py when the checkpoint does not record them.
       const classes = data === undefined ? undefined : openVocDataset(data).classes;
