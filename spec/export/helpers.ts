@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 export function findTorchPython(): { path: string | null; version: string; reason: string } {
   const candidates = [process.env.EPSX_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
   for (const path of [...new Set(candidates)]) {
-    const r = spawnSync(path, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    const r = spawnSync(path, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
     if (r.status === 0) return { path, version: r.stdout.trim(), reason: '' };
   }
-  return { path: null, version: '', reason: `no Python with torch (tried ${candidates.join(', ')})` };
+  return { path: null, version: '', reason: `no Python with torch and numpy (tried ${candidates.join(', ')})` };
 }

@@ -175,5 +175,42 @@ test(`PyTorch loads the export with strict=True and computes the same outputs${s
   for (const [what, v] of Object.entries(figures)) assert.ok(v < 1e-4, `${what}: ${v}`);
 });
 
+test(`model.py's torch-only reader: dtypes, shapes, scalars and empty tensors as the safetensors format lays them out${skip}`, () => {
+  if (python.path === null) return;
+  // Hand-made file (offsets out of header order, a 0-d and an empty tensor): the reader must
+  // follow data_offsets, not the order of the header.
+  const f32 = Buffer.alloc(24), i64 = Buffer.alloc(16), f64 = Buffer.alloc(8);
+  [1.5, -2, 3.25, 0, 1e-3, -7].forEach((v, i) => f32.writeFloatLE(v, 4 * i));
+  [-3n, 2n ** 40n].forEach((v, i) => i64.writeBigInt64LE(v, 8 * i));
+  f64.writeDoubleLE(Math.PI);
+  const header = {
+    b: { dtype: 'I64', shape: [2], data_offsets: [0, 16] },
+    a: { dtype: 'F32', shape: [2, 3], data_offsets: [16, 40] },
+    c: { dtype: 'F64', shape: [], data_offsets: [40, 48] },
+    d: { dtype: 'F32', shape: [0, 4], data_offsets: [48, 48] },
+    __metadata__: { note: 'hand-made' },
+  };
+  const json = Buffer.from(JSON.stringify(header).padEnd(8 * Math.ceil(JSON.stringify(header).length / 8)));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  const path = join(work, 'hand.safetensors');
+  writeFileSync(path, Buffer.concat([len, json, i64, f32, f64]));
+  const script = `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import model
+tensors, meta = model.read_safetensors(sys.argv[2])
+print(json.dumps({"meta": meta, "tensors": {k: [str(v.dtype), list(v.shape), v.flatten().tolist()] for k, v in tensors.items()}}))
+`;
+  const r = spawnSync(python.path, ['-c', script, clsDir, path], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as { meta: unknown; tensors: Record<string, [string, number[], number[]]> };
+  assert.equal(got.meta, { note: 'hand-made' });
+  assert.equal(got.tensors.a, ['torch.float32', [2, 3], [1.5, -2, 3.25, 0, Math.fround(1e-3), -7]]);
+  assert.equal(got.tensors.b, ['torch.int64', [2], [-3, 2 ** 40]]);
+  assert.equal(got.tensors.c, ['torch.float64', [], [Math.PI]]);
+  assert.equal(got.tensors.d, ['torch.float32', [0, 4], []]);
+});
+
 test.after(cleanup);
 test.run();
