@@ -1,8 +1,9 @@
 /**
  * Seeded training augmentation: random rescale, random crop (padding where the crop leaves the
  * image) and horizontal flip. One inverse mapping from output to source pixels is built per
- * call and applied to image and saliency (bilinear) and to mask and error map (nearest), so all
- * four stay aligned by construction.
+ * call and applied to image and saliency (bilinear) and to mask, error map and valid-pixel map
+ * (nearest), so all of them stay aligned by construction. Padding is 0 in image and saliency,
+ * 255 (ignore) in the mask and 0 in `valid`, which is how the losses know to skip it.
  */
 import type { Rng } from '../random.js';
 import { chance, intIn } from './sampling.js';
@@ -12,8 +13,11 @@ import { IGNORE_LABEL, type Sample } from './sample.js';
 export interface AugmentOptions {
   /** Range of the random rescale factor (default [0.75, 1.25]; [1, 1] disables rescaling). */
   scale?: [number, number];
-  /** Output size, a side or [height, width] (default: the input size). */
-  crop?: number | [number, number];
+  /**
+   * Output size, a side or [height, width]. Default (undefined or null): the input size here;
+   * training derives one size for the whole set instead (see trainingCrop in lib/train/sampler.ts).
+   */
+  crop?: number | [number, number] | null;
   /** Flip horizontally with probability 0.5 (default true). */
   flip?: boolean;
 }
@@ -52,6 +56,12 @@ function axisMap(srcSize: number, scaledSize: number, outSize: number, offset: n
   return map;
 }
 
+/** [height, width] of a crop option (a side, a pair, or the input size when absent). */
+export function cropSize(crop: AugmentOptions['crop'], height: number, width: number): [number, number] {
+  if (crop === undefined || crop === null) return [height, width];
+  return typeof crop === 'number' ? [crop, crop] : [crop[0], crop[1]];
+}
+
 /** A crop offset: anywhere the crop fits, or anywhere the image fits inside a larger crop. */
 function cropOffset(rng: Rng, scaled: number, out: number): number {
   return scaled >= out ? intIn(rng, 0, scaled - out) : intIn(rng, scaled - out, 0);
@@ -61,7 +71,7 @@ function cropOffset(rng: Rng, scaled: number, out: number): number {
 export function augment(sample: Sample, rng: Rng, options: AugmentOptions = {}): Sample {
   const { height: H, width: W } = sample;
   const [minScale, maxScale] = options.scale ?? [0.75, 1.25];
-  const [outH, outW] = typeof options.crop === 'number' ? [options.crop, options.crop] : (options.crop ?? [H, W]);
+  const [outH, outW] = cropSize(options.crop, H, W);
   const factor = rng.uniform(minScale, maxScale);
   const scaledH = Math.max(1, Math.round(H * factor)), scaledW = Math.max(1, Math.round(W * factor));
   const rows = axisMap(H, scaledH, outH, cropOffset(rng, scaledH, outH), false);
@@ -97,6 +107,8 @@ export function augment(sample: Sample, rng: Rng, options: AugmentOptions = {}):
 
   const out: Sample = { id: sample.id, height: outH, width: outW, image, saliency, labels: sample.labels.slice() };
   if (sample.mask) out.mask = nearest(sample.mask, IGNORE_LABEL);
+  const valid = nearest(sample.valid ?? new Uint8Array(plane).fill(1), 0);
+  if (valid.includes(0)) out.valid = valid;
   if (sample.errors) {
     out.errors = { ...sample.errors };
     if (sample.errors.pixels) out.errors.pixels = nearest(sample.errors.pixels, 0);

@@ -64,6 +64,13 @@ export interface Sample {
   mask?: Uint8Array;
   /** Classes present in the image (1..C), ascending. */
   labels: number[];
+  /**
+   * [H,W]: 1 on image pixels, 0 on padding added by a crop or a batch (which losses skip);
+   * absent when every pixel is an image pixel.
+   */
+  valid?: Uint8Array;
+  /** The size of the image file, when it was larger than the size limit and was downscaled to height x width. */
+  original?: { height: number; width: number };
   /** Synthetic data only: the saliency errors injected into this image. */
   errors?: InjectedErrors;
 }

@@ -89,7 +89,25 @@ test('makeBatch stacks NCHW arrays and multi-hot labels', () => {
     for (let c = 1; c <= 5; c++) assert.is(batch.labels[n * 5 + c - 1], s.labels.includes(c) ? 1 : 0);
   });
   assert.ok(batch.saliencyErrors);
-  assert.throws(() => makeBatch([samples[0], makeSample('odd', 31, 32, 5, 1)], 5), /crop them to one size/);
+  assert.is(batch.valid, undefined, 'no padding, no valid map');
+});
+
+test('makeBatch pads samples of other sizes to the largest (bottom and right), marking the padding', () => {
+  const a = makeSample('a', 3, 5, 4, 1), b = makeSample('b', 4, 2, 4, 2);
+  const batch = makeBatch([a, b], 4);
+  assert.equal([batch.height, batch.width], [4, 5]);
+  const plane = 20;
+  for (const [n, s] of [[0, a], [1, b]] as const) {
+    for (let y = 0; y < 4; y++)
+      for (let x = 0; x < 5; x++) {
+        const p = n * plane + y * 5 + x;
+        const inside = y < s.height && x < s.width;
+        assert.is(batch.valid![p], inside ? 1 : 0);
+        assert.is(batch.masks[p], inside ? s.mask![y * s.width + x] : 255);
+        assert.is(batch.saliency[p], inside ? s.saliency[y * s.width + x] : 0);
+        for (let c = 0; c < 3; c++) assert.is(batch.images[(3 * n + c) * plane + y * 5 + x], inside ? s.image[c * s.height * s.width + y * s.width + x] : 0);
+      }
+  }
 });
 
 test.run();
