@@ -15,7 +15,13 @@ import { zeros, type Tensor } from '../tensor.js';
 import { binarize, channelSum, checkMaps } from './maps.js';
 
 /** PAMR settings for M_r (defaults: dilations [1,2,4,8,12,24], 10 iterations). */
-export type IrdOptions = PamrOptions;
+export interface IrdOptions extends PamrOptions {
+  /**
+   * [N,1,h,w] 1 on image pixels, 0 on padding (see validAtMap): padding is dropped from the
+   * loss like an inconsistent pixel, and left out of the dropped share. Default: all valid.
+   */
+  valid?: Tensor;
+}
 
 /**
  * PAMR dilations for a grid `ratio` times as fine as the one they were chosen for: each
@@ -62,12 +68,12 @@ export function keptSaliencyLoss(mFg: Tensor, saliency: Tensor, keep: Tensor | n
 
 /**
  * The saliency loss with nothing dropped: per image mean of (M_fg - S)^2, then the batch mean
- * (irdSaliencyLoss with N = 0). One of the warm-up losses that come before the IRD: it teaches
+ * (irdSaliencyLoss with N = 0; `valid` [N,1,h,w] leaves padding out). One of the warm-up losses that come before the IRD: it teaches
  * the maps to cover the salient pixels before N is trusted to say which of them are wrong.
  */
-export function undroppedSaliencyLoss(z: Tensor, labels: Tensor, saliency: Tensor): Tensor {
-  checkMaps('undroppedSaliencyLoss', z, labels, { saliency: [saliency, 1] });
-  return keptSaliencyLoss(foregroundMap(z, labels), saliency, null);
+export function undroppedSaliencyLoss(z: Tensor, labels: Tensor, saliency: Tensor, valid?: Tensor): Tensor {
+  checkMaps('undroppedSaliencyLoss', z, labels, valid ? { saliency: [saliency, 1], valid: [valid, 1] } : { saliency: [saliency, 1] });
+  return keptSaliencyLoss(foregroundMap(z, labels), saliency, valid ?? null);
 }
 
 export interface IrdDetails extends IrdMaps {
@@ -83,7 +89,7 @@ export function inconsistent(a: Tensor, b: Tensor): Tensor {
 
 /** M_fg, M_r and N for a batch; M_fg carries the gradient of z (wrap in noGrad to inspect). */
 export function irdMaps(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): IrdMaps {
-  checkMaps('irdSaliencyLoss', z, labels, { saliency: [saliency, 1], image: [image, 3] });
+  checkMaps('irdSaliencyLoss', z, labels, opts.valid ? { saliency: [saliency, 1], image: [image, 3], valid: [opts.valid, 1] } : { saliency: [saliency, 1], image: [image, 3] });
   const mFg = foregroundMap(z, labels);
   // R = PAMR(I, P) with the gradient stopped. PAMR mixes each channel with the same
   // image-only weights, so sum_c y_c R_c = PAMR(I, sum_c y_c P_c): refining the detached
@@ -100,9 +106,11 @@ export function inconsistentRegion(z: Tensor, labels: Tensor, saliency: Tensor, 
 /** The IRD loss with the maps behind it and the share of dropped pixels. */
 export function irdSaliencyDetails(z: Tensor, labels: Tensor, saliency: Tensor, image: Tensor, opts: IrdOptions = {}): IrdDetails {
   const maps = irdMaps(z, labels, saliency, image, opts);
-  // Per image: the mean squared error over the kept pixels 1 - N (0 when none is kept).
-  const loss = keptSaliencyLoss(maps.mFg, saliency, sub(1, maps.inconsistent));
-  return { ...maps, loss, dropped: mean(maps.inconsistent).item() };
+  const { valid } = opts;
+  // Per image: the mean squared error over the kept pixels 1 - N (0 when none is kept); padding is never kept.
+  const loss = keptSaliencyLoss(maps.mFg, saliency, valid ? mul(sub(1, maps.inconsistent), valid) : sub(1, maps.inconsistent));
+  const dropped = valid ? sum(mul(maps.inconsistent, valid)).item() / Math.max(1, sum(valid).item()) : mean(maps.inconsistent).item();
+  return { ...maps, loss, dropped };
 }
 
 /**

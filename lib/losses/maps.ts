@@ -3,7 +3,8 @@
  * label-weighted channel sums (how M_fg, M_bg and M_r are formed) and the resize that
  * brings saliency and image to the map size before they meet Z.
  */
-import { compare, mul } from '../../ops/elementwise.js';
+import { noGrad } from '../autograd.js';
+import { compare, div, maximum, mul } from '../../ops/elementwise.js';
 import { sum } from '../../ops/reduce.js';
 import { resizeBilinear } from '../../ops/resize.js';
 import { reshape } from '../../ops/shape.js';
@@ -29,6 +30,20 @@ export function channelSum(maps: Tensor, weights: Tensor): Tensor {
  */
 export function resizeToMap(x: Tensor, [h, w]: readonly [number, number]): Tensor {
   return x.shape[2] === h && x.shape[3] === w ? x : resizeBilinear(x, [h, w], { alignCorners: false });
+}
+
+/**
+ * Valid-pixel weights at the map size: valid [N,1,H,W] (1 = image pixel, 0 = padding from a
+ * crop or a batch) resized like the saliency, then B(.): a map pixel counts when its sample
+ * point lies in the image. No gradient.
+ */
+export function validAtMap(valid: Tensor, size: readonly [number, number]): Tensor {
+  return noGrad(() => binarize(resizeToMap(valid, size)));
+}
+
+/** Mean over the valid pixels: sum_p v_p x_p / max(1, sum_p v_p) per image and channel, x [N,K,h,w], v [N,1,h,w] -> [N,K]. */
+export function validMean(x: Tensor, valid: Tensor): Tensor {
+  return div(sum(mul(x, valid), [2, 3]), maximum(sum(valid, [2, 3]), 1));
 }
 
 /** Check z [N,C+1,h,w], labels [N,C] and each extra map [N,k,h,w]; returns N, C, h, w. */

@@ -10,11 +10,12 @@ import type { Sample } from '../data/sample.js';
 import { clsLoss } from '../losses/cls.js';
 import { epsSaliencyLoss } from '../losses/eps.js';
 import { irdSaliencyDetails, scaleDilations, undroppedSaliencyLoss } from '../losses/ird.js';
-import { resizeToMap } from '../losses/maps.js';
+import { resizeToMap, validAtMap, validMean } from '../losses/maps.js';
 import type { SGD } from '../optim/sgd.js';
 import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
 import type { Tensor } from '../tensor.js';
 import { add } from '../../ops/elementwise.js';
+import { slice } from '../../ops/shape.js';
 import type { Classifier } from '../../models/classifier.js';
 import { backboneDefaults } from '../../models/config.js';
 import { DEFAULT_DILATIONS } from '../../ops/pamr-geom.js';
@@ -88,23 +89,30 @@ export type LossPhase = 'warmup' | 'ird';
  * in {0,1}. Returns the scalar loss and its logged terms: loss_cls, loss_sal (eps, eps++) and ird_dropped
  * (eps++ once the IRD is on: share of pixels in N). `phase` 'warmup' gives eps++ its warm-up loss
  * L_cls + cfg.warmupLoss instead (the other methods ignore it).
+ *
+ * `valid` [N,1,H,W] (1 = image pixel, 0 = padding from a crop or batch) marks padding, which
+ * takes no part in the class scores (GAP becomes the mean over valid map pixels) nor in the
+ * saliency losses; absent, every pixel counts and the loss is exactly DESIGN's.
  */
-export function classifierLoss(model: Classifier, images: Tensor, saliency: Tensor, labels: Tensor, cfg: ClassifierTrainConfig, phase: LossPhase = 'ird'): { loss: Tensor; metrics: Record<string, number> } {
-  const { maps, scores } = model.forward(images);
+export function classifierLoss(model: Classifier, images: Tensor, saliency: Tensor, labels: Tensor, cfg: ClassifierTrainConfig, phase: LossPhase = 'ird', valid?: Tensor): { loss: Tensor; metrics: Record<string, number> } {
+  const out = model.forward(images);
+  const { maps } = out;
+  const size: [number, number] = [maps.shape[2]!, maps.shape[3]!];
+  const v = valid && validAtMap(valid, size);
+  const scores = v ? validMean(slice(maps, 1, 1, maps.shape[1]!), v) : out.scores;
   const lossCls = clsLoss(scores, labels);
   if (cfg.method === 'cam') return { loss: lossCls, metrics: { loss_cls: lossCls.item() } };
-  const size: [number, number] = [maps.shape[2]!, maps.shape[3]!];
   const sal = resizeToMap(saliency, size);
   const warm = cfg.method === 'eps++' && phase === 'warmup';
   if (cfg.method === 'eps' || (warm && cfg.warmupLoss === 'eps')) {
-    const lossSal = epsSaliencyLoss(maps, labels, sal, { tau: cfg.tau, lambda: cfg.lambda });
+    const lossSal = epsSaliencyLoss(maps, labels, sal, { tau: cfg.tau, lambda: cfg.lambda, ...(v && { valid: v }) });
     return { loss: add(lossCls, lossSal), metrics: { loss_cls: lossCls.item(), loss_sal: lossSal.item() } };
   }
   if (warm) {
-    const lossSal = undroppedSaliencyLoss(maps, labels, sal);
+    const lossSal = undroppedSaliencyLoss(maps, labels, sal, v);
     return { loss: add(lossCls, lossSal), metrics: { loss_cls: lossCls.item(), loss_sal: lossSal.item() } };
   }
-  const ird = irdSaliencyDetails(maps, labels, sal, resizeToMap(images, size), { dilations: cfg.pamrDilations, iterations: cfg.pamrIterations });
+  const ird = irdSaliencyDetails(maps, labels, sal, resizeToMap(images, size), { dilations: cfg.pamrDilations, iterations: cfg.pamrIterations, ...(v && { valid: v }) });
   return { loss: add(lossCls, ird.loss), metrics: { loss_cls: lossCls.item(), loss_sal: ird.loss.item(), ird_dropped: ird.dropped } };
 }
 
@@ -121,9 +129,9 @@ export type TrainHooks = Pick<TrainLoopOptions, 'progress' | 'onRecord' | 'shoul
 export function trainClassifier(model: Classifier, optimizer: SGD, samples: readonly Sample[], cfg: ClassifierTrainConfig, hooks: TrainHooks = {}): Promise<TrainLoopResult> {
   const numClasses = model.config.numClasses;
   return trainOnSamples({ stage: `classifier (${cfg.method})`, model, optimizer, samples, cfg, numClasses }, hooks, (batch, at) => {
-    const { images, saliency, labels } = batchTensors(batch, numClasses);
+    const { images, saliency, labels, valid } = batchTensors(batch, numClasses);
     const start = cfg.method === 'eps++' ? irdStartStep(cfg, at.batchesPerEpoch) : 0;
-    const result = classifierLoss(model, images, saliency, labels, cfg, at.step < start ? 'warmup' : 'ird');
+    const result = classifierLoss(model, images, saliency, labels, cfg, at.step < start ? 'warmup' : 'ird', valid);
     // The step record of the first IRD step says so (the report marks it on the loss curves).
     return at.step === start && start > 0 ? { ...result, event: `IRD on after ${start} warm-up steps (${cfg.warmupLoss} loss)` } : result;
   });
