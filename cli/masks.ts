@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic.js';
 import { IGNORE_LABEL, decodePngLabels, encodePalettePng, type Sample } from '../lib/data/index.js';
 import { readBytes, requireFolder } from '../lib/data/files.js';
+import { maskAtFileSize, maskAtSampleSize } from '../lib/data/size-limit.js';
 import { UserError } from '../lib/errors.js';
 
 export function maskFile(dir: string, id: string): string {
@@ -14,9 +15,15 @@ export function writeMaskPng(path: string, mask: Uint8Array, width: number, heig
   writeFileAtomic(path, encodePalettePng(width, height, mask));
 }
 
+/** Write the mask made for a sample at the size of its image file (see maskAtFileSize). */
+export function writeSampleMask(path: string, sample: Pick<Sample, 'height' | 'width' | 'original'>, mask: Uint8Array): void {
+  const file = maskAtFileSize(sample, mask);
+  writeMaskPng(path, file.mask, file.width, file.height);
+}
+
 /**
- * Read the mask of every sample from `dir`: each must exist, match its image's size, and hold
- * only 0 (background), 1..numClasses or 255 (ignore).
+ * Read the mask of every sample from `dir`: each must exist, match its image's size (the file's,
+ * or the sample's when it was downscaled), and hold only 0 (background), 1..numClasses or 255 (ignore).
  */
 export function readMasks(dir: string, samples: readonly Sample[], numClasses: number): Map<string, Uint8Array> {
   requireFolder(dir, 'masks folder');
@@ -24,15 +31,12 @@ export function readMasks(dir: string, samples: readonly Sample[], numClasses: n
   for (const s of samples) {
     const path = maskFile(dir, s.id);
     const raster = decodePngLabels(readBytes(path, `mask of image "${s.id}"`), path);
-    if (raster.width !== s.width || raster.height !== s.height) {
-      throw new UserError(`${path}: mask is ${raster.width}x${raster.height} but image "${s.id}" is ${s.width}x${s.height}`);
-    }
     const bad = raster.data.findIndex((v) => v > numClasses && v !== IGNORE_LABEL);
     if (bad >= 0) {
       const v = raster.data[bad]!;
-      throw new UserError(`${path}: label ${v} at row ${Math.floor(bad / s.width)}, column ${bad % s.width} is outside 0..${numClasses} and ${IGNORE_LABEL}`);
+      throw new UserError(`${path}: label ${v} at row ${Math.floor(bad / raster.width)}, column ${bad % raster.width} is outside 0..${numClasses} and ${IGNORE_LABEL}`);
     }
-    masks.set(s.id, raster.data);
+    masks.set(s.id, maskAtSampleSize(s, raster, path));
   }
   return masks;
 }

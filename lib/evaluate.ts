@@ -7,9 +7,6 @@ import type { Sample } from './data/sample.js';
 import { ConfusionMatrix } from './metrics.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
 import { pseudoMasks, type PseudoMaskOptions } from './pseudo.js';
-
-/** Images per model call when making pseudo-masks (x2 with flips, x3 scales). */
-const PSEUDO_BATCH = 8;
 import { Tensor } from './tensor.js';
 import type { Classifier } from '../models/classifier.js';
 import type { Segmenter } from '../models/segmenter.js';
@@ -56,23 +53,46 @@ export function argmaxChannels(logits: Tensor): Uint8Array[] {
   });
 }
 
-/** Consecutive runs of at most `max` samples of one size, with their images stacked [n,3,H,W]. */
-function* sameSizeBatches(samples: readonly Sample[], max: number): Generator<{ group: Sample[]; images: Tensor }> {
-  for (let i = 0; i < samples.length; ) {
-    const { height: H, width: W } = samples[i]!;
-    let j = i;
-    while (j < samples.length && j - i < max && samples[j]!.height === H && samples[j]!.width === W) j++;
-    const group = samples.slice(i, j);
-    const images = new Float32Array(group.length * 3 * H * W);
-    group.forEach((s, k) => images.set(s.image, k * 3 * H * W));
-    yield { group, images: new Tensor(images, [group.length, 3, H, W]) };
-    i = j;
+/** What inference needs of a sample: its id and image [3,H,W] at its own size. */
+export type ImageSample = Pick<Sample, 'id' | 'height' | 'width' | 'image'>;
+
+/** Images per model call at most (pseudo-masks multiply it: x2 with flips, x3 scales). */
+const BATCH_IMAGES = 8;
+/**
+ * Pixels per model call at most, so that memory stays bounded on large images (one image
+ * always goes, and is itself bounded by the size limit). 8 images of 64x64 fit.
+ */
+const BATCH_PIXELS = 256 * 256;
+
+/**
+ * Samples grouped by image size (sizes in order of first appearance, samples in list order
+ * within a size), each group split into batches of at most `max` images and BATCH_PIXELS
+ * pixels, with their images stacked [n,3,H,W]. Every image is computed at its own size;
+ * an image whose size no other shares goes alone.
+ */
+function* sameSizeBatches<S extends ImageSample>(samples: readonly S[], max: number): Generator<{ group: S[]; images: Tensor }> {
+  const bySize = new Map<string, S[]>();
+  for (const s of samples) {
+    const key = `${s.height}x${s.width}`;
+    const list = bySize.get(key);
+    if (list) list.push(s);
+    else bySize.set(key, [s]);
+  }
+  for (const sized of bySize.values()) {
+    const { height: H, width: W } = sized[0]!;
+    const per = Math.max(1, Math.min(max, Math.floor(BATCH_PIXELS / (H * W))));
+    for (let i = 0; i < sized.length; i += per) {
+      const group = sized.slice(i, i + per);
+      const images = new Float32Array(group.length * 3 * H * W);
+      group.forEach((s, k) => images.set(s.image, k * 3 * H * W));
+      yield { group, images: new Tensor(images, [group.length, 3, H, W]) };
+    }
   }
 }
 
-/** Segmenter masks for samples, batched by image size, in eval mode. */
-export function predictMasks(model: Segmenter, samples: readonly Sample[], opts: { batchSize?: number; progress?: ProgressReporter; label?: string } = {}): Map<string, Uint8Array> {
-  const batchSize = opts.batchSize ?? 8;
+/** Segmenter masks for samples (any sizes: each at its own), batched by image size, in eval mode. */
+export function predictMasks(model: Segmenter, samples: readonly ImageSample[], opts: { batchSize?: number; progress?: ProgressReporter; label?: string } = {}): Map<string, Uint8Array> {
+  const batchSize = opts.batchSize ?? BATCH_IMAGES;
   const task = (opts.progress ?? silentProgress).start(opts.label ?? 'predict', samples.length);
   const out = new Map<string, Uint8Array>();
   const wasTraining = model.training;
@@ -104,7 +124,7 @@ export interface PseudoMaskResult {
   classes: number[];
 }
 
-/** Pseudo-masks (DESIGN.md section 2) for every sample, from its image-level labels. */
+/** Pseudo-masks (DESIGN.md section 2) for every sample, at its own size, from its image-level labels. */
 export function makePseudoMasks(
   model: Classifier,
   samples: readonly Sample[],
@@ -117,7 +137,7 @@ export function makePseudoMasks(
   const out = new Map<string, Uint8Array>();
   try {
     // Images of one size go through the model together (same masks, larger kernel launches).
-    for (const { group, images } of sameSizeBatches(samples, PSEUDO_BATCH)) {
+    for (const { group, images } of sameSizeBatches(samples, BATCH_IMAGES)) {
       const ys = group.map((s) => {
         const y = new Float32Array(C);
         for (const c of s.labels) y[c - 1] = 1;

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../lib/atomic.js';
 import { UserError } from '../../lib/errors.js';
 import { evaluateSegmenter } from '../../lib/evaluate.js';
 import { addBackendOption, applyBackend } from '../backend.js';
-import { addDataOption, addSplitOption, loadSplit, openData, splitOption } from '../dataset.js';
+import { addDataOption, addSplitOption, loadSplit, maxPixelsOption, openData, skippedNote, splitOption } from '../dataset.js';
 import { formatIouTable, iouRecord } from '../iou.js';
 import { openSegmenter } from '../models.js';
 import { requireOption, stringOption } from '../options.js';
@@ -27,17 +27,20 @@ export function register(cli: CAC): void {
       const ckpt = requireOption('--ckpt FILE', stringOption('--ckpt', flags.ckpt), 'eval');
       const out = stringOption('--out', flags.out);
       const split = splitOption(flags.split, 'val');
+      const maxPixels = maxPixelsOption(flags.maxPixels);
       applyBackend(flags.backend);
-      const data = openData(flags.data);
+      const data = openData(flags.data, maxPixels);
       const model = openSegmenter(ckpt, data);
-      const samples = loadSplit(data, split).filter((s) => s.mask !== undefined);
-      if (samples.length === 0) throw new UserError(`${data.name}: no image of the ${split} split has a true mask to score against`);
+      const all = loadSplit(data, split);
+      const samples = all.filter((s) => s.mask !== undefined);
+      if (samples.length === 0) throw new UserError(`${data.name}: no image of the ${split} split has a true mask to score against (image-level labels only)`);
       if (out !== undefined) prepareOutputFile('--out', out);
 
       const result = evaluateSegmenter(model, samples, { progress: terminalProgress() });
-      console.log(`${ckpt} on ${data.name} (${split}):\n${formatIouTable(data.dataset.classes, result)}`);
+      const skipped = skippedNote(all, split);
+      console.log(`${ckpt} on ${data.name} (${split}):\n${formatIouTable(data.dataset.classes, result)}${skipped ? `\n${skipped}` : ''}`);
       if (out !== undefined) {
-        const record = { checkpoint: ckpt, data: data.name, split, ...iouRecord(data.dataset.classes, result) };
+        const record = { checkpoint: ckpt, data: data.name, split, ...iouRecord(data.dataset.classes, result), skipped: all.length - samples.length };
         writeFileAtomic(out, JSON.stringify(record, null, 2) + '\n');
         console.log(`wrote ${out}`);
       }

@@ -2,14 +2,13 @@
 import type { CAC } from 'cac';
 import { basename, extname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic.js';
-import { noGrad } from '../../lib/autograd.js';
 import { VOC_PALETTE, encodePngRgb, rgbToChw, type Raster } from '../../lib/data/index.js';
 import { readImageFile } from '../../lib/data/image-file.js';
 import { UserError } from '../../lib/errors.js';
-import { argmaxChannels } from '../../lib/evaluate.js';
-import { Tensor } from '../../lib/tensor.js';
-import type { Segmenter } from '../../models/index.js';
+import { predictMasks } from '../../lib/evaluate.js';
+import { downscaleNotice, fitImage, maskAtFileSize } from '../../lib/data/size-limit.js';
 import { addBackendOption, applyBackend } from '../backend.js';
+import { addMaxPixelsOption, maxPixelsOption, printNotice } from '../dataset.js';
 import { writeMaskPng } from '../masks.js';
 import { openSegmenter } from '../models.js';
 import { requireOption, stringOption } from '../options.js';
@@ -45,12 +44,6 @@ function plan(inputs: readonly string[], out: string): Job[] {
   return jobs;
 }
 
-/** Labels [H,W] of one image at its own size. */
-function segment(model: Segmenter, image: Raster): Uint8Array {
-  const { width: W, height: H } = image;
-  return noGrad(() => argmaxChannels(model.forward(new Tensor(rgbToChw(image.data, H, W), [1, 3, H, W])))[0]!);
-}
-
 /** The image with each non-background pixel blended toward its class colour. */
 function overlay(image: Raster, mask: Uint8Array): Uint8Array {
   const rgb = Uint8Array.from(image.data);
@@ -70,27 +63,32 @@ export function register(cli: CAC): void {
     .option('--out <dir>', 'Folder for <name>.png (label mask) and <name>.overlay.png (image blended with the mask colours)')
     .example('  epsx predict photo.jpg --ckpt runs/seg.safetensors --out predictions')
     .example('  epsx predict data/shapes/JPEGImages/val_*.png --ckpt runs/seg.safetensors --out predictions --backend cpu');
+  addMaxPixelsOption(command);
   addBackendOption(command);
   command.action((images: string[], flags: Record<string, unknown>) => {
     const ckpt = requireOption('--ckpt FILE', stringOption('--ckpt', flags.ckpt), 'predict');
     const out = requireOption('--out DIR', stringOption('--out', flags.out), 'predict');
+    const maxPixels = maxPixelsOption(flags.maxPixels);
     applyBackend(flags.backend);
     const jobs = plan(images.map(String), out);
     const model = openSegmenter(ckpt);
     // Decode every image before writing anything: a corrupt one fails the run up front.
     const rasters = jobs.map((job) => readImageFile(job.input));
+    // Each image is segmented at its own size (or fitted to --max-pixels); images of one size share a batch.
+    const inputs = rasters.map((r, i) => {
+      const fitted = fitImage({ id: String(i), height: r.height, width: r.width, image: rgbToChw(r.data, r.height, r.width) }, maxPixels);
+      if (fitted.original) printNotice(downscaleNotice(jobs[i]!.input, fitted, maxPixels));
+      return fitted;
+    });
     prepareOutputFolder('--out', out);
 
-    model.eval();
-    const task = terminalProgress().start('predict', jobs.length);
+    const masks = predictMasks(model, inputs, { progress: terminalProgress(), label: 'predict' });
     jobs.forEach((job, i) => {
       const image = rasters[i]!;
-      const mask = segment(model, image);
+      const { mask } = maskAtFileSize(inputs[i]!, masks.get(String(i))!);
       writeMaskPng(job.mask, mask, image.width, image.height);
       writeFileAtomic(job.overlay, encodePngRgb(image.width, image.height, overlay(image, mask)));
-      task.tick();
     });
-    task.done();
     console.log(`wrote ${jobs.length} mask${jobs.length === 1 ? '' : 's'} and overlays to ${out}`);
   });
 }

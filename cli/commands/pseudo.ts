@@ -2,9 +2,9 @@
 import type { CAC } from 'cac';
 import { makePseudoMasks, scoreMasks } from '../../lib/evaluate.js';
 import { addBackendOption, applyBackend } from '../backend.js';
-import { addDataOption, addSplitOption, loadSplit, openData, splitOption } from '../dataset.js';
+import { addDataOption, addSplitOption, loadSplit, maxPixelsOption, openData, skippedNote, splitOption } from '../dataset.js';
 import { formatIouTable } from '../iou.js';
-import { maskFile, writeMaskPng } from '../masks.js';
+import { maskFile, writeSampleMask } from '../masks.js';
 import { openClassifier } from '../models.js';
 import { requireOption, stringOption } from '../options.js';
 import { prepareOutputFolder } from '../output.js';
@@ -32,8 +32,9 @@ export function register(cli: CAC): void {
       const out = requireOption('--out DIR', stringOption('--out', flags.out), 'pseudo');
       const split = splitOption(flags.split, 'train');
       const options = pseudoOptions(flags);
+      const maxPixels = maxPixelsOption(flags.maxPixels);
       applyBackend(flags.backend);
-      const data = openData(flags.data);
+      const data = openData(flags.data, maxPixels);
       const { model, method } = openClassifier(ckpt, data);
       const samples = loadSplit(data, split);
       prepareOutputFolder('--out', out);
@@ -43,11 +44,13 @@ export function register(cli: CAC): void {
         ...options,
         method,
         progress: terminalProgress(),
-        // Each mask is written as soon as it is made: an interrupted run keeps whole files only.
-        onMask: (id, r) => writeMaskPng(maskFile(out, id), r.mask, byId.get(id)!.width, byId.get(id)!.height),
+        // Each mask is written as soon as it is made, at its image's own size: an interrupted run keeps whole files only.
+        onMask: (id, r) => writeSampleMask(maskFile(out, id), byId.get(id)!, r.mask),
       });
       console.log(`wrote ${masks.size} pseudo-masks (${split}, ${method} classifier) to ${out} in ${secondsSince(started)}`);
       const score = scoreMasks(masks, samples, data.dataset.classes.length);
       if (score.images > 0) console.log(`pseudo-mask quality against the true masks:\n${formatIouTable(data.dataset.classes, score)}`);
+      const skipped = skippedNote(samples, split);
+      if (skipped) console.log(score.images > 0 ? skipped : `no quality score: ${skipped}`);
     });
 }

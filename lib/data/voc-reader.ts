@@ -12,6 +12,7 @@ import { parseLabelsFile, type LabelsFile } from './labels-file.js';
 import { decodePngGrey, decodePngLabels } from './png.js';
 import { greyToUnit, rgbToChw, type Raster } from './raster.js';
 import { IGNORE_LABEL, SALIENCY_ERROR_NAMES, SPLITS, labelsOfMask, type Dataset, type Sample, type Split } from './sample.js';
+import { DEFAULT_MAX_PIXELS, downscaleNotice, fitSample } from './size-limit.js';
 import { parseSyntheticFile, type SyntheticFile } from './synthetic-file.js';
 import { IMAGE_EXTENSIONS, VOC_LAYOUT, checkImageId, imageFilePath, splitListPath } from './voc-layout.js';
 
@@ -88,11 +89,22 @@ function readErrorPixels(path: string, image: Raster, imagePath: string): Uint8A
   return raster.data;
 }
 
+/** Options of openVocDataset. */
+export interface VocOptions {
+  /** Images with more pixels are downscaled to fit when loaded (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
+  /** Receives a one-line notice for each image downscaled (default: none). */
+  notice?: (line: string) => void;
+}
+
 /**
  * Open a VOC-style dataset folder (DESIGN.md section 5). train.txt is required; val.txt is
  * checked when `ids('val')` is asked for. labels.json is optional (derived from masks).
+ * Images may have any size; one over `maxPixels` is downscaled when loaded (see fitSample).
  */
-export function openVocDataset(root: string): Dataset {
+export function openVocDataset(root: string, options: VocOptions = {}): Dataset {
+  const { maxPixels = DEFAULT_MAX_PIXELS, notice } = options;
+  if (!(Number.isInteger(maxPixels) && maxPixels >= 1)) throw new RangeError(`openVocDataset: maxPixels must be an integer >= 1, got ${maxPixels}`);
   requireFolder(root, 'dataset folder');
   const images = indexImages(root);
   const lists = new Map<Split, string[]>();
@@ -149,7 +161,9 @@ export function openVocDataset(root: string): Dataset {
         const pixels = readErrorPixels(imageFilePath(root, VOC_LAYOUT.saliencyErrors, id), image, imagePath);
         if (pixels) sample.errors.pixels = pixels;
       }
-      return sample;
+      const fitted = fitSample(sample, maxPixels);
+      if (fitted !== sample) notice?.(downscaleNotice(imagePath, fitted, maxPixels));
+      return fitted;
     },
   };
 }
