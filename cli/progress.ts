@@ -17,11 +17,19 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       const t0 = Date.now();
       let last: Record<string, string | number> = {};
       if (!stream.isTTY) {
+        let count = 0;
         return {
-          tick: (_n, info) => void (info && (last = info)),
+          tick: (n = 1, info) => {
+            count += n;
+            if (info) last = info;
+          },
+          // A task that failed or was stopped is not "done": nothing when it never started
+          // (the error that follows says why), how far it got when it stopped part way.
           done: () => {
+            if (count === 0 && total > 0) return;
             const extra = Object.keys(last).length ? `  ${formatInfo(last)}` : '';
-            stream.write(`${label}: done in ${((Date.now() - t0) / 1000).toFixed(1)}s${extra}\n`);
+            const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+            stream.write(count < total ? `${label}: stopped after ${count}/${total} in ${seconds}s${extra}\n` : `${label}: done in ${seconds}s${extra}\n`);
           },
         };
       }
