@@ -6,7 +6,8 @@ import type { ProgressReporter } from '../lib/progress.js';
 import type { TrainHooks } from '../lib/train/classifier.js';
 import { NumericFault, type StepRecord, type TrainLoopResult } from '../lib/train/trainer.js';
 import { Stopped } from './interrupt.js';
-import { numberOption, stringOption } from './options.js';
+import { numberListOption, numberOption, stringOption } from './options.js';
+import type { AugmentOptions } from '../lib/data/augment.js';
 import { prepareOutputFile } from './output.js';
 
 export interface TrainingDefaults {
@@ -15,6 +16,7 @@ export interface TrainingDefaults {
   lr: number;
   seed: number;
   width: number;
+  augment: AugmentOptions | null;
 }
 
 export interface TrainingOptions extends TrainingDefaults {
@@ -29,6 +31,8 @@ export function addTrainingOptions(command: Command, d: TrainingDefaults): Comma
     .option('--lr <rate>', `Base learning rate of SGD with a poly schedule (default: ${d.lr})`)
     .option('--seed <n>', `Seed of the weight initialisation, batch order and augmentation (default: ${d.seed})`)
     .option('--width <n>', `Channels of the first backbone stage; later stages use 2x and 4x (default: ${d.width})`)
+    .option('--crop <size>', 'Training crop, a side or HxW, after the random rescale; padding is ignored by the losses (default: each image\'s own size when all share one, else the median short side rounded to a multiple of 8)')
+    .option('--scale <lo,hi>', `Range of the random rescale before the crop (default: ${d.augment?.scale?.join(',') ?? '1,1'})`)
     .option('--log <file>', 'JSON-lines log, one record per step (default: <out>.log.jsonl)');
 }
 
@@ -40,7 +44,22 @@ export function trainingOptions(flags: Record<string, unknown>, out: string, d: 
     seed: numberOption('--seed', flags.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }) ?? d.seed,
     width: numberOption('--width', flags.width, { integer: true, min: 1, max: 1024 }) ?? d.width,
     log: stringOption('--log', flags.log) ?? `${out}.log.jsonl`,
+    augment: augmentOptions(flags, d.augment),
   };
+}
+
+/** --crop (a side or HxW) and --scale lo,hi over the default augmentation. */
+function augmentOptions(flags: Record<string, unknown>, d: AugmentOptions | null): AugmentOptions {
+  const rawCrop = stringOption('--crop', flags.crop);
+  let crop = d?.crop ?? null;
+  if (rawCrop !== undefined) {
+    const sides = rawCrop.toLowerCase().split('x').map((v) => numberOption('--crop', v, { integer: true, min: 1, max: 8192 })!);
+    if (sides.length > 2) throw new UserError(`--crop must be a side or HxW, got '${rawCrop}'`);
+    crop = sides.length === 1 ? sides[0]! : [sides[0]!, sides[1]!];
+  }
+  const scale = numberListOption('--scale', flags.scale, { min: 0.01, max: 4 });
+  if (scale && (scale.length !== 2 || scale[0]! > scale[1]!)) throw new UserError(`--scale must be two numbers lo,hi with lo <= hi, got '${String(flags.scale)}'`);
+  return { ...(d ?? { scale: [1, 1], flip: false }), crop, ...(scale && { scale: [scale[0]!, scale[1]!] as [number, number] }) };
 }
 
 /** A fresh JSON-lines log at `path`, one line per training step as it happens, plus the counts for the summary. */

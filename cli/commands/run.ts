@@ -4,6 +4,7 @@ import type { CAC } from 'cac';
 import { UserError } from '../../lib/errors.js';
 import { mergeConfig, quickPreset, runDefaults, validateRunConfig, type RunConfig } from '../../lib/pipeline/config.js';
 import { openVocDataset } from '../../lib/data/voc-reader.js';
+import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../../lib/data/size-limit.js';
 import { latestRun, timestampName } from '../../lib/pipeline/run-dir.js';
 import { runPipeline } from '../../lib/pipeline/run.js';
 import { runSeeds, type SeedsMetrics } from '../../lib/pipeline/seeds.js';
@@ -51,6 +52,7 @@ function flagsToPatch(f: Record<string, unknown>): Record<string, unknown> {
   set('segmenter.epochs', numberOption('--seg-epochs', f.segEpochs, { integer: true, min: 1 }));
   set('classifier.warmupEpochs', numberOption('--warmup-epochs', f.warmupEpochs, { min: 0 }));
   set('panels', numberOption('--panels', f.panels, { integer: true, min: 0 }));
+  set('maxPixels', numberOption('--max-pixels', f.maxPixels, { integer: true, min: 1, max: MAX_IMAGE_PIXELS }));
   if (f.ablation) patch.ablation = true;
   if (f.pamr === false) set('pseudo.pamr', false);
   if (f.fullBound === false) patch.fullBound = false;
@@ -94,6 +96,7 @@ export function register(cli: CAC): void {
     .option('--seg-epochs <n>', 'Segmenter epochs')
     .option('--warmup-epochs <n>', 'eps++: classifier epochs (fractions allowed) with the warm-up loss before the IRD switches on')
     .option('--panels <n>', 'Images per split shown in the report (default 4)')
+    .option('--max-pixels <n>', `Dataset images with more pixels are downscaled when loaded, with a one-line notice (default ${DEFAULT_MAX_PIXELS})`)
     .option('--out <dir>', 'Folder holding run folders (default runs)')
     .option('--name <name>', 'Run folder name (default run-<date>-<time>)')
     .option('--config <file>', 'JSON file with any of the options above (the command line wins)')

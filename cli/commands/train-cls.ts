@@ -6,7 +6,7 @@ import { METHODS, WARMUP_LOSSES, classifierOptimizer, classifierTrainDefaults, t
 import { Classifier } from '../../models/index.js';
 import { backboneDefaults } from '../../models/config.js';
 import { addBackendOption, applyBackend } from '../backend.js';
-import { addDataOption, loadSplit, openData } from '../dataset.js';
+import { addDataOption, loadSplit, maxPixelsOption, openData } from '../dataset.js';
 import { choiceOption, numberOption, requireOption, stringOption } from '../options.js';
 import { catchingInterrupts, reportStopped } from '../interrupt.js';
 import { terminalProgress } from '../progress.js';
@@ -19,6 +19,8 @@ const DEFAULT_METHOD: Method = classifierTrainDefaults.method;
 export interface TrainClsOptions extends TrainingOptions {
   /** Dataset folder; undefined = the synthetic default. */
   data: string | undefined;
+  /** Images with more pixels are downscaled when loaded. */
+  maxPixels: number;
   method: Method;
   /** eps++: epochs with the warm-up loss before the IRD switches on. */
   warmupEpochs: number;
@@ -32,6 +34,7 @@ export function trainClsOptions(flags: Record<string, unknown>): TrainClsOptions
   const out = requireOption('--out FILE', stringOption('--out', flags.out), 'train-cls');
   return {
     data: stringOption('--data', flags.data),
+    maxPixels: maxPixelsOption(flags.maxPixels),
     method: choiceOption('--method', flags.method, METHODS) ?? DEFAULT_METHOD,
     warmupEpochs: numberOption('--warmup-epochs', flags.warmupEpochs, { min: 0, max: 100_000 }) ?? classifierTrainDefaults.warmupEpochs,
     warmupLoss: choiceOption('--warmup-loss', flags.warmupLoss, WARMUP_LOSSES) ?? classifierTrainDefaults.warmupLoss,
@@ -42,11 +45,11 @@ export function trainClsOptions(flags: Record<string, unknown>): TrainClsOptions
 
 /** Train and save; the checkpoint appears only when training finished (atomic write). */
 export async function trainCls(o: TrainClsOptions, progress: ProgressReporter = silentProgress, stopRequested: () => boolean = () => false): Promise<{ model: Classifier; log: StepLog }> {
-  const data = openData(o.data);
+  const data = openData(o.data, o.maxPixels);
   const samples = loadSplit(data, 'train');
   const log = startTraining(o);
   const model = new Classifier({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
-  const cfg = { ...classifierTrainDefaults, method: o.method, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, warmupEpochs: o.warmupEpochs, warmupLoss: o.warmupLoss };
+  const cfg = { ...classifierTrainDefaults, method: o.method, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, warmupEpochs: o.warmupEpochs, warmupLoss: o.warmupLoss, augment: o.augment };
   await runTraining(o, log, progress, stopRequested, (hooks) => trainClassifier(model, classifierOptimizer(model, cfg), samples, cfg, hooks));
   const warmup: Record<string, string> = o.method === 'eps++' ? { warmup_epochs: String(o.warmupEpochs), warmup_loss: o.warmupLoss } : {};
   saveCheckpoint(o.out, model, { method: o.method, ...warmup, ...trainingMetadata(o, data.name, log.steps) });

@@ -11,7 +11,7 @@ import { labeledIds, mixMasks, segmenterOptimizer, segmenterTrainDefaults, train
 import { Segmenter } from '../../models/index.js';
 import { backboneDefaults } from '../../models/config.js';
 import { addBackendOption, applyBackend } from '../backend.js';
-import { addDataOption, loadSplit, openData, type OpenedData } from '../dataset.js';
+import { addDataOption, loadSplit, maxPixelsOption, openData, type OpenedData } from '../dataset.js';
 import { readMasks } from '../masks.js';
 import { openClassifier } from '../models.js';
 import { flagOption, numberOption, requireOption, stringOption } from '../options.js';
@@ -27,6 +27,8 @@ export type MaskSource = { kind: 'pseudo'; dir: string; labeledFraction: number;
 
 export interface TrainSegOptions extends TrainingOptions {
   data: string | undefined;
+  /** Images with more pixels are downscaled when loaded. */
+  maxPixels: number;
   masks: MaskSource;
   out: string;
   /** A classifier checkpoint whose backbone the segmenter starts from. */
@@ -44,7 +46,7 @@ export function trainSegOptions(flags: Record<string, unknown>): TrainSegOptions
   const masks: MaskSource = full
     ? { kind: 'full' }
     : { kind: 'pseudo', dir: requireOption('--masks DIR (or --full)', dir, 'train-seg'), labeledFraction: labeledFraction ?? 0, labeledWeight: labeledWeight ?? segmenterTrainDefaults.labeledWeight };
-  return { data: stringOption('--data', flags.data), masks, out, init: stringOption('--init', flags.init), ...trainingOptions(flags, out, DEFAULTS) };
+  return { data: stringOption('--data', flags.data), maxPixels: maxPixelsOption(flags.maxPixels), masks, out, init: stringOption('--init', flags.init), ...trainingOptions(flags, out, DEFAULTS) };
 }
 
 /** The train samples, each carrying the mask it is trained on. */
@@ -67,13 +69,13 @@ function describeSource(source: MaskSource): string {
 
 /** Train and save; the checkpoint appears only when training finished (atomic write). */
 export async function trainSeg(o: TrainSegOptions, progress: ProgressReporter = silentProgress, stopRequested: () => boolean = () => false): Promise<{ model: Segmenter; log: StepLog }> {
-  const data = openData(o.data);
+  const data = openData(o.data, o.maxPixels);
   const samples = trainingSamples(data, o.masks, o.seed);
   const log = startTraining(o);
   const model = new Segmenter({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
   if (o.init) model.backbone.loadStateDict(openClassifier(o.init, data).model.backbone.stateDict());
   const labeledWeight = o.masks.kind === 'pseudo' ? o.masks.labeledWeight : 1;
-  const cfg = { ...segmenterTrainDefaults, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, labeledWeight };
+  const cfg = { ...segmenterTrainDefaults, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, labeledWeight, augment: o.augment };
   const labeled = o.masks.kind === 'pseudo' ? labeledIds(samples, o.masks.labeledFraction, o.seed) : new Set<string>();
   await runTraining(o, log, progress, stopRequested, (hooks) => trainSegmenter(model, segmenterOptimizer(model, cfg), samples, cfg, { ...hooks, labeled }));
   saveCheckpoint(o.out, model, { masks: describeSource(o.masks), ...trainingMetadata(o, data.name, log.steps) });

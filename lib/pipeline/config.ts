@@ -3,6 +3,7 @@
  * merge order defaults < --quick < config file < command line. Validated in one place.
  */
 import { UserError } from '../errors.js';
+import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../data/size-limit.js';
 import { resolveSyntheticOptions, type SyntheticOptions } from '../data/synthetic.js';
 import { classifierTrainDefaults, METHODS, WARMUP_LOSSES, type ClassifierTrainConfig, type Method, type WarmupLoss } from '../train/classifier.js';
 import { segmenterTrainDefaults, type SegmenterTrainConfig } from '../train/segmenter.js';
@@ -39,6 +40,8 @@ export interface RunConfig {
   pseudo: PseudoConfig;
   /** Images per split shown as panels in the report. */
   panels: number;
+  /** Dataset images with more pixels are downscaled when loaded (absent in runs made before it existed: the default). */
+  maxPixels: number;
 }
 
 /**
@@ -65,6 +68,7 @@ export const runDefaults: RunConfig = {
   // points of mIoU (cam 0.54 -> 0.93, eps 0.69 -> 0.96, single seed, 6 classifier epochs).
   pseudo: { scales: [1, 0.5, 1.5], threshold: 0.2, pamr: true },
   panels: 4,
+  maxPixels: DEFAULT_MAX_PIXELS,
 };
 
 /** A tiny configuration for smoke tests: seconds, not minutes. Numbers are not meaningful. */
@@ -105,13 +109,14 @@ const unit = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
 const posList = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every(positive);
 const bool = (v: unknown) => typeof v === 'boolean';
 const nonEmpty = (v: unknown) => typeof v === 'string' && v.trim() !== '';
-/** Augmentation: null (off) or a rescale range 0 < lo <= hi <= 4 and a flip switch. */
+/** Augmentation: null (off) or a rescale range 0 < lo <= hi <= 4, a crop (null: from the data, a side, or [h, w]) and a flip switch. */
 const augment = (v: unknown) => {
   if (v === null) return true;
   if (!isPlainObject(v)) return false;
-  const { scale, flip } = v;
+  const { scale, flip, crop } = v;
   const range = Array.isArray(scale) && scale.length === 2 && scale.every(positive) && scale[0] <= scale[1] && scale[1] <= 4;
-  return (scale === undefined || range) && (flip === undefined || bool(flip));
+  const cropOk = crop === undefined || crop === null || posInt(crop) || (Array.isArray(crop) && crop.length === 2 && crop.every(posInt));
+  return (scale === undefined || range) && (flip === undefined || bool(flip)) && cropOk;
 };
 /** The backends `setBackend` knows (cli/backend.ts offers the same list as --backend). */
 const BACKENDS = ['auto', 'webasm', 'cpu', 'reference', 'headlessgl', 'webgpu'];
@@ -135,6 +140,7 @@ export function validateRunConfig(c: RunConfig, source: string): RunConfig {
     ['width', posInt, 'an integer >= 1'],
     ['labeledFraction', (v) => v === null || (typeof v === 'number' && v > 0 && v <= 1), 'a number in (0, 1] or null'],
     ['panels', nonNegInt, 'an integer >= 0'],
+    ['maxPixels', (v) => v === undefined || (posInt(v) && (v as number) <= MAX_IMAGE_PIXELS), `an integer in 1..${MAX_IMAGE_PIXELS}`],
     ['classifier.epochs', posInt, 'an integer >= 1'],
     ['classifier.batchSize', posInt, 'an integer >= 1'],
     ['classifier.lr', positive, 'a positive number'],
@@ -146,14 +152,14 @@ export function validateRunConfig(c: RunConfig, source: string): RunConfig {
     ['classifier.pamrIterations', posInt, 'an integer >= 1'],
     ['classifier.warmupEpochs', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a number of epochs >= 0'],
     ['classifier.warmupLoss', (v) => WARMUP_LOSSES.includes(v as WarmupLoss), `one of ${WARMUP_LOSSES.join(', ')}`],
-    ['classifier.augment', augment, 'null or { "scale": [lo, hi] with 0 < lo <= hi <= 4, "flip": true or false }'],
+    ['classifier.augment', augment, 'null or { "scale": [lo, hi] with 0 < lo <= hi <= 4, "crop": null, a side or [h, w], "flip": true or false }'],
     ['segmenter.epochs', posInt, 'an integer >= 1'],
     ['segmenter.batchSize', posInt, 'an integer >= 1'],
     ['segmenter.lr', positive, 'a positive number'],
     ['segmenter.momentum', unit, 'a number in [0, 1]'],
     ['segmenter.weightDecay', (v) => typeof v === 'number' && v >= 0, 'a number >= 0'],
     ['segmenter.labeledWeight', positive, 'a positive number'],
-    ['segmenter.augment', augment, 'null or { "scale": [lo, hi] with 0 < lo <= hi <= 4, "flip": true or false }'],
+    ['segmenter.augment', augment, 'null or { "scale": [lo, hi] with 0 < lo <= hi <= 4, "crop": null, a side or [h, w], "flip": true or false }'],
     ['pseudo.scales', posList, 'a list of positive numbers'],
     ['pseudo.threshold', unit, 'a number in [0, 1]'],
     ['pseudo.pamr', (v) => typeof v === 'boolean', 'true or false'],

@@ -1,4 +1,5 @@
 /** Building a stage context: the data of a run, loaded once per thread. */
+import { DEFAULT_MAX_PIXELS } from '../data/size-limit.js';
 import { openVocDataset } from '../data/voc-reader.js';
 import { synthetic } from '../data/synthetic.js';
 import type { Dataset, Sample } from '../data/sample.js';
@@ -11,15 +12,24 @@ export interface RunData {
   val: Sample[];
 }
 
-function openData(config: RunConfig): Dataset {
-  return config.data === null ? synthetic({ ...config.synthetic, seed: config.synthetic.seed ?? config.seed }) : openVocDataset(config.data);
+function openData(config: RunConfig, notice?: (line: string) => void): Dataset {
+  if (config.data === null) return synthetic({ ...config.synthetic, seed: config.synthetic.seed ?? config.seed });
+  return openVocDataset(config.data, { maxPixels: config.maxPixels ?? DEFAULT_MAX_PIXELS, ...(notice && { notice }) });
 }
 
-/** Every train and val sample in memory (the synthetic set is regenerated from its seed). */
-export function loadRunData(config: RunConfig): RunData {
-  const dataset = openData(config);
+/** Every train and val sample in memory (the synthetic set is regenerated from its seed); `notice` hears of downscaled images. */
+export function loadRunData(config: RunConfig, notice?: (line: string) => void): RunData {
+  const dataset = openData(config, notice);
   const train = dataset.ids('train').map((id) => dataset.load(id));
   const val = dataset.ids('val').map((id) => dataset.load(id));
   if (train.length === 0) throw new UserError(`${config.data ?? 'dataset'}: the train split is empty`);
   return { classes: dataset.classes, train, val };
+}
+
+/** What the scores leave out when some images have image-level labels only, or '' when all have masks. */
+export function labelsOnlyNote({ train, val }: Pick<RunData, 'train' | 'val'>): string {
+  const missing = (samples: Sample[]) => samples.filter((s) => !s.mask).length;
+  const [t, v] = [missing(train), missing(val)];
+  if (t + v === 0) return '';
+  return `${t} of ${train.length} train and ${v} of ${val.length} val images have image-level labels only (no true mask): they train the classifier and get pseudo-masks; mIoU counts the images with true masks`;
 }

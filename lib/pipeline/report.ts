@@ -8,6 +8,7 @@ import type { DropSummary } from '../metrics.js';
 import type { Curve, MiouRow, Panel, ReportInput, TextTable } from '../report/types.js';
 import type { StepRecord } from '../train/trainer.js';
 import type { RunContext } from './stages.js';
+import { labelsOnlyNote } from './context.js';
 
 export interface RunMetrics {
   pseudo: Record<string, MiouResult>;
@@ -111,6 +112,7 @@ export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[
     notes: [
       `data: ${ctx.config.data ?? `synthetic (${ctx.train.length} train, ${ctx.val.length} val)`}`,
       `classes: ${ctx.classes.join(', ')}`,
+      ...(labelsOnlyNote(ctx) ? [labelsOnlyNote(ctx)] : []),
       ...records.filter((r) => typeof r.event === 'string').map((r) => `${r.stage}, step ${r.step + 1}: ${r.event}`),
     ],
   };

@@ -14,7 +14,7 @@ import { RunLog } from './log.js';
 import type { Classifier } from '../../models/classifier.js';
 import { collectMetrics, writeReport, type RunMetrics } from './report.js';
 import { RunDir } from './run-dir.js';
-import { loadRunData } from './context.js';
+import { labelsOnlyNote, loadRunData } from './context.js';
 import { classifierStage, irdMatchStage, panelStage, pseudoStage, readPseudoMasks, segmenterStage, type Ledger, type RunContext } from './stages.js';
 
 /** How the caller follows and steers runPipeline (all optional). */
@@ -57,8 +57,10 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
   info(backend.message);
 
   const t0 = performance.now();
-  const data = loadRunData(config);
+  const data = loadRunData(config, info);
   ledger.timings.data = (ledger.timings.data ?? 0) + (performance.now() - t0) / 1000;
+  const unscored = labelsOnlyNote(data);
+  if (unscored) info(unscored);
 
   const log = new RunLog(dir.path('log.jsonl'));
   const ctx: RunContext = {
@@ -88,7 +90,9 @@ function checkLedger(ledger: Ledger | null, file: string): Ledger | null {
 async function stages(ctx: RunContext, info: (line: string) => void, backend: string, log: RunLog): Promise<RunOutcome> {
   const { config, dir } = ctx;
   const classifier = await mainChain(ctx, info);
-  if (config.fullBound || config.ablation) {
+  if ((config.fullBound || config.ablation) && !ctx.train.some((s) => s.mask)) {
+    info('fully supervised bound skipped: no train image has a true mask (image-level labels only)');
+  } else if (config.fullBound || config.ablation) {
     const full = await segmenterStage(ctx, 'full', null, classifier);
     info(`fully supervised bound: val mIoU ${(100 * full.mIoU).toFixed(1)}`);
   }

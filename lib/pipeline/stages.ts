@@ -10,6 +10,7 @@ import { saveCheckpoint } from '../checkpoint.js';
 import { decodePngLabels } from '../data/png.js';
 import { encodePalettePng } from '../data/png-palette.js';
 import type { Sample } from '../data/sample.js';
+import { maskAtFileSize, maskAtSampleSize } from '../data/size-limit.js';
 import { evaluateSegmenter, makePseudoMasks, predictMasks, scoreMasks, type MiouResult } from '../evaluate.js';
 import { inspectSample, irdDropScore } from '../inspect.js';
 import type { DropSummary } from '../metrics.js';
@@ -164,8 +165,8 @@ export async function pseudoStage(ctx: RunContext, method: Method, model: Classi
           progress: chunkProgress,
           onMask: (id, r) => {
             if (!dir) return;
-            const s = byId.get(id)!;
-            writeFileAtomic(join(dir, `${id}.png`), encodePalettePng(s.width, s.height, r.mask));
+            const file = maskAtFileSize(byId.get(id)!, r.mask); // at the image file's own size
+            writeFileAtomic(join(dir, `${id}.png`), encodePalettePng(file.width, file.height, file.mask));
           },
         });
         for (const [id, mask] of chunk) masks.set(id, mask);
@@ -183,7 +184,10 @@ export async function pseudoStage(ctx: RunContext, method: Method, model: Classi
 
 /** Read the pseudo-masks a finished pseudo stage wrote. */
 export function readPseudoMasks(dir: string, samples: readonly Sample[]): Map<string, Uint8Array> {
-  return new Map(samples.map((s) => [s.id, decodePngLabels(readFileSync(join(dir, `${s.id}.png`)), join(dir, `${s.id}.png`)).data]));
+  return new Map(samples.map((s) => {
+    const path = join(dir, `${s.id}.png`);
+    return [s.id, maskAtSampleSize(s, decodePngLabels(readFileSync(path), path), path)];
+  }));
 }
 
 export type SegmenterVariant = 'wsss' | 'ssss' | 'full';
@@ -200,7 +204,8 @@ export async function segmenterStage(ctx: RunContext, variant: SegmenterVariant,
     const { config: c } = ctx;
     const cfg = { ...c.segmenter, seed: c.seed };
     const fraction = variant === 'ssss' ? c.labeledFraction ?? 0 : 0;
-    const samples = variant === 'full' ? ctx.train : mixMasks(ctx.train, pseudo!, fraction, c.seed);
+    // The bound learns from the train images that have a true mask (image-label-only ones have none).
+    const samples = variant === 'full' ? ctx.train.filter((s) => s.mask) : mixMasks(ctx.train, pseudo!, fraction, c.seed);
     const labeled = variant === 'ssss' ? labeledIds(ctx.train, fraction, c.seed) : new Set<string>();
     const model = new Segmenter({ numClasses: ctx.classes.length, width: c.width, seed: c.seed });
     model.backbone.loadStateDict(init.backbone.stateDict());

@@ -10,7 +10,7 @@ export interface TrainConfig {
   momentum: number;
   weightDecay: number;
   seed: number;
-  /** null: no augmentation (samples must then share one size). */
+  /** null: no augmentation (samples of different sizes are padded to the largest in each batch). */
   augment: AugmentOptions | null;
 }
 
@@ -21,7 +21,7 @@ export const trainDefaults: TrainConfig = {
   momentum: 0.9,
   weightDecay: 1e-4,
   seed: 0,
-  augment: { scale: [0.8, 1.2], flip: true },
+  augment: { scale: [0.8, 1.2], crop: null, flip: true },
 };
 
 /** SGD with momentum; heads learn faster through their parameters' lrMult (10x, as in EPS). */

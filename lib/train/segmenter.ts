@@ -33,9 +33,15 @@ export const segmenterTrainDefaults: SegmenterTrainConfig = { ...trainDefaults, 
 /** SGD with momentum and weight decay from `cfg` over the segmenter's parameters (the head at its lrMult). */
 export const segmenterOptimizer = (model: Segmenter, cfg: SegmenterTrainConfig): SGD => sgdFor(model, cfg);
 
-/** The ids of the seeded fraction `labeledFraction` of samples that keep their true masks (SSSS). */
+/**
+ * The ids of the seeded fraction `labeledFraction` of samples that keep their true masks (SSSS),
+ * drawn from the samples that have one (image-label-only samples have none).
+ */
 export function labeledIds(samples: readonly Sample[], labeledFraction: number, seed: number): Set<string> {
-  return new Set(new Rng(mixSeed(seed, 0x5555)).shuffle(samples.map((s) => s.id)).slice(0, Math.round(labeledFraction * samples.length)));
+  const count = Math.round(labeledFraction * samples.length);
+  const withMask = samples.filter((s) => s.mask).map((s) => s.id);
+  if (withMask.length < count) throw new UserError(`a labelled fraction of ${labeledFraction} needs ${count} train images with a true mask; only ${withMask.length} have one`);
+  return new Set(new Rng(mixSeed(seed, 0x5555)).shuffle(withMask).slice(0, count));
 }
 
 /**
@@ -45,10 +51,7 @@ export function labeledIds(samples: readonly Sample[], labeledFraction: number, 
 export function mixMasks(samples: readonly Sample[], pseudo: ReadonlyMap<string, Uint8Array>, labeledFraction: number, seed: number): Sample[] {
   const labeled = labeledIds(samples, labeledFraction, seed);
   return samples.map((s) => {
-    if (labeled.has(s.id)) {
-      if (!s.mask) throw new UserError(`image "${s.id}" has no true mask for the labelled fraction`);
-      return s;
-    }
+    if (labeled.has(s.id)) return s;
     const m = pseudo.get(s.id);
     if (!m) throw new UserError(`no pseudo-mask for image "${s.id}"`);
     return { ...s, mask: m };
