@@ -46,7 +46,7 @@ test('--config: unknown keys, at the top and nested', async () => {
   await withConfig({ sed: 1 }, "unknown option 'sed'");
   await withConfig({ classifier: { learningRate: 0.1 } }, "unknown option 'classifier.learningRate'");
   await withConfig({ pseudo: { scales: [1], pamr: true, crf: true } }, "unknown option 'pseudo.crf'");
-  await withConfig({ classifier: { augment: { crop: 16 } } }, "unknown option 'classifier.augment.crop'");
+  await withConfig({ classifier: { augment: { rotate: 16 } } }, "unknown option 'classifier.augment.rotate'");
 });
 
 test('--config: wrong types', async () => {
@@ -61,6 +61,7 @@ test('--config: wrong types', async () => {
   await withConfig({ data: 5 }, "'data' must be a dataset folder path or null, got 5");
   await withConfig({ name: '../elsewhere' }, "'name' must be a folder name (no slashes)");
   await withConfig({ segmenter: { augment: { flip: 1 } } }, "'segmenter.augment' must be null or");
+  await withConfig({ classifier: { augment: { crop: [16] } } }, "'classifier.augment' must be null or", '"crop": null, a side or [h, w]');
 });
 
 test('--config: values out of range', async () => {
