@@ -20,6 +20,7 @@ export { SyntheticStats } from './synthetic-stats.js';
 
 /** VOC-style dataset folders (DESIGN.md section 5). */
 export { openVocDataset } from './voc-reader.js';
+export type { VocOptions } from './voc-reader.js';
 export { writeVocDataset } from './voc-writer.js';
 export type { WriteVocOptions } from './voc-writer.js';
 export { VOC_LAYOUT } from './voc-layout.js';
@@ -35,7 +36,7 @@ export { decodeJpegRgb, readJpegHeader } from './jpeg.js';
 export { chwToRgb, greyToUnit, rgbToChw, unitToGrey } from './raster.js';
 export type { Raster } from './raster.js';
 export { VOC_PALETTE } from './palette.js';
-export { MAX_IMAGE_PIXELS } from './size-limit.js';
+export { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS, fitSample, sizeWithin } from './size-limit.js';
 
 /** Training-time augmentation and batching. */
 export { augment } from './augment.js';
