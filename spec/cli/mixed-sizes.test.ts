@@ -80,9 +80,9 @@ test('epsx run on mixed sizes: trains, writes pseudo-masks at each image size, s
   assert.match(r.stderr, /2 of 8 train and 1 of 4 val images have image-level labels only/);
   assert.not.match(r.stderr, /cannot batch/);
   const run = join(work, 'runs', 'mixed');
-  assertOwnSizes(join(run, 'pseudo', 'epspp'), trainIds);
+  assertOwnSizes(join(run, 'pseudo', 'epspp-pamr'), trainIds); // PAMR-refined, the default
   const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
-  assert.is(metrics.pseudo.epspp.images, TRAIN - 2, 'pseudo-masks scored where true masks exist');
+  assert.is(metrics.pseudo['epspp-pamr'].images, TRAIN - 2, 'pseudo-masks scored where true masks exist');
   assert.is(metrics.segmenter.wsss.images, 3, 'val scored where true masks exist');
   assert.ok(metrics.segmenter.full.mIoU >= 0 && metrics.segmenter.full.mIoU <= 1);
 });
