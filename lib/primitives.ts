@@ -14,6 +14,7 @@ import { matmulRules } from '../ops/matmul.js';
 import { convRules } from '../ops/conv.js';
 import { poolRules } from '../ops/pool.js';
 import { resizeRules } from '../ops/resize.js';
+import { batchNormRules } from '../ops/batchnorm.js';
 
 export type CompareOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
 export type PadMode = 'constant' | 'replicate';
@@ -59,6 +60,12 @@ export interface PrimitiveAttrs {
   maxPool2d: { kernel: number; stride: number; padding: number };
   resizeBilinear: { size: [number, number]; alignCorners: boolean };
   resizeNearest: { size: [number, number] };
+  /**
+   * Fused per-channel normalisation (+ReLU) of [N,C,H,W] (ops/batchnorm.ts); inputs [x] or
+   * [x, weight, bias]. `stats` are x's batch statistics when `training` (the vjp then
+   * differentiates through them) or fixed running statistics otherwise.
+   */
+  batchNorm: { stats: { mean: DataArray; invStd: DataArray }; relu: boolean; training: boolean };
 }
 
 /** Name of a primitive op (a key of PrimitiveAttrs), e.g. 'add', 'conv2d', 'resizeBilinear'. */
@@ -82,5 +89,5 @@ let table: RuleTable<Primitive> | null = null;
 
 /** Built on first use: op modules import autograd, which imports this module. */
 export function rules(): RuleTable<Primitive> {
-  return (table ??= { ...elementwiseRules, ...reduceRules, ...shapeRules, ...matmulRules, ...convRules, ...poolRules, ...resizeRules });
+  return (table ??= { ...elementwiseRules, ...reduceRules, ...shapeRules, ...matmulRules, ...convRules, ...poolRules, ...resizeRules, ...batchNormRules });
 }

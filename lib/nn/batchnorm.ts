@@ -1,73 +1,40 @@
 /**
- * BatchNorm2d, composed from engine ops so it differentiates for free. The normalisation
- * is folded into a per-channel scale a = w / sqrt(var + eps) and shift c = b - mean * a,
- * so only three ops touch the full-size tensor: the sum, the sum of squares (variance
- * as E[x^2] - E[x]^2) and y = x * a + c. The sum of squares and the scaling are batched
- * matmuls over reshaped views of x ([N*C, 1, HW] x [N*C, HW, 1] and [N*C, HW, 1] x
- * [N*C, 1, 1]): one pass each, with no full-size broadcast materialised (about 30% faster,
- * forward and backward, than the same math with broadcasting mul).
+ * BatchNorm2d on the fused batchNorm primitive (ops/batchnorm.ts): one reduction pass for
+ * the statistics and one elementwise pass forward, two reductions and one elementwise pass
+ * backward, with an optional fused ReLU (the layer's `forwardRelu`).
  */
-import { add, div, maximum, mul, pow, sub } from '../../ops/elementwise.js';
-import { matmul } from '../../ops/matmul.js';
-import { sum } from '../../ops/reduce.js';
-import { broadcastTo, reshape } from '../../ops/shape.js';
+import { batchNormEval, batchNormTrain } from '../../ops/batchnorm.js';
 import { assertShape, shapeStr } from '../shape.js';
 import { Tensor, ones, zeros } from '../tensor.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
-/** Statistics of one train-mode batch, per channel. */
+/** Statistics of one train-mode batch, per channel (values only: no gradient flows through them). */
 export interface BatchStats {
   /** Per-channel batch mean and biased variance, [1,C,1,1]. */
   mean: Tensor;
   variance: Tensor;
 }
 
-function dims(x: Tensor): [number, number, number, number] {
+function channels(x: Tensor): number {
   assertShape(x.ndim === 4, 'batchNorm2d', `expects [N,C,H,W], got ${shapeStr(x.shape)}`);
-  return x.shape as [number, number, number, number];
-}
-
-/** sum over N,H,W of x^2, as [1,C,1,1]: one dot product per [H,W] plane. */
-function channelSumOfSquares(x: Tensor): Tensor {
-  const [N, C, H, W] = dims(x);
-  const perPlane = matmul(reshape(x, [N * C, 1, H * W]), reshape(x, [N * C, H * W, 1]));
-  return sum(reshape(perPlane, [N, C, 1, 1]), 0, { keepdim: true });
-}
-
-/** y = x * scale + shift with per-channel [1,C,1,1] scale and shift. */
-function scaleShift(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
-  const [N, C, H, W] = dims(x);
-  const scaled = matmul(reshape(x, [N * C, H * W, 1]), reshape(broadcastTo(scale, [N, C, 1, 1]), [N * C, 1, 1]));
-  return add(reshape(scaled, x.shape), shift);
-}
-
-/** Fold the statistics and the affine terms into per-channel scale and shift, then apply. */
-function normalize(x: Tensor, mu: Tensor, variance: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
-  const C = x.shape[1]!;
-  const invStd = pow(add(variance, eps), -0.5);
-  const scale = weight ? mul(invStd, reshape(weight, [1, C, 1, 1])) : invStd;
-  const shift = sub(bias ? reshape(bias, [1, C, 1, 1]) : 0, mul(mu, scale));
-  return scaleShift(x, scale, shift);
+  return x.shape[1]!;
 }
 
 /**
  * Train-mode batch normalisation of x [N,C,H,W] with batch statistics (gradients flow
- * through them). The one-pass variance is clamped at 0 against rounding; it loses
- * precision when |mean| >> std (about 1% of the variance at mean/std = 200 in float32).
+ * through them); `relu` applies max(0, y) in the same pass.
  */
-export function batchNorm2dTrain(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): { y: Tensor } & BatchStats {
-  const [N, , H, W] = dims(x);
-  const count = N * H * W;
-  const mu = div(sum(x, [0, 2, 3], { keepdim: true }), count);
-  const variance = maximum(sub(div(channelSumOfSquares(x), count), mul(mu, mu)), 0);
-  return { y: normalize(x, mu, variance, weight, bias, eps), mean: mu, variance };
+export function batchNorm2dTrain(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5, relu = false): { y: Tensor } & BatchStats {
+  const C = channels(x);
+  const { y, mean, variance } = batchNormTrain(x, weight, bias, { eps, relu });
+  return { y, mean: new Tensor(mean, [1, C, 1, 1]), variance: new Tensor(variance, [1, C, 1, 1]) };
 }
 
 /** Eval-mode batch normalisation with fixed statistics runningMean, runningVar [C]. */
-export function batchNorm2dEval(x: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor, runningVar: Tensor, eps = 1e-5): Tensor {
-  const C = dims(x)[1];
-  return normalize(x, reshape(runningMean, [1, C, 1, 1]), reshape(runningVar, [1, C, 1, 1]), weight, bias, eps);
+export function batchNorm2dEval(x: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor, runningVar: Tensor, eps = 1e-5, relu = false): Tensor {
+  channels(x);
+  return batchNormEval(x, weight, bias, runningMean.data, runningVar.data, { eps, relu });
 }
 
 /** BatchNorm2d options: eps (default 1e-5), momentum (0.1) and affine weight/bias (default true). */
@@ -102,20 +69,29 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /** relu(forward(x)) in one pass (and one backward pass). */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
     assertShape(x.ndim === 4 && x.shape[1] === this.channels, 'BatchNorm2d', `expects [N,${this.channels},H,W], got ${shapeStr(x.shape)}`);
-    if (!this.training) return batchNorm2dEval(x, this.weight, this.bias, this.runningMean, this.runningVar, this.eps);
-    const { y, mean: mu, variance } = batchNorm2dTrain(x, this.weight, this.bias, this.eps);
-    this.updateRunningStats(mu, variance, x.size / this.channels);
+    if (!this.training) return batchNorm2dEval(x, this.weight, this.bias, this.runningMean, this.runningVar, this.eps, relu);
+    const { y, mean, variance } = batchNormTrain(x, this.weight, this.bias, { eps: this.eps, relu });
+    this.updateRunningStats(mean, variance, x.size / this.channels);
     return y;
   }
 
   /** running = (1 - m) running + m batch, with the unbiased batch variance (as PyTorch). */
-  private updateRunningStats(mu: Tensor, variance: Tensor, count: number): void {
+  private updateRunningStats(mu: ArrayLike<number>, variance: ArrayLike<number>, count: number): void {
     const m = this.momentum;
     const unbias = count > 1 ? count / (count - 1) : 1;
     for (let c = 0; c < this.channels; c++) {
-      this.runningMean.data[c] = (1 - m) * this.runningMean.data[c]! + m * mu.data[c]!;
-      this.runningVar.data[c] = (1 - m) * this.runningVar.data[c]! + m * variance.data[c]! * unbias;
+      this.runningMean.data[c] = (1 - m) * this.runningMean.data[c]! + m * mu[c]!;
+      this.runningVar.data[c] = (1 - m) * this.runningVar.data[c]! + m * variance[c]! * unbias;
     }
   }
 }

@@ -44,7 +44,7 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const h = relu(this.bn1.forward(this.conv1.forward(x)));
+    const h = this.bn1.forwardRelu(this.conv1.forward(x));
     const y = this.bn2.forward(this.conv2.forward(h));
     return relu(add(y, this.shortcut ? this.shortcut.forward(x) : x));
   }

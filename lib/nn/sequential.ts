@@ -1,5 +1,7 @@
 /** Sequential: children applied in order; named by index or by the keys of a record. */
 import type { Tensor } from '../tensor.js';
+import { ReLU } from './activation.js';
+import { BatchNorm2d } from './batchnorm.js';
 import { Module } from './module.js';
 
 /** Applies its layers in order; children are named '0', '1', ... or by the keys of a record. */
@@ -12,7 +14,20 @@ export class Sequential extends Module {
     this.layers = named.map(([name, m]) => this.addModule(name, m));
   }
 
+  /**
+   * In training, a BatchNorm2d directly followed by a ReLU runs as one fused op (one pass
+   * forward and backward instead of two). Eval mode calls every layer, so a model summary
+   * (which records each layer's forward) still lists the ReLU.
+   */
   forward(x: Tensor): Tensor {
-    return this.layers.reduce((h, m) => m.forward(h), x);
+    let h = x;
+    for (let i = 0; i < this.layers.length; i++) {
+      const m = this.layers[i]!;
+      if (this.training && m instanceof BatchNorm2d && this.layers[i + 1] instanceof ReLU) {
+        h = m.forwardRelu(h);
+        i++;
+      } else h = m.forward(h);
+    }
+    return h;
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * Fused batch normalisation (+ReLU) of [N,C,H,W] as one primitive:
+ *   y = max?(0, (x - mean_c) * invStd_c * w_c + b_c)
+ * Training uses the batch statistics, and the vjp differentiates through them; eval uses
+ * fixed statistics. The statistics travel in the attributes (computed before the op, as
+ * PyTorch's native_batch_norm saves them for its backward), so the backward needs no extra
+ * pass: two reductions and one elementwise pass over the full-size tensors in all.
+ * Gradients, with gz = g masked by y > 0 under ReLU, M = N*H*W, xhat = (x - mean) invStd:
+ *   db = sum gz,  dw = sum gz xhat,
+ *   dx = w invStd (gz - mean(gz) - xhat mean(gz xhat))  (training),  w invStd gz  (eval).
+ */
+import { apply } from '../lib/autograd.js';
+import { opBackend } from '../lib/backend.js';
+import type { RuleTable } from '../lib/primitives.js';
+import { allocate, type DataArray } from '../lib/precision.js';
+import { assertShape, shapeStr } from '../lib/shape.js';
+import { Tensor } from '../lib/tensor.js';
+import { batchNormFits, batchNormKernels, type BatchNormKernels } from './kernels/batchnorm.js';
+import { bnAffineRef, bnInputGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from './reference/batchnorm.js';
+
+/** Per-channel statistics [C]: the mean and 1 / sqrt(variance + eps). */
+export interface NormStats {
+  mean: DataArray;
+  invStd: DataArray;
+}
+
+/** Kernel implementations for a tensor of `size` elements on the current backend. */
+function impl(size: number): BatchNormKernels {
+  const be = opBackend();
+  return be === 'reference' || !batchNormFits(size) ? reference : batchNormKernels(be);
+}
+
+const reference: BatchNormKernels = {
+  planeMoments: bnPlaneMomentsRef,
+  affine: bnAffineRef,
+  planeGradSums: bnPlaneGradSumsRef,
+  inputGrad: bnInputGradRef,
+};
+
+function dims(op: string, x: Tensor): [number, number, number] {
+  assertShape(x.ndim === 4, op, `expects [N,C,H,W], got ${shapeStr(x.shape)}`);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  return [N, C, H * W];
+}
+
+/** A per-channel array [C] repeated for each of N images: one value per plane. */
+function perPlane(v: ArrayLike<number>, N: number): DataArray {
+  const C = v.length;
+  const out = allocate(N * C);
+  for (let p = 0; p < out.length; p++) out[p] = v[p % C]!;
+  return out;
+}
+
+/** Add the per-plane pairs [a, b] of every image into per-channel arrays. */
+function channelPairs(perPlanePairs: DataArray, N: number, C: number): [DataArray, DataArray] {
+  const a = allocate(C);
+  const b = allocate(C);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      a[c] += perPlanePairs[2 * (n * C + c)]!;
+      b[c] += perPlanePairs[2 * (n * C + c) + 1]!;
+    }
+  return [a, b];
+}
+
+/**
+ * Per-channel mean and biased variance of x [N,C,H,W] over N, H and W. Each plane's sum
+ * and squared deviations are combined exactly (Chan et al.), so the variance does not
+ * cancel when |mean| >> std.
+ */
+export function batchMoments(x: Tensor): { mean: DataArray; variance: DataArray } {
+  const [N, C, P] = dims('batchMoments', x);
+  const m = impl(x.size).planeMoments(x.data, N * C, P);
+  const mean = allocate(C);
+  const variance = allocate(C);
+  const count = N * P;
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let n = 0; n < N; n++) s += m[2 * (n * C + c)]!;
+    const mu = s / count;
+    let m2 = 0;
+    for (let n = 0; n < N; n++) {
+      const d = m[2 * (n * C + c)]! / P - mu;
+      m2 += m[2 * (n * C + c) + 1]! + P * d * d;
+    }
+    mean[c] = mu;
+    variance[c] = count > 0 ? m2 / count : 0;
+  }
+  return { mean, variance };
+}
+
+/** mean and 1 / sqrt(variance + eps) per channel. */
+export function normStats(mean: ArrayLike<number>, variance: ArrayLike<number>, eps: number): NormStats {
+  const m = allocate(mean.length);
+  const invStd = allocate(mean.length);
+  for (let c = 0; c < m.length; c++) {
+    m[c] = mean[c]!;
+    invStd[c] = 1 / Math.sqrt(variance[c]! + eps);
+  }
+  return { mean: m, invStd };
+}
+
+/** Per-channel scale = invStd * w and shift = b - mean * scale. */
+function foldAffine(stats: NormStats, w: Tensor | undefined, b: Tensor | undefined): { scale: DataArray; shift: DataArray } {
+  const C = stats.mean.length;
+  const scale = allocate(C);
+  const shift = allocate(C);
+  for (let c = 0; c < C; c++) {
+    scale[c] = stats.invStd[c]! * (w ? w.data[c]! : 1);
+    shift[c] = (b ? b.data[c]! : 0) - stats.mean[c]! * scale[c]!;
+  }
+  return { scale, shift };
+}
+
+export const batchNormRules: RuleTable<'batchNorm'> = {
+  batchNorm: {
+    forward: ([x, w, b], { stats, relu }) => {
+      const [N, , P] = dims('batchNorm', x!);
+      const { scale, shift } = foldAffine(stats, w, b);
+      return { data: impl(x!.size).affine(x!.data, P, perPlane(scale, N), perPlane(shift, N), relu), shape: x!.shape };
+    },
+    vjp: (g, [x, w, b], y, { stats, relu, training }) => {
+      const [N, C, P] = dims('batchNorm', x!);
+      const k = impl(x!.size);
+      const [sg, sgx] = channelPairs(k.planeGradSums(g.data, y.data, x!.data, P, perPlane(stats.mean, N), relu), N, C);
+      const { scale } = foldAffine(stats, w, b);
+      let dx: Tensor | null = null;
+      if (x!.requiresGrad) {
+        const [k1, k2, k3] = [allocate(C), allocate(C), allocate(C)];
+        const M = N * P;
+        for (let c = 0; c < C; c++) {
+          k1[c] = scale[c]!;
+          if (!training) continue;
+          // dx = scale (gz - sg/M) - scale (sgx invStd / M) invStd (x - mean)
+          k2[c] = (-scale[c]! * sgx[c]! * stats.invStd[c]! * stats.invStd[c]!) / M;
+          k3[c] = (-scale[c]! * sg[c]!) / M - k2[c]! * stats.mean[c]!;
+        }
+        dx = new Tensor(k.inputGrad(g.data, y.data, x!.data, P, perPlane(k1, N), perPlane(k2, N), perPlane(k3, N), relu), x!.shape);
+      }
+      if (!w) return [dx];
+      const dw = allocate(C);
+      for (let c = 0; c < C; c++) dw[c] = sgx[c]! * stats.invStd[c]!;
+      return [dx, new Tensor(dw, w.shape), new Tensor(sg, b!.shape)];
+    },
+  },
+};
+
+/** Options of the fused op: eps (default 1e-5) and a fused ReLU (default false). */
+export interface BatchNormOptions {
+  eps?: number;
+  relu?: boolean;
+}
+
+function checkAffine(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor[] {
+  const C = x.shape[1]!;
+  assertShape((weight === null) === (bias === null), 'batchNorm', 'weight and bias come together (or neither)');
+  if (weight === null || bias === null) return [x];
+  assertShape(weight.size === C && bias.size === C, 'batchNorm', `weight and bias need ${C} values, got ${shapeStr(weight.shape)} and ${shapeStr(bias.shape)}`);
+  return [x, weight, bias];
+}
+
+/**
+ * Train-mode batch normalisation (+ReLU) of x [N,C,H,W] with its batch statistics
+ * (gradients flow through them); also returns the per-channel batch mean and biased variance.
+ */
+export function batchNormTrain(x: Tensor, weight: Tensor | null, bias: Tensor | null, opts: BatchNormOptions = {}): { y: Tensor; mean: DataArray; variance: DataArray } {
+  dims('batchNorm', x);
+  const inputs = checkAffine(x, weight, bias);
+  const { mean, variance } = batchMoments(x);
+  const stats = normStats(mean, variance, opts.eps ?? 1e-5);
+  return { y: apply('batchNorm', inputs, { stats, relu: opts.relu ?? false, training: true }), mean, variance };
+}
+
+/** Eval-mode batch normalisation (+ReLU) of x [N,C,H,W] with fixed per-channel mean and variance [C]. */
+export function batchNormEval(x: Tensor, weight: Tensor | null, bias: Tensor | null, mean: ArrayLike<number>, variance: ArrayLike<number>, opts: BatchNormOptions = {}): Tensor {
+  dims('batchNorm', x);
+  const inputs = checkAffine(x, weight, bias);
+  assertShape(mean.length === x.shape[1] && variance.length === x.shape[1], 'batchNorm', `running statistics need ${x.shape[1]} values, got ${mean.length} and ${variance.length}`);
+  return apply('batchNorm', inputs, { stats: normStats(mean, variance, opts.eps ?? 1e-5), relu: opts.relu ?? false, training: false });
+}

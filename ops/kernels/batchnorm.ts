@@ -1,0 +1,99 @@
+/**
+ * gpu.js BatchNorm(+ReLU) kernels, the same four steps as ops/reference/batchnorm.ts:
+ * per-plane moments, the per-channel affine map (+ReLU), per-plane gradient sums and the
+ * input gradient. Per-channel factors arrive expanded to one value per plane (N*C values,
+ * computed on the host), so no kernel needs a modulo. The elementwise kernels put
+ * thread.x along a plane's contiguous pixels: the SIMD lanes read neighbouring values.
+ */
+import type { DataArray } from '../../lib/precision.js';
+import type { GpuMode } from './gpu.js';
+import { F32_EXACT, f32, type Program } from './program.js';
+import { runSync } from './run.js';
+
+export interface BatchNormKernels {
+  planeMoments(x: DataArray, planes: number, plane: number): DataArray;
+  affine(x: DataArray, plane: number, scale: DataArray, shift: DataArray, relu: boolean): DataArray;
+  planeGradSums(g: DataArray, y: DataArray, x: DataArray, plane: number, mean: DataArray, relu: boolean): DataArray;
+  inputGrad(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray, relu: boolean): DataArray;
+}
+
+/** Keep the two used values of each 4-component result: [a0, b0, a1, b1, ...]. */
+function pairs(r: Float32Array, planes: number): Float32Array {
+  const out = new Float32Array(2 * planes);
+  for (let p = 0; p < planes; p++) {
+    out[2 * p] = r[4 * p]!;
+    out[2 * p + 1] = r[4 * p + 1]!;
+  }
+  return out;
+}
+
+export function* planeMomentsProgram(x: DataArray, planes: number, plane: number): Program<Float32Array> {
+  // Two passes over a plane (it stays in cache): the deviations from the plane's own mean
+  // keep the variance exact where E[x^2] - E[x]^2 would cancel.
+  const source = `function (x) {
+  let s = 0.0;
+  for (let i = 0; i < ${plane}; i++) s += x[this.thread.x * ${plane} + (i | 0)];
+  const m = s / ${plane};
+  let m2 = 0.0;
+  for (let i = 0; i < ${plane}; i++) {
+    const d = x[this.thread.x * ${plane} + (i | 0)] - m;
+    m2 += d * d;
+  }
+  return [s, m2, 0, 0];
+}`;
+  return pairs(yield { source, output: [planes], args: [f32(x)], components: 4, cost: 2 * planes * plane }, planes);
+}
+
+export function* affineProgram(x: DataArray, plane: number, scale: DataArray, shift: DataArray, relu: boolean): Program<Float32Array> {
+  const planes = x.length / plane;
+  const source = `function (x, scale, shift) {
+  const v = x[this.thread.y * ${plane} + this.thread.x] * scale[this.thread.y] + shift[this.thread.y];
+  ${relu ? 'if (v > 0) return v;\n  return 0;' : 'return v;'}
+}`;
+  return yield { source, output: [plane, planes], args: [f32(x), f32(scale), f32(shift)], components: 1, cost: x.length };
+}
+
+/** The ReLU-masked output gradient of element q (a statement defining gz). */
+const maskedGrad = (relu: boolean, q: string): string =>
+  relu ? `let gz = 0.0;\n  if (y[${q}] > 0) gz = g[${q}];` : `const gz = g[${q}];`;
+
+export function* planeGradSumsProgram(g: DataArray, y: DataArray, x: DataArray, plane: number, mean: DataArray, relu: boolean): Program<Float32Array> {
+  const planes = x.length / plane;
+  const source = `function (g, y, x, mean) {
+  let sg = 0.0;
+  let sgx = 0.0;
+  const m = mean[this.thread.x];
+  for (let i = 0; i < ${plane}; i++) {
+    const q = this.thread.x * ${plane} + (i | 0);
+    ${maskedGrad(relu, 'q')}
+    sg += gz;
+    sgx += gz * (x[q] - m);
+  }
+  return [sg, sgx, 0, 0];
+}`;
+  const r = yield { source, output: [planes], args: [f32(g), f32(y), f32(x), f32(mean)], components: 4, cost: 2 * x.length };
+  return pairs(r, planes);
+}
+
+export function* inputGradProgram(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray, relu: boolean): Program<Float32Array> {
+  const planes = x.length / plane;
+  const source = `function (g, y, x, k1, k2, k3) {
+  const q = this.thread.y * ${plane} + this.thread.x;
+  ${maskedGrad(relu, 'q')}
+  return k1[this.thread.y] * gz + k2[this.thread.y] * x[q] + k3[this.thread.y];
+}`;
+  const args = [g, y, x, k1, k2, k3].map(f32);
+  return yield { source, output: [plane, planes], args, components: 1, cost: 2 * x.length };
+}
+
+/** Whether every index of x fits a float32 kernel local exactly. */
+export const batchNormFits = (size: number): boolean => size < F32_EXACT / 2;
+
+export function batchNormKernels(mode: GpuMode): BatchNormKernels {
+  return {
+    planeMoments: (x, planes, plane) => runSync(mode, planeMomentsProgram(x, planes, plane)),
+    affine: (x, plane, scale, shift, relu) => runSync(mode, affineProgram(x, plane, scale, shift, relu)),
+    planeGradSums: (g, y, x, plane, mean, relu) => runSync(mode, planeGradSumsProgram(g, y, x, plane, mean, relu)),
+    inputGrad: (g, y, x, plane, k1, k2, k3, relu) => runSync(mode, inputGradProgram(g, y, x, plane, k1, k2, k3, relu)),
+  };
+}
