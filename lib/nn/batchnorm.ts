@@ -4,6 +4,7 @@
  * backward, with an optional fused ReLU (the layer's `forwardRelu`).
  */
 import { batchNormEval, batchNormTrain } from '../../ops/batchnorm.js';
+import { relu } from '../../ops/elementwise.js';
 import { assertShape, shapeStr } from '../shape.js';
 import { Tensor, ones, zeros } from '../tensor.js';
 import { Module } from './module.js';
@@ -72,9 +73,12 @@ export class BatchNorm2d extends Module {
     return this.normalize(x, false);
   }
 
-  /** relu(forward(x)) in one pass (and one backward pass). */
+  /**
+   * relu(forward(x)); fused into one pass (and one backward pass) in training. Eval mode
+   * goes through forward so that forward hooks (the model summary) still see this layer.
+   */
   forwardRelu(x: Tensor): Tensor {
-    return this.normalize(x, true);
+    return this.training ? this.normalize(x, true) : relu(this.forward(x));
   }
 
   private normalize(x: Tensor, relu: boolean): Tensor {
