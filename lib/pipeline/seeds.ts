@@ -17,15 +17,18 @@ import { irdMatchTable, methodName, type RunMetrics } from './report.js';
 import { RunDir } from './run-dir.js';
 import { runPipeline, type RunHooks } from './run.js';
 
-/** Any JSON value with every number replaced by its statistic over the runs. */
-type Stat = number | Stat[] | { [k: string]: Stat };
+/** Any JSON value with every number replaced by its statistic over the runs (strings kept). */
+type Stat = number | string | Stat[] | { [k: string]: Stat };
 
 /**
  * Mean and sample standard deviation (n - 1; 0 for one run) of each number at the same place in
  * every value. Non-finite numbers (an IoU of a class absent everywhere) are left out; a place
  * with no finite number gets NaN. Places missing from some values are averaged over the others.
+ * A string (a label such as an error type's name) is kept as it is in the first value.
  */
 export function meanAndSpread(values: readonly unknown[]): { mean: Stat; std: Stat } {
+  const text = values.find((v): v is string => typeof v === 'string');
+  if (text !== undefined) return { mean: text, std: text };
   const nums = values.filter((v): v is number => typeof v === 'number');
   if (nums.length > 0) {
     const finite = nums.filter(Number.isFinite);

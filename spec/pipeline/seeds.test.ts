@@ -24,8 +24,9 @@ test('meanAndSpread: mean and sample std of each number at the same place, NaN/n
       assert.ok(Number.isNaN(mean.x.perClass[1]), 'a place with no number is NaN');
     }),
   );
-  const { mean } = meanAndSpread([{ a: 1, only: 4 }, { a: 3 }]) as { mean: any };
-  assert.equal(mean, { a: 2, only: 4 }, 'a place missing in some runs is averaged over the others');
+  const { mean, std } = meanAndSpread([{ a: 1, only: 4, t: [{ type: 'none', n: 1 }] }, { a: 3, t: [{ type: 'none', n: 2 }] }]) as { mean: any; std: any };
+  assert.equal(mean, { a: 2, only: 4, t: [{ type: 'none', n: 1.5 }] }, 'a place missing in some runs is averaged over the others; labels are kept');
+  assert.is(std.t[0].type, 'none');
 });
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -50,6 +51,7 @@ test('epsx run --seeds 0,1: a run per seed, then the mean and spread of every fi
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.match(html, /mean ± std over 2 seeds/);
   assert.match(html, /What IRD drops/);
+  assert.match(html, /<th>missing class dropped<\/th>/, 'the error types name their columns');
   assert.ok(existsSync(join(dir, 'seed-0', 'report.html')));
   const again = epsx('run', '--quick', '--seeds', '0,1', '--name', 's');
   assert.is(again.status, 2);
