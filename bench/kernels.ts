@@ -131,7 +131,7 @@ async function gapRow(): Promise<void> {
   print(row);
 }
 
-/** PAMR with tfjs ops (DESIGN.md section 2), NHWC: replicate padding by clamped gathers. */
+/** PAMR with tfjs ops (docs/method.md#pamr), NHWC: replicate padding by clamped gathers. */
 function tfPamr(image: tf.Tensor4D, mask: tf.Tensor4D, dilations: number[], iterations: number): tf.Tensor {
   const [, H, W] = image.shape as number[] as [number, number, number, number];
   const P = Math.max(...dilations);

@@ -1,4 +1,4 @@
-/** Pseudo-mask settings shared by `epsx pseudo` and `epsx inspect` (DESIGN.md section 2). */
+/** Pseudo-mask settings shared by `epsx pseudo` and `epsx inspect` (docs/method.md#pseudo-masks). */
 import type { Command } from 'cac';
 import type { PseudoMaskOptions } from '../lib/pseudo.js';
 import { flagOption, numberListOption, numberOption } from './options.js';

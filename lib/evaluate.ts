@@ -1,6 +1,6 @@
 /**
  * Inference and scoring: segmenter predictions, pseudo-masks for a set of images, and mIoU
- * (DESIGN.md section 2: confusion matrix over 0..C ignoring 255, mean over labels present).
+ * (docs/method.md#evaluation: confusion matrix over 0..C ignoring 255, mean over labels present).
  */
 import { noGrad } from './autograd.js';
 import type { Sample } from './data/sample.js';
@@ -124,7 +124,7 @@ export interface PseudoMaskResult {
   classes: number[];
 }
 
-/** Pseudo-masks (DESIGN.md section 2) for every sample, at its own size, from its image-level labels. */
+/** Pseudo-masks (docs/method.md#pseudo-masks) for every sample, at its own size, from its image-level labels. */
 export function makePseudoMasks(
   model: Classifier,
   samples: readonly Sample[],

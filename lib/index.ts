@@ -76,3 +76,24 @@ export { silentProgress } from './progress.js';
 export type { ProgressReporter, ProgressTask } from './progress.js';
 export { writeFileAtomic } from './atomic.js';
 export * from './viz/index.js';
+
+// Types the public API refers to, named here so that consumers can use them (and the API
+// reference can link them).
+export type { CompareOp, PadMode, Raw } from './primitives.js';
+export type { ReduceOptions } from '../ops/reduce.js';
+export type { PadOptions } from '../ops/shape.js';
+export type { CrossEntropyOptions } from '../ops/loss.js';
+export type { Pair } from '../ops/conv-geom.js';
+export type { GpuMode } from '../ops/kernels/gpu.js';
+export type { EpsDetails, IrdMaps, IrdDetails } from './losses/index.js';
+export type { PseudoMask } from './pseudo.js';
+export type { TrainConfig } from './train/config.js';
+export type { WarmupLoss, LossPhase } from './train/classifier.js';
+export type { StepResult, TrainLoopResult } from './train/trainer.js';
+export type { SamplerOptions } from './train/sampler.js';
+export type { DeepPartial } from './pipeline/config.js';
+export type { RunMetrics } from './pipeline/report.js';
+export type { DropSummary, DropTypeScore } from './metrics.js';
+export type { RGB } from './viz/canvas.js';
+export type { ClassShape } from './data/shapes.js';
+export type { ImageSample } from './evaluate.js';

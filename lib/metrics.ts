@@ -1,5 +1,5 @@
 /**
- * Evaluation metrics (DESIGN.md section 2): the segmentation confusion matrix with per-class
+ * Evaluation metrics (docs/method.md#evaluation): the segmentation confusion matrix with per-class
  * IoU and mIoU, and the quality of saliency maps against the true foreground.
  * Both accumulate over images, so a dataset is scored by adding its images one by one.
  */

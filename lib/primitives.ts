@@ -16,7 +16,9 @@ import { poolRules } from '../ops/pool.js';
 import { resizeRules } from '../ops/resize.js';
 import { batchNormRules } from '../ops/batchnorm.js';
 
+/** Comparison of the `compare` primitive: greater, greater or equal, less, less or equal, equal, not equal. */
 export type CompareOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
+/** How `pad` fills: with a constant value, or by repeating the edge values. */
 export type PadMode = 'constant' | 'replicate';
 
 /** Attributes of each primitive (the non-tensor arguments). */
@@ -71,6 +73,7 @@ export interface PrimitiveAttrs {
 /** Name of a primitive op (a key of PrimitiveAttrs), e.g. 'add', 'conv2d', 'resizeBilinear'. */
 export type Primitive = keyof PrimitiveAttrs;
 
+/** A primitive forward's result: a flat array and its shape (a Tensor without autograd). */
 export interface Raw {
   data: DataArray;
   shape: number[];

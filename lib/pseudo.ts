@@ -1,5 +1,5 @@
 /**
- * Pseudo-masks from a trained classifier (DESIGN.md section 2): multi-scale, flipped
+ * Pseudo-masks from a trained classifier (docs/method.md#pseudo-masks): multi-scale, flipped
  * inference; per-class maps normalised by their max; a constant background score;
  * optional PAMR; argmax. Independent of the model: it only needs a function from an
  * image batch to localization logits Z.
@@ -19,7 +19,7 @@ import { resizeToMap } from './losses/maps.js';
 /** Image batch [N,3,H',W'] -> localization logits Z [N,C+1,h,w] (background in channel 0). */
 export type Localizer = (images: Tensor) => Tensor;
 
-/** Options of pseudoMask / makePseudoMasks (DESIGN.md section 2); every field has the default it names. */
+/** Options of pseudoMask / makePseudoMasks (docs/method.md#pseudo-masks); every field has the default it names. */
 export interface PseudoMaskOptions {
   /** Inference scales relative to the image size. Default [1.0, 0.5, 1.5]. */
   scales?: number[];
@@ -33,6 +33,7 @@ export interface PseudoMaskOptions {
   pamr?: boolean | PamrOptions;
 }
 
+/** The pseudo-mask of one image with the scores it was taken from. */
 export interface PseudoMask {
   /** Label per pixel, row-major [H,W]: 0 = background, c = class c. */
   mask: Uint8Array;

@@ -18,7 +18,8 @@ export interface Node<P extends Primitive = Primitive> {
 /**
  * An n-d array of numbers: contiguous row-major `data` (Float32Array, or Float64Array in
  * float64 mode) with a `shape`; `requiresGrad` leaves collect `.grad` on `backward()`.
- * Throws ShapeError when the data length does not fill the shape.
+ * Throws ShapeError when the data length does not fill the shape. The chainable methods
+ * (`x.mul(y).relu().mean()`) are listed in {@link TensorMethods}.
  */
 export class Tensor {
   readonly shape: number[];

@@ -24,7 +24,7 @@ export interface ClassifierConfig extends CommonConfig {
 export interface ClassifierOutput {
   /** Localization logits Z [N,C+1,h,w]. */
   maps: Tensor;
-  /** Class scores s_c = mean_{h,w} Z_c, c = 1..C: [N,C]. */
+  /** Class scores `s_c = mean_{h,w} Z_c`, c = 1..C: [N,C]. */
   scores: Tensor;
 }
 

@@ -31,8 +31,8 @@ export function softplus(x: Tensor): Tensor {
 
 /**
  * Hyperbolic tangent elementwise, in (-1, 1), as the composite 2 sigmoid(2x) - 1 (its gradient
- * 1 - tanh^2 comes from sigmoid's rule). Near 0 the subtraction loses relative precision:
- * |x| below about 1e-7 gives 0 in float32.
+ * 1 - tanh^2 comes from sigmoid's rule). Near 0 the subtraction costs relative precision: in
+ * float32 the absolute error stays about 1e-7, so tanh(1e-8) gives 0.
  */
 export function tanh(x: Tensor): Tensor {
   return sub(mul(sigmoid(mul(x, 2)), 2), 1);

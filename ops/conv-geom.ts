@@ -1,6 +1,7 @@
 /** Conv2d geometry: option normalisation, shape checks and output size, shared by every path. */
 import { assertShape, shapeStr } from '../lib/shape.js';
 
+/** One value for both spatial axes, or [vertical, horizontal]. */
 export type Pair = number | [number, number];
 
 export interface Conv2dOptions {

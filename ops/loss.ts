@@ -26,6 +26,7 @@ export function mse(a: Tensor, b: Tensor, reduction: Reduction = 'mean'): Tensor
   return reduce(square(sub(a, b)), reduction);
 }
 
+/** Options of crossEntropy: the label whose pixels are ignored (default 255). */
 export interface CrossEntropyOptions {
   ignoreIndex?: number;
 }

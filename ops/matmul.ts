@@ -31,7 +31,7 @@ export const matmulRules: RuleTable<'matmul'> = {
   },
 };
 
-/** a[..., M, K] @ b[..., K, N] with broadcast batch axes. */
+/** `a[..., M, K] @ b[..., K, N]` with broadcast batch axes. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   assertShape(a.ndim >= 2 && b.ndim >= 2, 'matmul', `needs at least 2-d inputs, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
   const [M, K] = a.shape.slice(-2) as [number, number];

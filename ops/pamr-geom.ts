@@ -1,4 +1,4 @@
-/** PAMR geometry: the neighbour offsets (DESIGN.md section 2) and shape checks. */
+/** PAMR geometry: the neighbour offsets (docs/method.md#pamr) and shape checks. */
 import { assertShape, shapeStr } from '../lib/shape.js';
 
 export interface PamrOptions {

@@ -1,5 +1,5 @@
 /**
- * PAMR (pixel-adaptive mask refinement), DESIGN.md section 2. Not differentiable: the
+ * PAMR (pixel-adaptive mask refinement), docs/method.md#pamr. Not differentiable: the
  * result is always a detached tensor, and nothing is recorded for autograd.
  */
 import { opBackend } from '../lib/backend.js';

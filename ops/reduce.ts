@@ -7,6 +7,7 @@ import { compare, div, mul } from './elementwise.js';
 import { broadcastTo, reshape } from './shape.js';
 import { scatterReduce } from './strided.js';
 
+/** Options of the reductions: `keepdim` keeps reduced axes as size 1 (default false). */
 export interface ReduceOptions {
   keepdim?: boolean;
 }

@@ -12,7 +12,7 @@ import {
 
 /** Options of resizeBilinear. */
 export interface ResizeBilinearOptions {
-  /** Map corner pixel centres onto each other (default false, as DESIGN.md asks). */
+  /** Map corner pixel centres onto each other (default false, as docs/method.md#label-conventions asks). */
   alignCorners?: boolean;
 }
 

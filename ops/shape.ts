@@ -199,6 +199,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return xs.length === 1 ? xs[0]! : apply('concat', [...xs], { axis: a! });
 }
 
+/** Options of pad: `mode` (default constant) and the constant `value` (default 0). */
 export interface PadOptions {
   mode?: PadMode;
   value?: number;

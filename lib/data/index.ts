@@ -18,7 +18,7 @@ export type { RandomErrorRates, SaliencyErrorSettings, SystematicErrorRates } fr
 export { CLASS_SHAPES } from './shapes.js';
 export { SyntheticStats } from './synthetic-stats.js';
 
-/** VOC-style dataset folders (DESIGN.md section 5). */
+/** VOC-style dataset folders (docs/formats.md#dataset-folder). */
 export { openVocDataset } from './voc-reader.js';
 export type { VocOptions } from './voc-reader.js';
 export { writeVocDataset } from './voc-writer.js';

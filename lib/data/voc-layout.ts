@@ -1,4 +1,4 @@
-/** Paths inside a VOC-style dataset folder (DESIGN.md section 5). */
+/** Paths inside a VOC-style dataset folder (docs/formats.md#dataset-folder). */
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Split } from './sample.js';

@@ -98,7 +98,7 @@ export interface VocOptions {
 }
 
 /**
- * Open a VOC-style dataset folder (DESIGN.md section 5). train.txt is required; val.txt is
+ * Open a VOC-style dataset folder (docs/formats.md#dataset-folder). train.txt is required; val.txt is
  * checked when `ids('val')` is asked for. labels.json is optional (derived from masks).
  * Images may have any size; one over `maxPixels` is downscaled when loaded (see fitSample).
  */

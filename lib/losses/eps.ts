@@ -1,4 +1,4 @@
-/** EPS saliency loss (Lee et al., CVPR 2021), DESIGN.md section 2, method `eps`. */
+/** EPS saliency loss (Lee et al., CVPR 2021), method `eps`: docs/method.md#eps-saliency-loss. */
 import { noGrad } from '../autograd.js';
 import { add, compare, div, maximum, mul, square, sub } from '../../ops/elementwise.js';
 import { softmax } from '../../ops/activation.js';
@@ -20,6 +20,7 @@ export interface EpsOptions {
   valid?: Tensor;
 }
 
+/** What epsSaliencyDetails returns: the loss and the maps behind it (docs/method.md#eps-saliency-loss). */
 export interface EpsDetails {
   loss: Tensor;
   /** o_c [N,C] (c = 1..C), without gradient. */

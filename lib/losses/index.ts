@@ -1,4 +1,4 @@
-/** The losses of the method (DESIGN.md section 2): classification, EPS and EPS++ (IRD). */
+/** The losses of the method (docs/method.md): classification, EPS and EPS++ (IRD). */
 export { clsLoss } from './cls.js';
 export { classOverlap, epsSaliencyDetails, epsSaliencyLoss } from './eps.js';
 export type { EpsDetails, EpsOptions } from './eps.js';

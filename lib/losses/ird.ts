@@ -1,6 +1,6 @@
 /**
- * EPS++ saliency loss with Inconsistent Region Drop (IRD), DESIGN.md section 2, method
- * `eps++`: pixels where the PAMR-refined foreground and the saliency map disagree are
+ * EPS++ saliency loss with Inconsistent Region Drop (IRD), method `eps++`
+ * (docs/method.md#ird-saliency-loss): pixels where the PAMR-refined foreground and the saliency map disagree are
  * dropped from the loss, which handles missing classes, missing object parts and false
  * coverage per pixel.
  */
@@ -27,7 +27,7 @@ export interface IrdOptions extends PamrOptions {
  * PAMR dilations for a grid `ratio` times as fine as the one they were chosen for: each
  * dilation scaled and rounded, at least 1, duplicates removed (order kept).
  *
- * Why the IRD needs this: DESIGN's dilations [1,2,4,8,12,24] are in image pixels (PAMR at
+ * Why the IRD needs this: the default dilations [1,2,4,8,12,24] are in image pixels (PAMR at
  * inference runs on the full image), but the IRD runs PAMR on the localization maps, which
  * are 1/outputStride of the image (16x16 for 64x64 images). There, dilations 12 and 24 reach
  * past the map from almost every pixel, the clamped coordinates land on the border row or
@@ -41,10 +41,11 @@ export function scaleDilations(dilations: readonly number[], ratio: number): num
   return [...new Set(dilations.map((d) => Math.max(1, Math.round(d * ratio))))];
 }
 
+/** The maps of the IRD for a batch: M_fg, M_r and N (docs/method.md#ird-saliency-loss). */
 export interface IrdMaps {
-  /** M_fg = sum_{c>=1} y_c P_c [N,1,h,w] (carries the gradient). */
+  /** `M_fg = sum_{c>=1} y_c P_c` [N,1,h,w] (carries the gradient). */
   mFg: Tensor;
-  /** M_r = sum_{c>=1} y_c R_c [N,1,h,w], R = PAMR(I, P) (no gradient). */
+  /** `M_r = sum_{c>=1} y_c R_c` [N,1,h,w], R = PAMR(I, P) (no gradient). */
   mR: Tensor;
   /** N = B(M_r) XOR B(S) [N,1,h,w]: 1 = inconsistent pixel, dropped from the loss. */
   inconsistent: Tensor;
@@ -76,6 +77,7 @@ export function undroppedSaliencyLoss(z: Tensor, labels: Tensor, saliency: Tenso
   return keptSaliencyLoss(foregroundMap(z, labels), saliency, valid ?? null);
 }
 
+/** What irdSaliencyDetails returns: the IRD maps, the loss and the share of dropped pixels. */
 export interface IrdDetails extends IrdMaps {
   loss: Tensor;
   /** Share of pixels dropped (mean of N), for logging. */

@@ -1,5 +1,5 @@
 /**
- * Building blocks shared by the saliency losses (DESIGN.md section 2): the binariser B,
+ * Building blocks shared by the saliency losses (docs/method.md#label-conventions): the binariser B,
  * label-weighted channel sums (how M_fg, M_bg and M_r are formed) and the resize that
  * brings saliency and image to the map size before they meet Z.
  */

@@ -81,6 +81,7 @@ export const quickPreset: DeepPartial<RunConfig> = {
   panels: 2,
 };
 
+/** T with every field optional at every depth (arrays are replaced whole): what mergeConfig takes. */
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -10,6 +10,7 @@ import type { StepRecord } from '../train/trainer.js';
 import type { RunContext } from './stages.js';
 import { labelsOnlyNote } from './context.js';
 
+/** The figures of a finished run, as written to metrics.json (docs/formats.md#run-folder). */
 export interface RunMetrics {
   pseudo: Record<string, MiouResult>;
   segmenter: Record<string, MiouResult & { ratioToFull?: number }>;

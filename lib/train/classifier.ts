@@ -3,7 +3,7 @@
  *   cam:   L = L_cls
  *   eps:   L = L_cls + L_sal(EPS, overlap test per class)
  *   eps++: L = L_cls + L_sal(IRD: drop pixels where the PAMR-refined maps and saliency disagree),
- *          after a warm-up with another saliency loss (DESIGN.md section 2, "Schedule")
+ *          after a warm-up with another saliency loss (docs/method.md#ird-warm-up)
  * Saliency and image are resized to the map size (bilinear, align_corners false) first.
  */
 import type { Sample } from '../data/sample.js';
@@ -47,7 +47,7 @@ export interface ClassifierTrainConfig extends TrainConfig {
   /**
    * eps++ only: epochs trained with `warmupLoss` before the IRD switches on (fractions allowed,
    * rounded to whole steps; 0 = IRD from the first step). From scratch the maps start near
-   * 1/(C+1) everywhere, M_r < 0.5, and N would drop every salient pixel.
+   * 1/(C+1) everywhere, `M_r < 0.5`, and N would drop every salient pixel.
    */
   warmupEpochs: number;
   warmupLoss: WarmupLoss;
@@ -57,7 +57,7 @@ export interface ClassifierTrainConfig extends TrainConfig {
  * Defaults: the shared TrainConfig defaults, eps++, tau 0.4, lambda 0.5, IRD PAMR dilations [1,2,3,6] x 10
  * iterations.
  *
- * The IRD's PAMR runs on the localization maps, not on the image: DESIGN's image-pixel dilations
+ * The IRD's PAMR runs on the localization maps, not on the image: the default image-pixel dilations
  * [1,2,4,8,12,24] are scaled by map/image = 1/outputStride (4 by default: 64x64 images give 16x16
  * maps), which gives [1,2,3,6] (see scaleDilations). Unscaled, d = 12 and 24 reach past a 16x16 map
  * from almost every pixel and PAMR mixes in clamped border pixels. A model built with another
@@ -86,13 +86,13 @@ export type LossPhase = 'warmup' | 'ird';
 
 /**
  * The loss of one batch for cfg.method: images [N,3,H,W], saliency [N,1,H,W] in [0,1], labels [N,C]
- * in {0,1}. Returns the scalar loss and its logged terms: loss_cls, loss_sal (eps, eps++) and ird_dropped
+ * in `{0,1}`. Returns the scalar loss and its logged terms: loss_cls, loss_sal (eps, eps++) and ird_dropped
  * (eps++ once the IRD is on: share of pixels in N). `phase` 'warmup' gives eps++ its warm-up loss
  * L_cls + cfg.warmupLoss instead (the other methods ignore it).
  *
  * `valid` [N,1,H,W] (1 = image pixel, 0 = padding from a crop or batch) marks padding, which
  * takes no part in the class scores (GAP becomes the mean over valid map pixels) nor in the
- * saliency losses; absent, every pixel counts and the loss is exactly DESIGN's.
+ * saliency losses; absent, every pixel counts and the loss is exactly the method's (docs/method.md#padding-in-training-crops).
  */
 export function classifierLoss(model: Classifier, images: Tensor, saliency: Tensor, labels: Tensor, cfg: ClassifierTrainConfig, phase: LossPhase = 'ird', valid?: Tensor): { loss: Tensor; metrics: Record<string, number> } {
   const out = model.forward(images);

@@ -3,6 +3,7 @@ import type { AugmentOptions } from '../data/augment.js';
 import type { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
 
+/** Options every training loop shares: epochs, batch size, SGD settings, seed and augmentation. */
 export interface TrainConfig {
   epochs: number;
   batchSize: number;

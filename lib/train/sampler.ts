@@ -10,6 +10,7 @@ import { Rng } from '../random.js';
 import type { Sample } from '../data/sample.js';
 import { Tensor } from '../tensor.js';
 
+/** Options of BatchSampler. */
 export interface SamplerOptions {
   batchSize: number;
   seed: number;

@@ -34,6 +34,7 @@ export interface StepRecord {
   [metric: string]: number | string;
 }
 
+/** What one training step returns: the loss to backpropagate, its logged terms and the batch size. */
 export interface StepResult {
   loss: Tensor;
   metrics: Record<string, number>;
@@ -61,6 +62,7 @@ export interface TrainLoopOptions {
   onEpochEnd?(next: Position): void;
 }
 
+/** How a training loop ended: where to resume when it was stopped early, else null. */
 export interface TrainLoopResult {
   /** Where to resume; null when every epoch finished. */
   stoppedAt: Position | null;

@@ -2,6 +2,7 @@
 import { encodePngRgb } from '../data/png.js';
 import { GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './font.js';
 
+/** A colour as 8-bit red, green and blue. */
 export type RGB = readonly [number, number, number];
 
 /** An 8-bit RGB raster (`rgb` holds width*height*3 bytes, row-major), filled with `background` (default white). */

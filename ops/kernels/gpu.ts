@@ -8,6 +8,7 @@ import type { KernelBackend } from '../../lib/backend.js';
 import type { Launch } from './program.js';
 import { wideWasmKernel } from './wasm-codegen/wide-loads.js';
 
+/** A gpu.js backend (every KernelBackend but the TypeScript reference). */
 export type GpuMode = Exclude<KernelBackend, 'reference'>;
 
 const gpus = new Map<string, GPU>();

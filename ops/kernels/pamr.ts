@@ -1,5 +1,5 @@
 /**
- * gpu.js PAMR kernels (DESIGN.md section 2). Image and mask are padded by replication
+ * gpu.js PAMR kernels (docs/method.md#pamr). Image and mask are padded by replication
  * once per use, so every neighbour read is an unclamped int32 offset baked into the
  * source. Affinity = five launches (std, max of a over j, exp(a - max), sum, normalise) so
  * the softmax needs only 2J exponentials per pixel; each propagation step is one launch.

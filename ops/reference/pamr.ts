@@ -1,4 +1,4 @@
-/** Plain TypeScript PAMR (DESIGN.md section 2): affinities, then T propagation steps. */
+/** Plain TypeScript PAMR (docs/method.md#pamr): affinities, then T propagation steps. */
 import { allocate, type DataArray } from '../../lib/precision.js';
 
 /** Sizes of a PAMR call; dy/dx are the J neighbour offsets. */

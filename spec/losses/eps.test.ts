@@ -1,4 +1,4 @@
-/** epsSaliencyLoss: overlap test, F/G split, S_hat, and gradients (DESIGN.md section 2). */
+/** epsSaliencyLoss: overlap test, F/G split, S_hat, and gradients (docs/method.md#eps-saliency-loss). */
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,4 +1,4 @@
-/** irdSaliencyLoss (EPS++ with Inconsistent Region Drop): DESIGN.md section 2. */
+/** irdSaliencyLoss (EPS++ with Inconsistent Region Drop): docs/method.md#ird-saliency-loss. */
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

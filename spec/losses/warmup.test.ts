@@ -1,5 +1,5 @@
 /**
- * The eps++ schedule (DESIGN.md section 2, "Schedule"): a warm-up with another saliency loss, then
+ * The eps++ schedule (docs/method.md#ird-warm-up): a warm-up with another saliency loss, then
  * exactly the IRD loss. classifierLoss is checked against the loss functions on the same maps,
  * and trainClassifier against the step at which it switches and the record it logs there.
  */

@@ -1,4 +1,4 @@
-/** PAMR (DESIGN.md section 2): properties, a hand-computed 3x3 case, and backend agreement. */
+/** PAMR (docs/method.md#pamr): properties, a hand-computed 3x3 case, and backend agreement. */
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
