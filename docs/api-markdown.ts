@@ -12,8 +12,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ApiDeclaredItem, ApiDocumentedItem, ApiItemContainerMixin, ApiModel, ApiParameterListMixin, ApiReturnTypeMixin,
-  type ApiItem,
+  ApiClass, ApiDeclaredItem, ApiDocumentedItem, ApiInterface, ApiItemContainerMixin, ApiModel, ApiParameterListMixin, ApiReturnTypeMixin,
+  type ApiItem, type Excerpt,
 } from '@microsoft/api-extractor-model';
 
 const [modelFile = 'docs/api/model/epsx.api.json', outDir = 'docs/api/reference'] = process.argv.slice(2);
@@ -89,6 +89,35 @@ function render(node: DocNode | undefined, context: ApiItem): string {
   }
 }
 
+/**
+ * A top-level item from a reference API Extractor marks as module-local (`epsx!~Tensor:class`):
+ * it does so for Tensor, whose type lib/tensor-methods.ts merges from another module.
+ */
+function byReference(ref: string): ApiItem | undefined {
+  const m = /^[^!]+!~?([A-Za-z_$][\w$]*):(\w+)$/.exec(ref);
+  const kinds: Record<string, string> = { class: 'Class', interface: 'Interface', type: 'TypeAlias', function: 'Function', var: 'Variable', enum: 'Enum', namespace: 'Namespace' };
+  return m ? entry.members.find((i) => i.displayName === m[1] && i.kind === kinds[m[2]!]) : undefined;
+}
+
+/** A type as Markdown, each name the package exports linked to its page (for tables and lists). */
+function typeText(excerpt: Excerpt, context: ApiItem): string {
+  return excerpt.spannedTokens
+    .map((token) => {
+      const text = token.text.replace(/\s+/g, ' ').replace(/([*_[\]<>|])/g, '\\$1');
+      if (token.kind !== 'Reference' || token.canonicalReference === undefined) return text;
+      const target = model.resolveDeclarationReference(token.canonicalReference, context).resolvedApiItem ?? byReference(token.canonicalReference.toString());
+      return target ? `[${text}](./${linkTo(target)})` : text;
+    })
+    .join('')
+    .trim();
+}
+
+/** "Extends" line of a class or interface, with links. */
+function heritage(item: ApiItem): string {
+  const types = item instanceof ApiClass ? [item.extendsType, ...item.implementsTypes].filter((t) => t !== undefined) : item instanceof ApiInterface ? item.extendsTypes : [];
+  return types.length > 0 ? `Extends: ${types.map((t) => typeText(t.excerpt, item)).join(', ')}\n\n` : '';
+}
+
 const docOf = (item: ApiItem) => (item instanceof ApiDocumentedItem ? item.tsdocComment : undefined);
 const summary = (item: ApiItem): string => render(docOf(item)?.summarySection as DocNode | undefined, item).trim();
 /** The first sentence of the summary, on one line, for tables. */
@@ -101,7 +130,7 @@ const signature = (item: ApiItem): string => (item instanceof ApiDeclaredItem ? 
 
 /** Signature, summary, remarks, parameters and return value of one declaration. */
 function details(item: ApiItem): string {
-  let out = signature(item);
+  let out = signature(item) + heritage(item);
   const doc = docOf(item);
   const text = summary(item);
   if (text) out += text + '\n\n';
@@ -110,11 +139,14 @@ function details(item: ApiItem): string {
     out += '| parameter | type | description |\n| --- | --- | --- |\n';
     for (const p of item.parameters) {
       const d = p.tsdocParamBlock ? render(p.tsdocParamBlock.content as unknown as DocNode, item).replace(/\n+/g, ' ').trim() : '';
-      out += `| ${p.name}${p.isOptional ? ' (optional)' : ''} | \`${p.parameterTypeExcerpt.text.replace(/\s+/g, ' ').replace(/\|/g, '\\|')}\` | ${d.replace(/\|/g, '\\|')} |\n`;
+      out += `| ${p.name}${p.isOptional ? ' (optional)' : ''} | ${typeText(p.parameterTypeExcerpt, item)} | ${d.replace(/\|/g, '\\|')} |\n`;
     }
     out += '\n';
   }
-  if (ApiReturnTypeMixin.isBaseClassOf(item) && doc?.returnsBlock) out += `Returns: ${render(doc.returnsBlock.content as unknown as DocNode, item).trim()}\n\n`;
+  if (ApiReturnTypeMixin.isBaseClassOf(item)) {
+    const what = doc?.returnsBlock ? ` - ${render(doc.returnsBlock.content as unknown as DocNode, item).trim()}` : '';
+    out += `Returns: ${typeText(item.returnTypeExcerpt, item)}${what}\n\n`;
+  }
   for (const block of doc?.customBlocks ?? []) out += `**${block.blockTag.tagName.slice(1)}**\n\n${render(block.content as unknown as DocNode, item).trim()}\n\n`;
   return out;
 }
