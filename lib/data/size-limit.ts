@@ -33,7 +33,9 @@ export function checkImageSize(width: number, height: number, file: string): voi
 export function sizeWithin(height: number, width: number, maxPixels: number): [number, number] {
   if (height * width <= maxPixels) return [height, width];
   const f = Math.sqrt(maxPixels / (height * width));
-  return [Math.max(1, Math.floor(height * f)), Math.max(1, Math.floor(width * f))];
+  const h = Math.max(1, Math.floor(height * f)), w = Math.max(1, Math.floor(width * f));
+  // A side held at 1 pixel (a very thin image) leaves the other side to fit the rest.
+  return h * w <= maxPixels ? [h, w] : h === 1 ? [1, Math.floor(maxPixels)] : [Math.floor(maxPixels), 1];
 }
 
 /** Source index of output position o when an axis of `from` pixels becomes `to` (nearest, align_corners = false). */

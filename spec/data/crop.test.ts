@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { augment, makeBatch, type Sample } from '../../lib/data/index.js';
+import { augment, fitSample, makeBatch, type Sample } from '../../lib/data/index.js';
+import { maskAtFileSize, maskAtSampleSize } from '../../lib/data/size-limit.js';
 import { Rng, Tensor, softmax, tensor, withPrecision } from '../../lib/index.js';
 import { epsSaliencyLoss, irdSaliencyDetails } from '../../lib/losses/index.js';
 import { undroppedSaliencyLoss } from '../../lib/losses/ird.js';
@@ -15,7 +16,7 @@ import { validAtMap, validMean } from '../../lib/losses/maps.js';
 import { BatchSampler, trainingCrop } from '../../lib/train/sampler.js';
 import { assertGradient } from '../helpers/gradcheck.js';
 import { lossInputs, marginToHalf } from '../losses/fixtures.js';
-import { makeSample } from './helpers.js';
+import { makeSample, throwsUserError } from './helpers.js';
 
 /**
  * A sample whose pixels say where they come from: image channel 0 = y/H and saliency = y/H
@@ -181,6 +182,30 @@ test('gradients of the padding-aware losses match central differences (float64)'
     }),
     { numRuns: 15 },
   );
+});
+
+test('fitSample: at most maxPixels, aspect kept, file size remembered; masks go back and forth without loss', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 2500 }), fc.nat(), (H, W, maxPixels, seed) => {
+      const s = makeSample('x', H, W, 3, seed);
+      const f = fitSample(s, maxPixels);
+      if (H * W <= maxPixels) return assert.is(f, s);
+      assert.ok(f.height * f.width <= maxPixels && f.height <= H && f.width <= W);
+      assert.ok(Math.abs(f.height * W - f.width * H) <= Math.max(H, W), `aspect ${f.height}x${f.width} vs ${H}x${W}`);
+      assert.equal(f.original, { height: H, width: W });
+      // Area averages stay within the source's range; labels are source labels.
+      const [lo, hi] = [Math.min(...s.image), Math.max(...s.image)];
+      assert.ok(f.image.every((v) => v >= lo - 1e-6 && v <= hi + 1e-6));
+      const labels = new Set(s.mask);
+      assert.ok(f.mask!.every((v) => labels.has(v)));
+      // Up to the file size (to write) and down again (to read back): the same mask.
+      const file = maskAtFileSize(f, f.mask!);
+      assert.equal([file.height, file.width], [H, W]);
+      assert.equal(maskAtSampleSize(f, { data: file.mask, height: H, width: W }, 'm.png'), f.mask);
+    }),
+    { numRuns: 200 },
+  );
+  throwsUserError(() => maskAtSampleSize(makeSample('y', 4, 5, 3, 1), { data: new Uint8Array(6), height: 2, width: 3 }, 'y.png'), 'y.png: mask is 3x2 but image "y" is 5x4');
 });
 
 test('validAtMap: a map pixel is valid when its bilinear sample point lies in the image', () => {

@@ -98,6 +98,20 @@ test('labels.json may name classes instead of giving indices', () => {
   assert.equal(read.load('b').labels, [3]);
 });
 
+test('images over maxPixels are downscaled when loaded, with one notice each; images without a mask keep their labels', () => {
+  const dir = validFolder(); // 5 rows x 6 columns: 30 pixels
+  rmSync(at(dir, VOC_LAYOUT.masks, 'b.png'));
+  const notices: string[] = [];
+  const read = openVocDataset(dir, { maxPixels: 20, notice: (line) => notices.push(line) });
+  const a = read.load('a'), b = read.load('b');
+  assert.equal([a.height, a.width, a.original], [4, 4, { height: 5, width: 6 }]);
+  assert.is(a.mask!.length, 16);
+  assert.is(b.mask, undefined);
+  assert.ok(b.labels.length > 0, 'labels from labels.json');
+  assert.equal(notices, ['a', 'b'].map((id) => `${at(dir, VOC_LAYOUT.images, `${id}.png`)}: 6x5 is over the limit of 20 pixels (--max-pixels); processed at 4x4`));
+  assert.is(openVocDataset(dir, { maxPixels: 30, notice: () => assert.unreachable('fits') }).load('a').original, undefined);
+});
+
 test('JPEG images are read', () => {
   const dir = validFolder();
   const png = openVocDataset(dir).load('a');
