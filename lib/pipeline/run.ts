@@ -15,6 +15,7 @@ import type { Classifier } from '../../models/classifier.js';
 import { collectMetrics, writeReport, type RunMetrics } from './report.js';
 import { RunDir } from './run-dir.js';
 import { labelsOnlyNote, loadRunData } from './context.js';
+import { derivedCropNote } from '../train/sampler.js';
 import { classifierStage, irdMatchStage, panelStage, pseudoStage, readPseudoMasks, segmenterStage, type Ledger, type RunContext } from './stages.js';
 
 /** How the caller follows and steers runPipeline (all optional). */
@@ -59,8 +60,7 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
   const t0 = performance.now();
   const data = loadRunData(config, info);
   ledger.timings.data = (ledger.timings.data ?? 0) + (performance.now() - t0) / 1000;
-  const unscored = labelsOnlyNote(data);
-  if (unscored) info(unscored);
+  for (const note of [labelsOnlyNote(data), derivedCropNote(data.train, config.classifier.augment)]) if (note) info(note);
 
   const log = new RunLog(dir.path('log.jsonl'));
   const ctx: RunContext = {

@@ -35,6 +35,14 @@ export function trainingCrop(samples: readonly Pick<Sample, 'height' | 'width'>[
   return Math.max(CROP_MULTIPLE, Math.round(median / CROP_MULTIPLE) * CROP_MULTIPLE);
 }
 
+/** A line saying which crop training derives for samples of several sizes, or '' when it derives none (one size, or a crop is set). */
+export function derivedCropNote(samples: readonly Pick<Sample, 'height' | 'width'>[], augment: AugmentOptions | null): string {
+  const crop = augment && augment.crop == null ? trainingCrop(samples) : null;
+  if (crop === null) return '';
+  const sizes = new Set(samples.map((s) => `${s.height}x${s.width}`)).size;
+  return `${samples.length} train images of ${sizes} sizes: training crops of ${crop}x${crop} (the median short side, a multiple of ${CROP_MULTIPLE}; set augment.crop to choose)`;
+}
+
 /**
  * Deterministic training batches: batch(epoch, index) shuffles with a seed derived from
  * (seed, epoch) and augments each image from its own derived seed. The last partial batch is

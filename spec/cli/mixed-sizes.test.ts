@@ -78,6 +78,7 @@ test('epsx run on mixed sizes: trains, writes pseudo-masks at each image size, s
   assert.match(r.stdout, /segmenter wsss\s+val mIoU \d+\.\d/);
   assert.match(r.stderr, /img_02\.jpg: 48x36 is over the limit of 1600 pixels \(--max-pixels\); processed at \d+x\d+/);
   assert.match(r.stderr, /2 of 8 train and 1 of 4 val images have image-level labels only/);
+  assert.match(r.stderr, /8 train images of 6 sizes: training crops of 32x32 \(the median short side/);
   assert.not.match(r.stderr, /cannot batch/);
   const run = join(work, 'runs', 'mixed');
   assertOwnSizes(join(run, 'pseudo', 'epspp-pamr'), trainIds); // PAMR-refined, the default
