@@ -8,6 +8,10 @@
  * through the async entry points, where gpu.js splits each launch over its own worker pool.
  * tfjs runs NHWC (its native layout) and includes the readback. Ratios are peer time / our
  * time (> 1: we are faster), against the "ours" column.
+ * On a shared machine wall time is noisy, so every timing also records the process CPU time
+ * (all threads) of its best run: "1v1 cpu" compares our one-thread CPU time with tfjs-wasm's
+ * (single-threaded in Node), and "threads*cpu1/cpuN" is the thread speed-up an idle machine allows
+ * (the CPU work the split adds; the wall speed-up also needs free cores).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -22,28 +26,41 @@ type Peer = 'wasm' | 'cpu';
 const PEERS: Peer[] = ['wasm', 'cpu'];
 
 /** Time the engine path once with all threads and once with one. */
-async function timeOurs(fn: () => unknown): Promise<{ ours: number; ours1: number }> {
+async function timeOurs(fn: () => unknown): Promise<{ ours: number; ours1: number; cpuN: number; cpu1: number }> {
   const ours = await time(fn);
+  const cpuN = lastCpu;
   process.env.EPSX_THREADS = '1';
   try {
-    return { ours, ours1: await time(fn) };
+    return { ours, cpuN, ours1: await time(fn), cpu1: lastCpu };
   } finally {
     delete process.env.EPSX_THREADS;
   }
 }
 
-/** Best wall time (ms) of a few runs after one warm-up; a single run for ops over 1.5 s. */
+/** Process CPU time (ms, all threads) of the last time() call's best run. */
+let lastCpu = NaN;
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Best wall time (ms) of a few runs after one warm-up; a single run for ops over 1.5 s.
+ * Also sets lastCpu to the least CPU time of those runs. */
 async function time(fn: () => unknown): Promise<number> {
   let t0 = performance.now();
+  let c0 = cpuMs();
   await fn();
   const first = performance.now() - t0;
+  lastCpu = cpuMs() - c0;
   if (first > 1500) return first;
   const reps = Math.max(1, Math.min(4, Math.ceil(1500 / first)));
   let best = first;
   for (let r = 0; r < reps; r++) {
     t0 = performance.now();
+    c0 = cpuMs();
     await fn();
     best = Math.min(best, performance.now() - t0);
+    lastCpu = Math.min(lastCpu, cpuMs() - c0);
   }
   return best;
 }
@@ -54,6 +71,11 @@ interface Row {
   ours: number;
   /** Single-threaded engine path. */
   ours1: number;
+  /** CPU time (ms) of the engine path with all threads and with one. */
+  cpuN: number;
+  cpu1: number;
+  /** CPU time (ms) of tfjs-wasm. */
+  wasmCpu?: number;
   /** gpu.js async (its own worker pool). */
   ours2?: number;
   /** tfjs-cpu time measured at batch 1 and scaled to the batch. */
@@ -63,6 +85,9 @@ interface Row {
 
 const rows: Row[] = [];
 
+/** CPU time of the last onPeer call. */
+let peerCpu = NaN;
+
 async function onPeer(peer: Peer, fn: () => tf.Tensor): Promise<number | string> {
   await tf.setBackend(peer);
   try {
@@ -71,7 +96,7 @@ async function onPeer(peer: Peer, fn: () => tf.Tensor): Promise<number | string>
       const out = tf.tidy(fn);
       out.dataSync();
       out.dispose();
-    });
+    }).finally(() => (peerCpu = lastCpu));
   } catch (e) {
     return `n/a (${(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 60)})`;
   }
@@ -112,6 +137,7 @@ async function convRows(): Promise<void> {
           row.peers[p] = typeof t === 'number' ? t * N : t;
           row.scaled = true;
         } else row.peers[p] = await onPeer(p, peer);
+        if (p === 'wasm' && typeof row.peers[p] === 'number') row.wasmCpu = peerCpu;
       }
       rows.push(row);
       print(row);
@@ -184,6 +210,8 @@ function print(r: Row): void {
     const mark = p === 'cpu' && r.scaled ? '*' : ' ';
     cells.push(typeof v === 'number' ? `${v.toFixed(1).padStart(8)} ms${mark}${gf(r.flops, v)}  ${ratio(r, p)!.toFixed(2).padStart(6)}x` : String(v).slice(0, 29).padEnd(29));
   }
+  const cpu1v1 = r.wasmCpu !== undefined ? `${(r.wasmCpu / r.cpu1).toFixed(2)}x` : 'n/a';
+  cells.push(`${r.cpu1.toFixed(1).padStart(7)} ms ${gf(r.flops, r.cpu1)} ${cpu1v1.padStart(6)} | ${(r.ours1 / r.ours).toFixed(2)}x ${((threadCount() * r.cpu1) / r.cpuN).toFixed(2)}x`);
   console.log(cells.join(' | '));
 }
 
@@ -196,7 +224,7 @@ await tf.setBackend('wasm');
 await tf.ready();
 await tf.setBackend('cpu');
 console.log(`kernel bench: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}; ours = gpu.js webasm, sync, ${threadCount()} threads`);
-console.log(['op'.padEnd(33), 'ours: ms  GFLOP/s', '1 thread', 'gpu.js async', 'tfjs-wasm: ms GFLOP/s  ratio', 'tfjs-cpu: ms GFLOP/s  ratio'].map((h, i) => (i > 0 && i < 4 ? h.padEnd(17) : h)).join(' | '));
+console.log(['op'.padEnd(33), 'ours: ms  GFLOP/s', '1 thread', 'gpu.js async', 'tfjs-wasm: ms GFLOP/s  ratio', 'tfjs-cpu: ms GFLOP/s  ratio', '1 thread cpu: ms GFLOP/s 1v1 cpu', 'threads: wall threads*cpu1/cpuN'].map((h, i) => (i > 0 && i < 4 ? h.padEnd(17) : h)).join(' | '));
 await convRows();
 await gapRow();
 await pamrRows();
@@ -209,6 +237,10 @@ for (const p of PEERS) {
   const all = rows.map((r) => ratio(r, p)).filter((v): v is number => v !== null);
   console.log(`all rows geometric-mean ratio vs tfjs-${p}: ${geomean(all).toFixed(2)}x over ${all.length} rows`);
 }
-console.log(`conv rows, geometric mean speed-up of ${threadCount()} threads over 1: ${geomean(conv.map((r) => r.ours1 / r.ours)).toFixed(2)}x; of our pool over gpu.js async: ${geomean(conv.map((r) => r.ours2! / r.ours)).toFixed(2)}x`);
+console.log(`conv rows, geometric mean speed-up of ${threadCount()} threads over 1: ${geomean(conv.map((r) => r.ours1 / r.ours)).toFixed(2)}x wall, ${geomean(conv.map((r) => (threadCount() * r.cpu1) / r.cpuN)).toFixed(2)}x allowed by CPU time (threads*cpu1/cpuN); of our pool over gpu.js async: ${geomean(conv.map((r) => r.ours2! / r.ours)).toFixed(2)}x`);
+for (const op of ['fwd', 'bwd-input', 'bwd-weight']) {
+  const rs = conv.filter((r) => r.name.startsWith(`conv2d ${op} `));
+  console.log(`conv2d ${op}: one thread vs tfjs-wasm by CPU time ${rs.map((r) => (r.wasmCpu === undefined ? 'n/a' : `${(r.wasmCpu / r.cpu1).toFixed(2)}x`)).join(' ')}; one-thread GFLOP/s by CPU time ${rs.map((r) => (r.flops / r.cpu1 / 1e6).toFixed(1)).join(' ')}`);
+}
 console.log('* tfjs-cpu Conv2DBackpropFilter timed at batch 1 and scaled by 8 (batch 8 takes 10-40 s per call)');
 console.log(`bench time ${((performance.now() - t0) / 1000).toFixed(0)} s`);

@@ -38,6 +38,8 @@ interface Core {
 
 /** Output x per thread (components) in the forward core, pixels per loop step in weightGrad. */
 const PX = 4;
+/** Output pixels per loop step in weightGrad (one output-gradient array each). */
+const WU = 4;
 /** Up to this many taps get one weight array each (gpu.js arguments); more share one array. */
 const MAX_TAP_ARRAYS = 9;
 /** Zeros after the packed input: discarded lanes and pixels past the row end read here. */
@@ -56,34 +58,35 @@ function tapWeights(w: ArrayLike<number>, K: number, C: number, T: number): Floa
   return Array.from({ length: T }, (_, t) => all.subarray(t * C * Kp, (t + 1) * C * Kp));
 }
 
-const loadName = (off: number): string => `v${off}`;
-
 function coreSource(p: Core, tapArrays: number): string {
   const Kp = roundUp(p.K, 4);
   const plane = p.Hp * p.Wp;
-  const loads = new Set<number>();
-  let fma = '';
-  for (let i = 0; i < p.kh; i++)
-    for (let j = 0; j < p.kw; j++) {
-      const t = i * p.kw + j;
-      for (let m = 0; m < PX; m++) {
-        const off = i * p.dh * p.Wp + m * p.sw + j * p.dw;
-        loads.add(off);
-        fma += `a${m} += g${t} * ${loadName(off)}; `;
-      }
-      fma += '\n';
-    }
   const T = p.kh * p.kw;
   const wRef = (t: number): string => (tapArrays === 1 && T > 1 ? `w0[wk + ${t * p.C * Kp}]` : `w${t}[wk]`);
-  const body = [...loads].map((o) => `const ${loadName(o)} = x[(rb | 0) + ${o}];`).join('\n') + '\n' +
-    Array.from({ length: T }, (_, t) => `const g${t} = ${wRef(t)};`).join('\n') + '\n' + fma;
+  // Row by row: the row's weights, then each input column once, feeding every (output x,
+  // tap) pair that reads it. Few values are live at a time (4 sums, kw weights, 1 input),
+  // which keeps TurboFan from spilling.
+  let body = '';
+  for (let i = 0; i < p.kh; i++) {
+    for (let j = 0; j < p.kw; j++) body += `const g${i * p.kw + j} = ${wRef(i * p.kw + j)};\n`;
+    const uses = new Map<number, string[]>();
+    for (let m = 0; m < PX; m++)
+      for (let j = 0; j < p.kw; j++) {
+        const col = m * p.sw + j * p.dw;
+        if (!uses.has(col)) uses.set(col, []);
+        uses.get(col)!.push(`a${m} += g${i * p.kw + j} * v;`);
+      }
+    for (const col of [...uses.keys()].sort((a, b) => a - b)) {
+      body += `v = x[(rb | 0) + ${i * p.dh * p.Wp + col}];\n${uses.get(col)!.join(' ')}\n`;
+    }
+  }
   const names = Array.from({ length: tapArrays }, (_, t) => `w${t}`).join(', ');
   return `function (x, ${names}) {
   const n = Math.floor(this.thread.z / ${p.OH});
   const oy = this.thread.z - n * ${p.OH};
   let rb = n * ${p.C * plane} + oy * ${p.sh * p.Wp} + this.thread.y * ${PX * p.sw};
   let wk = this.thread.x + 0.0;
-  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0;
+  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0;
   for (let c = 0; c < ${p.C}; c++) {
 ${body}
     rb = rb + ${plane};
@@ -128,13 +131,13 @@ function* overBatch(N: number, imageSize: number, perImage: number, perChunk: (n
 }
 
 /** Row length that keeps every read of a PX-wide output block (and its taps) inside the row. */
-const rowLength = (W: number, OW: number, sw: number, taps: number, dw: number): number =>
-  Math.max(W, (roundUp(OW, PX) - 1) * sw + (taps - 1) * dw + 1);
+const rowLength = (W: number, OW: number, sw: number, taps: number, dw: number, block = PX): number =>
+  Math.max(W, (roundUp(OW, block) - 1) * sw + (taps - 1) * dw + 1);
 
 /** Forward core; `tapsX` = taps per row the reads must cover (kw, or 4 groups in weightGrad). */
-function forwardCore(g: ConvGeom, N: number, tapsX = g.kw): Core {
+function forwardCore(g: ConvGeom, N: number, tapsX = g.kw, block = PX): Core {
   return {
-    N, C: g.C, K: g.K, Hp: g.H + 2 * g.ph, Wp: rowLength(g.W + 2 * g.pw, g.OW, g.sw, tapsX, g.dw),
+    N, C: g.C, K: g.K, Hp: g.H + 2 * g.ph, Wp: rowLength(g.W + 2 * g.pw, g.OW, g.sw, tapsX, g.dw, block),
     kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, OH: g.OH, OW: g.OW,
   };
 }
@@ -193,36 +196,35 @@ const tapGroups = (kw: number): { nj: number; JG: number } => ({ nj: Math.min(4,
 function weightGradSource(p: Core): string {
   const Kp = roundUp(p.K, 4);
   const { nj, JG } = tapGroups(p.kw);
-  const OWU = Math.ceil(p.OW / PX);
+  const OWU = Math.ceil(p.OW / WU);
   const plane = p.Hp * p.Wp;
-  const loads = new Set<number>();
-  let fma = '';
-  for (let jj = 0; jj < nj; jj++) {
-    for (let u = 0; u < PX; u++) {
-      const off = u * p.sw + jj * p.dw;
-      loads.add(off);
-      fma += `a${jj} += d${u} * ${loadName(off)}; `;
+  // the WU output-gradient vectors, then each input column once, feeding every (pixel, tap)
+  // pair that reads it (few live values: no spills)
+  const uses = new Map<number, string[]>();
+  for (let u = 0; u < WU; u++)
+    for (let jj = 0; jj < nj; jj++) {
+      const col = u * p.sw + jj * p.dw;
+      if (!uses.has(col)) uses.set(col, []);
+      uses.get(col)!.push(`a${jj} += d${u} * v;`);
     }
-    fma += '\n';
-  }
-  const body = Array.from({ length: PX }, (_, u) => `const d${u} = g${u}[wk];`).join('\n') + '\n' +
-    [...loads].map((o) => `const ${loadName(o)} = x[(rb | 0) + ${o}];`).join('\n') + '\n' + fma;
+  const body = Array.from({ length: WU }, (_, u) => `const d${u} = g${u}[wk];`).join('\n') + '\n' +
+    [...uses.keys()].sort((a, b) => a - b).map((col) => `v = x[(rb | 0) + ${col}];\n${uses.get(col)!.join(' ')}`).join('\n');
   const rowStart = JG === 1
     ? `this.thread.y * ${p.dh * p.Wp}`
     : `Math.floor(this.thread.y / ${JG}) * ${p.dh * p.Wp} + (this.thread.y - Math.floor(this.thread.y / ${JG}) * ${JG}) * ${4 * p.dw}`;
   const ret = [0, 1, 2, 3].map((jj) => (jj < nj ? `a${jj}` : '0.0')).join(', ');
-  return `function (x, g0, g1, g2, g3) {
+  return `function (x, ${Array.from({ length: WU }, (_, u) => `g${u}`).join(', ')}) {
   let rb = this.thread.z * ${plane} + ${rowStart};
   let wk = this.thread.x + 0.0;
-  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0;
+  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0;
   for (let n = 0; n < ${p.N}; n++) {
     for (let oy = 0; oy < ${p.OH}; oy++) {
       for (let q = 0; q < ${OWU}; q++) {
 ${body}
-        rb = rb + ${PX * p.sw};
+        rb = rb + ${WU * p.sw};
         wk = wk + ${Kp};
       }
-      rb = rb + ${p.sh * p.Wp - OWU * PX * p.sw};
+      rb = rb + ${p.sh * p.Wp - OWU * WU * p.sw};
     }
     rb = rb + ${p.C * plane - p.OH * p.sh * p.Wp};
   }
@@ -230,17 +232,17 @@ ${body}
 }`;
 }
 
-/** gy [N,K,OH,OW] -> 4 arrays by ox mod 4, each [N][OH][ceil(OW/4)][Kp] (zeros past the edges). */
+/** gy [N,K,OH,OW] -> WU arrays by ox mod WU, each [N][OH][ceil(OW/4)][Kp] (zeros past the edges). */
 function splitGrad(gy: Float32Array, N: number, K: number, OH: number, OW: number): Float32Array[] {
   const Kp = roundUp(K, 4);
-  const OWU = Math.ceil(OW / PX);
-  const parts = Array.from({ length: PX }, () => new Float32Array(N * OH * OWU * Kp));
+  const OWU = Math.ceil(OW / WU);
+  const parts = Array.from({ length: WU }, () => new Float32Array(N * OH * OWU * Kp));
   for (let n = 0; n < N; n++)
     for (let k = 0; k < K; k++)
       for (let oy = 0; oy < OH; oy++) {
         const s = ((n * K + k) * OH + oy) * OW;
         const d = (n * OH + oy) * OWU * Kp + k;
-        for (let ox = 0; ox < OW; ox++) parts[ox % PX]![d + Math.floor(ox / PX) * Kp] = gy[s + ox]!;
+        for (let ox = 0; ox < OW; ox++) parts[ox % WU]![d + Math.floor(ox / WU) * Kp] = gy[s + ox]!;
       }
   return parts;
 }
@@ -250,15 +252,15 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
   const Kp = roundUp(g.K, 4);
   const { nj, JG } = tapGroups(g.kw);
   const gw = new Float32Array(g.K * g.C * T);
-  const wide = (N: number): Core => forwardCore(g, N, JG * 4 > g.kw && JG > 1 ? JG * 4 : g.kw);
+  const wide = (N: number): Core => forwardCore(g, N, JG * 4 > g.kw && JG > 1 ? JG * 4 : g.kw, WU);
   const one = wide(1);
-  const OWU = Math.ceil(g.OW / PX);
+  const OWU = Math.ceil(g.OW / WU);
   const rows = g.kh * JG;
   for (const [n0, n1] of batchChunks(g.N, Math.max(g.C * one.Hp * one.Wp, g.OH * OWU * Kp), TAIL)) {
     const p = wide(n1 - n0);
     const img = g.K * g.OH * g.OW;
     const G = splitGrad(f32(gy).subarray(n0 * img, n1 * img), p.N, g.K, g.OH, g.OW);
-    const r = yield { source: weightGradSource(p), output: [Kp, rows, g.C], args: [packForward(x, g, p, n0), ...G], components: 4, cost: Kp * rows * g.C * nj * p.N * g.OH * OWU * PX };
+    const r = yield { source: weightGradSource(p), output: [Kp, rows, g.C], args: [packForward(x, g, p, n0), ...G], components: 4, cost: Kp * rows * g.C * nj * p.N * g.OH * OWU * WU };
     for (let c = 0; c < g.C; c++)
       for (let y = 0; y < rows; y++) {
         const i = Math.floor(y / JG);
@@ -276,10 +278,10 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
 /** Whether one image fits the f32-exact index range (else the reference path runs). */
 export function convFits(g: ConvGeom): boolean {
   const { JG } = tapGroups(g.kw);
-  const fwd = forwardCore(g, 1, JG > 1 ? JG * 4 : g.kw);
+  const fwd = forwardCore(g, 1, JG > 1 ? JG * 4 : g.kw, Math.max(PX, WU));
   const back = backwardCore(g, 1);
   const Kp = roundUp(Math.max(g.K, g.C), 4);
-  return Math.max(g.C * fwd.Hp * fwd.Wp, g.K * back.Hp * back.Wp, g.OH * Math.ceil(g.OW / PX) * Kp, g.C * Kp * g.kh * g.kw) + TAIL < F32_EXACT / 2;
+  return Math.max(g.C * fwd.Hp * fwd.Wp, g.K * back.Hp * back.Wp, g.OH * Math.ceil(g.OW / Math.min(PX, WU)) * Kp, g.C * Kp * g.kh * g.kw) + TAIL < F32_EXACT / 2;
 }
 
 export function convKernels(mode: GpuMode): ConvKernels {
