@@ -242,7 +242,10 @@ function splitGrad(gy: Float32Array, N: number, K: number, OH: number, OW: numbe
       for (let oy = 0; oy < OH; oy++) {
         const s = ((n * K + k) * OH + oy) * OW;
         const d = (n * OH + oy) * OWU * Kp + k;
-        for (let ox = 0; ox < OW; ox++) parts[ox % WU]![d + Math.floor(ox / WU) * Kp] = gy[s + ox]!;
+        for (let u = 0; u < WU; u++) {
+          const part = parts[u]!;
+          for (let ox = u, q = d; ox < OW; ox += WU, q += Kp) part[q] = gy[s + ox]!;
+        }
       }
   return parts;
 }

@@ -33,7 +33,8 @@ export function packPlanes(src: ArrayLike<number>, p: PackSpec): Float32Array {
         if (r < 0 || r >= Hq) continue;
         const s = ((n * C + c) * H + y) * W;
         const d = c * plane + (n * Hq + r) * Wq + offX;
-        for (let x = x0; x < x1; x++) out[d + x * stepX] = src[s + x]!;
+        if (stepX === 1 && src instanceof Float32Array) out.set(src.subarray(s + x0, s + x1), d + x0); // a row memcpy
+        else for (let x = x0; x < x1; x++) out[d + x * stepX] = src[s + x]!;
       }
   return out;
 }

@@ -69,7 +69,14 @@ test('launches big enough to split over threads (3 here, whatever the cores) agr
   const ref = valueAndGrads('reference', f(c), inputs(c));
   const before = threads.threadedLaunches;
   for (const backend of kernelBackends) valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} output ${i}`));
-  if (kernelBackends.includes('webasm')) assert.is(threads.threadedLaunches - before, 3, 'forward, backward-input and backward-weight were split');
+  if (kernelBackends.includes('webasm')) {
+    assert.is(threads.threadedLaunches - before, 3, 'forward, backward-input and backward-weight were split');
+    // every output is computed whole by one thread: the split cannot change a bit
+    const split = valueAndGrads('webasm', f(c), inputs(c));
+    process.env.EPSX_THREADS = '1';
+    valueAndGrads('webasm', f(c), inputs(c)).forEach((a, i) => assert.equal(Array.from(a), Array.from(split[i]!), `output ${i}: 1 thread and 3 threads bitwise equal`));
+  }
+  delete process.env.EPSX_THREADS;
 });
 
 test('packed weights are reused while unchanged and repacked after an in-place SGD update', () => {

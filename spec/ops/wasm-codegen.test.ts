@@ -100,6 +100,8 @@ test('wide-load candidates that are not consecutive or in bounds fall back to th
     ['function (a) { return a[this.thread.x + 0.5 + this.thread.y]; }', [8, 3]],
     // locals only assigned lane-stride-1 values, read in a loop and under a divergent branch
     ['function (a) { let k = this.thread.x + 1.0; let s = 0.0; for (let i = 0; i < 4; i++) { if (this.thread.x % 3 > 0) { s += a[(k | 0) + i * 5]; } k = k + 2; } return s; }', [8]],
+    // negative literal steps keep the lane stride
+    ['function (a) { let k = this.thread.x + 9.0; k = k + -4; return a[k] + a[-(-this.thread.x) + 1]; }', [12]],
     // stride 2 and a data-dependent index: never wide, stock code
     ['function (a) { return a[this.thread.x * 2]; }', [16]],
     ['function (a, o) { return a[o[this.thread.x]]; }', [8]],

@@ -10,6 +10,9 @@
  *    in bounds; otherwise the stock clamped gather runs. The wide load therefore reads
  *    exactly the 4 floats the gather would: results are bitwise identical to stock gpu.js.
  *  - a uniform scalar read whose value is splatted at once becomes `v128.load32_splat`.
+ *  - f32 -> i32 conversions (index math such as `(rb | 0)`) use the lane-wise saturating
+ *    truncation on a splat: the same result, but V8 lowers the scalar form to a branch
+ *    diamond at every use and the vector form branch-free.
  *
  * Why an extension and not a patch: gpu.js's GPU picks its kernel class from the public
  * `gpu.Kernel` field, and the backend's function node is an ordinary class, so a subclass
@@ -56,8 +59,10 @@ function laneCoef(node: any, ast: Ast, locals: Map<string, number | null>): numb
         default: return a === 0 && b === 0 ? 0 : null;
       }
     }
-    case 'UnaryExpression':
-      return ast.operator === '+' ? laneCoef(node, ast.argument, locals) : null;
+    case 'UnaryExpression': {
+      const a = laneCoef(node, ast.argument, locals);
+      return a === null ? null : ast.operator === '+' ? a : ast.operator === '-' ? -a : null;
+    }
     default:
       return node.isThreadDependent(ast) ? null : 0;
   }
@@ -158,6 +163,16 @@ function wideNodeClass(Base: any): any {
         this._loadOffset = this.assembler.layout[table][name].offset;
       }
       return type;
+    }
+
+    coerce(from: string, to: string): string {
+      if (this.vec && from === 'f32' && to === 'i32') {
+        // i32.trunc_sat_f32_s lane-wise: the same saturating truncation, but V8 lowers the
+        // vector form branch-free (the scalar one is a diagnostic diamond at every use)
+        this.em.f32x4Splat().i32x4TruncSatF32x4S().i32x4ExtractLane(0);
+        return 'i32';
+      }
+      return super.coerce(from, to);
     }
 
     vCoerce(from: string, to: string): string {
