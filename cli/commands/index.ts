@@ -1,4 +1,5 @@
 import type { CAC } from 'cac';
+import { register as bench } from './bench.js';
 import { register as evaluate } from './eval.js';
 import { register as exportCmd } from './export.js';
 import { register as inspect } from './inspect.js';
@@ -10,4 +11,4 @@ import { register as trainCls } from './train-cls.js';
 import { register as trainSeg } from './train-seg.js';
 
 /** Every subcommand registers itself on the cac instance, in pipeline order. */
-export const commands: Array<(cli: CAC) => void> = [run, synth, trainCls, pseudo, inspect, trainSeg, evaluate, predict, exportCmd];
+export const commands: Array<(cli: CAC) => void> = [run, synth, trainCls, pseudo, inspect, trainSeg, evaluate, predict, exportCmd, bench];
