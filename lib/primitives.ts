@@ -63,11 +63,11 @@ export interface PrimitiveAttrs {
   resizeBilinear: { size: [number, number]; alignCorners: boolean };
   resizeNearest: { size: [number, number] };
   /**
-   * Fused per-channel normalisation (+ReLU) of [N,C,H,W] (ops/batchnorm.ts); inputs [x] or
-   * [x, weight, bias]. `stats` are x's batch statistics when `training` (the vjp then
-   * differentiates through them) or fixed running statistics otherwise.
+   * Fused per-channel normalisation (+ residual, +ReLU) of [N,C,H,W] (ops/batchnorm.ts);
+   * inputs [x, (weight, bias)?, residual?]. `stats` are x's batch statistics when `training`
+   * (the vjp then differentiates through them) or fixed running statistics otherwise.
    */
-  batchNorm: { stats: { mean: DataArray; invStd: DataArray }; relu: boolean; training: boolean };
+  batchNorm: { stats: { mean: DataArray; invStd: DataArray }; relu: boolean; training: boolean; residual: boolean };
 }
 
 /** Name of a primitive op (a key of PrimitiveAttrs), e.g. 'add', 'conv2d', 'resizeBilinear'. */

@@ -1,22 +1,23 @@
 /**
- * Fused batch normalisation (+ReLU) of [N,C,H,W] as one primitive:
- *   y = max?(0, (x - mean_c) * invStd_c * w_c + b_c)
+ * Fused batch normalisation (+ residual, +ReLU) of [N,C,H,W] as one primitive:
+ *   y = max?(0, (x - mean_c) * invStd_c * w_c + b_c + r)
  * Training uses the batch statistics, and the vjp differentiates through them; eval uses
  * fixed statistics. The statistics travel in the attributes (computed before the op, as
  * PyTorch's native_batch_norm saves them for its backward), so the backward needs no extra
  * pass: two reductions and one elementwise pass over the full-size tensors in all.
  * Gradients, with gz = g masked by y > 0 under ReLU, M = N*H*W, xhat = (x - mean) invStd:
- *   db = sum gz,  dw = sum gz xhat,
+ *   db = sum gz,  dw = sum gz xhat,  dr = gz,
  *   dx = w invStd (gz - mean(gz) - xhat mean(gz xhat))  (training),  w invStd gz  (eval).
+ * The residual r lets a ResNet block end in one pass: relu(bn2(conv2(h)) + shortcut).
  */
 import { apply } from '../lib/autograd.js';
 import { opBackend } from '../lib/backend.js';
 import type { RuleTable } from '../lib/primitives.js';
 import { allocate, type DataArray } from '../lib/precision.js';
-import { assertShape, shapeStr } from '../lib/shape.js';
+import { assertShape, sameShape, shapeStr } from '../lib/shape.js';
 import { Tensor } from '../lib/tensor.js';
 import { batchNormFits, batchNormKernels, type BatchNormKernels } from './kernels/batchnorm.js';
-import { bnAffineRef, bnInputGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from './reference/batchnorm.js';
+import { bnAffineRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from './reference/batchnorm.js';
 
 /** Per-channel statistics [C]: the mean and 1 / sqrt(variance + eps). */
 export interface NormStats {
@@ -33,6 +34,7 @@ function impl(size: number): BatchNormKernels {
 const reference: BatchNormKernels = {
   planeMoments: bnPlaneMomentsRef,
   affine: bnAffineRef,
+  maskedGrad: bnMaskedGradRef,
   planeGradSums: bnPlaneGradSumsRef,
   inputGrad: bnInputGradRef,
 };
@@ -112,20 +114,29 @@ function foldAffine(stats: NormStats, w: Tensor | undefined, b: Tensor | undefin
   return { scale, shift };
 }
 
+/** The op's inputs by role: [x], [x, w, b], [x, r] or [x, w, b, r]. */
+function roles(inputs: Tensor[], residual: boolean): { x: Tensor; w?: Tensor; b?: Tensor; r?: Tensor } {
+  const r = residual ? inputs[inputs.length - 1] : undefined;
+  const affine = inputs.length - (residual ? 1 : 0) === 3;
+  return { x: inputs[0]!, ...(affine ? { w: inputs[1], b: inputs[2] } : {}), ...(r ? { r } : {}) };
+}
+
 export const batchNormRules: RuleTable<'batchNorm'> = {
   batchNorm: {
-    forward: ([x, w, b], { stats, relu }) => {
-      const [N, , P] = dims('batchNorm', x!);
+    forward: (inputs, { stats, relu, residual }) => {
+      const { x, w, b, r } = roles(inputs, residual);
+      const [N, , P] = dims('batchNorm', x);
       const { scale, shift } = foldAffine(stats, w, b);
-      return { data: impl(x!.size).affine(x!.data, P, perPlane(scale, N), perPlane(shift, N), relu), shape: x!.shape };
+      return { data: impl(x.size).affine(x.data, P, perPlane(scale, N), perPlane(shift, N), relu, r?.data ?? null), shape: x.shape };
     },
-    vjp: (g, [x, w, b], y, { stats, relu, training }) => {
-      const [N, C, P] = dims('batchNorm', x!);
-      const k = impl(x!.size);
-      const [sg, sgx] = channelPairs(k.planeGradSums(g.data, y.data, x!.data, P, perPlane(stats.mean, N), relu), N, C);
+    vjp: (g, inputs, y, { stats, relu, training, residual }) => {
+      const { x, w, b, r } = roles(inputs, residual);
+      const [N, C, P] = dims('batchNorm', x);
+      const k = impl(x.size);
+      const [sg, sgx] = channelPairs(k.planeGradSums(g.data, y.data, x.data, P, perPlane(stats.mean, N), relu), N, C);
       const { scale } = foldAffine(stats, w, b);
       let dx: Tensor | null = null;
-      if (x!.requiresGrad) {
+      if (x.requiresGrad) {
         const [k1, k2, k3] = [allocate(C), allocate(C), allocate(C)];
         const M = N * P;
         for (let c = 0; c < C; c++) {
@@ -135,46 +146,53 @@ export const batchNormRules: RuleTable<'batchNorm'> = {
           k2[c] = (-scale[c]! * sgx[c]! * stats.invStd[c]! * stats.invStd[c]!) / M;
           k3[c] = (-scale[c]! * sg[c]!) / M - k2[c]! * stats.mean[c]!;
         }
-        dx = new Tensor(k.inputGrad(g.data, y.data, x!.data, P, perPlane(k1, N), perPlane(k2, N), perPlane(k3, N), relu), x!.shape);
+        dx = new Tensor(k.inputGrad(g.data, y.data, x.data, P, perPlane(k1, N), perPlane(k2, N), perPlane(k3, N), relu), x.shape);
       }
-      if (!w) return [dx];
+      const dr = r?.requiresGrad ? [new Tensor(relu ? k.maskedGrad(g.data, y.data, P) : g.data, r.shape)] : r ? [null] : [];
+      if (!w) return [dx, ...dr];
       const dw = allocate(C);
       for (let c = 0; c < C; c++) dw[c] = sgx[c]! * stats.invStd[c]!;
-      return [dx, new Tensor(dw, w.shape), new Tensor(sg, b!.shape)];
+      return [dx, new Tensor(dw, w.shape), new Tensor(sg, b!.shape), ...dr];
     },
   },
 };
 
-/** Options of the fused op: eps (default 1e-5) and a fused ReLU (default false). */
+/** Options of the fused op: eps (default 1e-5), a residual added before the ReLU, and a fused ReLU (default false). */
 export interface BatchNormOptions {
   eps?: number;
+  /** A tensor of x's shape added to the normalised x (before the ReLU). */
+  residual?: Tensor;
   relu?: boolean;
 }
 
-function checkAffine(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor[] {
+/** The op's inputs, checked: [x, (weight, bias)?, residual?]. */
+function opInputs(x: Tensor, weight: Tensor | null, bias: Tensor | null, residual: Tensor | undefined): Tensor[] {
+  dims('batchNorm', x);
   const C = x.shape[1]!;
   assertShape((weight === null) === (bias === null), 'batchNorm', 'weight and bias come together (or neither)');
-  if (weight === null || bias === null) return [x];
-  assertShape(weight.size === C && bias.size === C, 'batchNorm', `weight and bias need ${C} values, got ${shapeStr(weight.shape)} and ${shapeStr(bias.shape)}`);
-  return [x, weight, bias];
+  if (weight !== null && bias !== null) {
+    assertShape(weight.size === C && bias.size === C, 'batchNorm', `weight and bias need ${C} values, got ${shapeStr(weight.shape)} and ${shapeStr(bias.shape)}`);
+  }
+  if (residual) assertShape(sameShape(residual.shape, x.shape), 'batchNorm', `residual ${shapeStr(residual.shape)} does not match input ${shapeStr(x.shape)}`);
+  return [x, ...(weight && bias ? [weight, bias] : []), ...(residual ? [residual] : [])];
 }
 
+const attrsOf = (stats: NormStats, opts: BatchNormOptions, training: boolean) => ({ stats, relu: opts.relu ?? false, training, residual: opts.residual !== undefined });
+
 /**
- * Train-mode batch normalisation (+ReLU) of x [N,C,H,W] with its batch statistics
+ * Train-mode batch normalisation (+ residual, +ReLU) of x [N,C,H,W] with its batch statistics
  * (gradients flow through them); also returns the per-channel batch mean and biased variance.
  */
 export function batchNormTrain(x: Tensor, weight: Tensor | null, bias: Tensor | null, opts: BatchNormOptions = {}): { y: Tensor; mean: DataArray; variance: DataArray } {
-  dims('batchNorm', x);
-  const inputs = checkAffine(x, weight, bias);
+  const inputs = opInputs(x, weight, bias, opts.residual);
   const { mean, variance } = batchMoments(x);
   const stats = normStats(mean, variance, opts.eps ?? 1e-5);
-  return { y: apply('batchNorm', inputs, { stats, relu: opts.relu ?? false, training: true }), mean, variance };
+  return { y: apply('batchNorm', inputs, attrsOf(stats, opts, true)), mean, variance };
 }
 
-/** Eval-mode batch normalisation (+ReLU) of x [N,C,H,W] with fixed per-channel mean and variance [C]. */
+/** Eval-mode batch normalisation (+ residual, +ReLU) of x [N,C,H,W] with fixed per-channel mean and variance [C]. */
 export function batchNormEval(x: Tensor, weight: Tensor | null, bias: Tensor | null, mean: ArrayLike<number>, variance: ArrayLike<number>, opts: BatchNormOptions = {}): Tensor {
-  dims('batchNorm', x);
-  const inputs = checkAffine(x, weight, bias);
+  const inputs = opInputs(x, weight, bias, opts.residual);
   assertShape(mean.length === x.shape[1] && variance.length === x.shape[1], 'batchNorm', `running statistics need ${x.shape[1]} values, got ${mean.length} and ${variance.length}`);
-  return apply('batchNorm', inputs, { stats: normStats(mean, variance, opts.eps ?? 1e-5), relu: opts.relu ?? false, training: false });
+  return apply('batchNorm', inputs, attrsOf(normStats(mean, variance, opts.eps ?? 1e-5), opts, false));
 }

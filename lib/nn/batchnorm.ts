@@ -4,7 +4,7 @@
  * backward, with an optional fused ReLU (the layer's `forwardRelu`).
  */
 import { batchNormEval, batchNormTrain } from '../../ops/batchnorm.js';
-import { relu } from '../../ops/elementwise.js';
+import { add, relu } from '../../ops/elementwise.js';
 import { assertShape, shapeStr } from '../shape.js';
 import { Tensor, ones, zeros } from '../tensor.js';
 import { Module } from './module.js';
@@ -81,10 +81,15 @@ export class BatchNorm2d extends Module {
     return this.training ? this.normalize(x, true) : relu(this.forward(x));
   }
 
-  private normalize(x: Tensor, relu: boolean): Tensor {
+  /** relu(forward(x) + residual) (a ResNet block's end), fused in training as forwardRelu. */
+  forwardAddRelu(x: Tensor, residual: Tensor): Tensor {
+    return this.training ? this.normalize(x, true, residual) : relu(add(this.forward(x), residual));
+  }
+
+  private normalize(x: Tensor, relu: boolean, residual?: Tensor): Tensor {
     assertShape(x.ndim === 4 && x.shape[1] === this.channels, 'BatchNorm2d', `expects [N,${this.channels},H,W], got ${shapeStr(x.shape)}`);
     if (!this.training) return batchNorm2dEval(x, this.weight, this.bias, this.runningMean, this.runningVar, this.eps, relu);
-    const { y, mean, variance } = batchNormTrain(x, this.weight, this.bias, { eps: this.eps, relu });
+    const { y, mean, variance } = batchNormTrain(x, this.weight, this.bias, { eps: this.eps, relu, ...(residual ? { residual } : {}) });
     this.updateRunningStats(mean, variance, x.size / this.channels);
     return y;
   }

@@ -4,7 +4,6 @@
  * it is a strided 1x1 conv + BatchNorm. Dilation d keeps the resolution while widening the
  * receptive field (padding d keeps 3x3 outputs the same size), as in DeepLab backbones.
  */
-import { add, relu } from '../../ops/elementwise.js';
 import type { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
@@ -45,7 +44,6 @@ export class BasicBlock extends Module {
 
   forward(x: Tensor): Tensor {
     const h = this.bn1.forwardRelu(this.conv1.forward(x));
-    const y = this.bn2.forward(this.conv2.forward(h));
-    return relu(add(y, this.shortcut ? this.shortcut.forward(x) : x));
+    return this.bn2.forwardAddRelu(this.conv2.forward(h), this.shortcut ? this.shortcut.forward(x) : x);
   }
 }

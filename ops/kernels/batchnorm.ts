@@ -1,7 +1,7 @@
 /**
- * gpu.js BatchNorm(+ReLU) kernels, the same four steps as ops/reference/batchnorm.ts:
- * per-plane moments, the per-channel affine map (+ReLU), per-plane gradient sums and the
- * input gradient. Per-channel factors arrive expanded to one value per plane (N*C values,
+ * gpu.js BatchNorm(+ReLU) kernels, the same steps as ops/reference/batchnorm.ts:
+ * per-plane moments, the per-channel affine map (+ residual, +ReLU), per-plane gradient
+ * sums, the input gradient and the ReLU-masked gradient (the residual's). Per-channel factors arrive expanded to one value per plane (N*C values,
  * computed on the host), so no kernel needs a modulo. The elementwise kernels put
  * thread.x along a plane's contiguous pixels: the SIMD lanes read neighbouring values.
  */
@@ -12,7 +12,8 @@ import { runSync } from './run.js';
 
 export interface BatchNormKernels {
   planeMoments(x: DataArray, planes: number, plane: number): DataArray;
-  affine(x: DataArray, plane: number, scale: DataArray, shift: DataArray, relu: boolean): DataArray;
+  affine(x: DataArray, plane: number, scale: DataArray, shift: DataArray, relu: boolean, residual?: DataArray | null): DataArray;
+  maskedGrad(g: DataArray, y: DataArray, plane: number): DataArray;
   planeGradSums(g: DataArray, y: DataArray, x: DataArray, plane: number, mean: DataArray, relu: boolean): DataArray;
   inputGrad(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray, relu: boolean): DataArray;
 }
@@ -44,13 +45,24 @@ export function* planeMomentsProgram(x: DataArray, planes: number, plane: number
   return pairs(yield { source, output: [planes], args: [f32(x)], components: 4, cost: 2 * planes * plane }, planes);
 }
 
-export function* affineProgram(x: DataArray, plane: number, scale: DataArray, shift: DataArray, relu: boolean): Program<Float32Array> {
+export function* affineProgram(x: DataArray, plane: number, scale: DataArray, shift: DataArray, relu: boolean, residual: DataArray | null = null): Program<Float32Array> {
   const planes = x.length / plane;
-  const source = `function (x, scale, shift) {
-  const v = x[this.thread.y * ${plane} + this.thread.x] * scale[this.thread.y] + shift[this.thread.y];
+  const q = `this.thread.y * ${plane} + this.thread.x`;
+  const source = `function (x, scale, shift${residual ? ', r' : ''}) {
+  const v = x[${q}] * scale[this.thread.y] + shift[this.thread.y]${residual ? ` + r[${q}]` : ''};
   ${relu ? 'if (v > 0) return v;\n  return 0;' : 'return v;'}
 }`;
-  return yield { source, output: [plane, planes], args: [f32(x), f32(scale), f32(shift)], components: 1, cost: x.length };
+  const args = [x, scale, shift, ...(residual ? [residual] : [])].map(f32);
+  return yield { source, output: [plane, planes], args, components: 1, cost: x.length };
+}
+
+export function* maskedGradProgram(g: DataArray, y: DataArray, plane: number): Program<Float32Array> {
+  const source = `function (g, y) {
+  const q = this.thread.y * ${plane} + this.thread.x;
+  if (y[q] > 0) return g[q];
+  return 0;
+}`;
+  return yield { source, output: [plane, g.length / plane], args: [f32(g), f32(y)], components: 1, cost: g.length };
 }
 
 /** The ReLU-masked output gradient of element q (a statement defining gz). */
@@ -92,7 +104,8 @@ export const batchNormFits = (size: number): boolean => size < F32_EXACT / 2;
 export function batchNormKernels(mode: GpuMode): BatchNormKernels {
   return {
     planeMoments: (x, planes, plane) => runSync(mode, planeMomentsProgram(x, planes, plane)),
-    affine: (x, plane, scale, shift, relu) => runSync(mode, affineProgram(x, plane, scale, shift, relu)),
+    affine: (x, plane, scale, shift, relu, residual) => runSync(mode, affineProgram(x, plane, scale, shift, relu, residual)),
+    maskedGrad: (g, y, plane) => runSync(mode, maskedGradProgram(g, y, plane)),
     planeGradSums: (g, y, x, plane, mean, relu) => runSync(mode, planeGradSumsProgram(g, y, x, plane, mean, relu)),
     inputGrad: (g, y, x, plane, k1, k2, k3, relu) => runSync(mode, inputGradProgram(g, y, x, plane, k1, k2, k3, relu)),
   };

@@ -20,18 +20,25 @@ export function bnPlaneMomentsRef(x: DataArray, planes: number, plane: number): 
   return out;
 }
 
-/** y = x * scale[p] + shift[p] in plane p, then max(y, 0) when relu. */
-export function bnAffineRef(x: DataArray, plane: number, scale: DataArray, shift: DataArray, relu: boolean): DataArray {
+/** y = x * scale[p] + shift[p] in plane p (+ residual), then max(y, 0) when relu. */
+export function bnAffineRef(x: DataArray, plane: number, scale: DataArray, shift: DataArray, relu: boolean, residual: DataArray | null = null): DataArray {
   const y = allocate(x.length);
   for (let p = 0; p < scale.length; p++) {
     const a = scale[p]!;
     const b = shift[p]!;
     for (let i = p * plane; i < (p + 1) * plane; i++) {
-      const v = x[i]! * a + b;
+      const v = x[i]! * a + b + (residual === null ? 0 : residual[i]!);
       y[i] = relu && !(v > 0) ? 0 : v;
     }
   }
   return y;
+}
+
+/** g where the ReLU output y is positive, else 0 (relu's own gradient rule). */
+export function bnMaskedGradRef(g: DataArray, y: DataArray): DataArray {
+  const out = allocate(g.length);
+  for (let i = 0; i < g.length; i++) out[i] = y[i]! > 0 ? g[i]! : 0;
+  return out;
 }
 
 /**

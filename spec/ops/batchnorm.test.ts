@@ -1,11 +1,11 @@
-/** Fused BatchNorm(+ReLU): every backend agrees with the reference, gradients match finite differences, statistics are exact. */
+/** Fused BatchNorm(+ residual, +ReLU): every backend agrees with the reference, gradients match finite differences, statistics are exact. */
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Tensor, withPrecision } from '../../lib/index.js';
 import { batchMoments, batchNormEval, batchNormTrain } from '../../ops/batchnorm.js';
 import { batchNormKernels } from '../../ops/kernels/batchnorm.js';
-import { bnAffineRef, bnInputGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from '../../ops/reference/batchnorm.js';
+import { bnAffineRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from '../../ops/reference/batchnorm.js';
 import { assertGradient } from '../helpers/gradcheck.js';
 import { values } from '../helpers/arbitrary.js';
 import { assertClose, kernelBackends, onBackend, seeded, valueAndGrads } from './helpers.js';
@@ -17,27 +17,38 @@ const dims = fc.record({
   W: fc.integer({ min: 1, max: 9 }),
   relu: fc.boolean(),
   affine: fc.boolean(),
+  residual: fc.boolean(),
   seed: fc.nat(),
 });
 
 type Dims = typeof dims extends fc.Arbitrary<infer D> ? D : never;
 
-/** The op as a function of its tensor inputs ([x] or [x, w, b]). */
+/** Split the op's tensor inputs [x, (w, b)?, r?] as `d` lays them out. */
+function unpack(d: Dims, [x, ...rest]: Tensor[]): [Tensor, Tensor | null, Tensor | null, { relu: boolean; residual?: Tensor }] {
+  const r = d.residual ? rest[rest.length - 1] : undefined;
+  return [x!, d.affine ? rest[0]! : null, d.affine ? rest[1]! : null, { relu: d.relu, ...(r ? { residual: r } : {}) }];
+}
+
+/** The op as a function of its tensor inputs. */
 function trainOp(d: Dims) {
-  return (x: Tensor, w?: Tensor, b?: Tensor) => batchNormTrain(x, w ?? null, b ?? null, { relu: d.relu }).y;
+  return (...ts: Tensor[]) => batchNormTrain(...unpack(d, ts)).y;
 }
 
 function evalOp(d: Dims, mean: number[], variance: number[]) {
-  return (x: Tensor, w?: Tensor, b?: Tensor) => batchNormEval(x, w ?? null, b ?? null, mean, variance, { relu: d.relu });
+  return (...ts: Tensor[]) => {
+    const [x, w, b, opts] = unpack(d, ts);
+    return batchNormEval(x, w, b, mean, variance, opts);
+  };
 }
 
 function inputs(d: Dims): Tensor[] {
-  const x = seeded([d.N, d.C, d.H, d.W], d.seed, -2, 3);
-  return d.affine ? [x, seeded([d.C], d.seed + 1, 0.5, 2), seeded([d.C], d.seed + 2)] : [x];
+  const shape = [d.N, d.C, d.H, d.W];
+  const x = seeded(shape, d.seed, -2, 3);
+  return [x, ...(d.affine ? [seeded([d.C], d.seed + 1, 0.5, 2), seeded([d.C], d.seed + 2)] : []), ...(d.residual ? [seeded(shape, d.seed + 3)] : [])];
 }
 
 for (const backend of kernelBackends) {
-  test(`batchNorm train/eval (+relu) forward and gradients on ${backend} agree with the reference`, () => {
+  test(`batchNorm train/eval (+ residual, +relu) forward and gradients on ${backend} agree with the reference`, () => {
     fc.assert(
       fc.property(dims, (d) => {
         const xs = inputs(d);
@@ -62,6 +73,8 @@ for (const backend of kernelBackends) {
       for (const relu of [false, true]) {
         const y = bnAffineRef(x, plane, s!, t!, relu);
         assertClose(k.affine(x, plane, s!, t!, relu), y, `affine ${planes}x${plane} relu ${relu}`);
+        assertClose(k.affine(x, plane, s!, t!, relu, g), bnAffineRef(x, plane, s!, t!, relu, g), `affine + residual ${planes}x${plane} relu ${relu}`);
+        assertClose(k.maskedGrad(g, y, plane), bnMaskedGradRef(g, y), `masked grad ${planes}x${plane}`);
         assertClose(k.planeGradSums(g, y, x, plane, t!, relu), bnPlaneGradSumsRef(g, y, x, plane, t!, relu), `grad sums ${planes}x${plane}`);
         assertClose(k.inputGrad(g, y, x, plane, s!, t!, u!, relu), bnInputGradRef(g, y, x, plane, s!, t!, u!, relu), `input grad ${planes}x${plane}`);
       }
@@ -69,12 +82,12 @@ for (const backend of kernelBackends) {
   });
 }
 
-test('batchNorm gradients (train and eval, with and without relu and affine) match finite differences', () => {
+test('batchNorm gradients (train and eval, with and without residual, relu and affine) match finite differences', () => {
   fc.assert(
     fc.property(dims, (d) => {
       const shape = [d.N, d.C, Math.min(d.H, 4), Math.min(d.W, 4)];
       if (d.N * shape[2]! * shape[3]! < 2) return; // one value per channel: the normalised output is constant 0
-      const xs = [values(shape, d.seed), ...(d.affine ? [values([d.C], d.seed + 1, { lo: 0.5, hi: 2 }), values([d.C], d.seed + 2)] : [])];
+      const xs = [values(shape, d.seed), ...(d.affine ? [values([d.C], d.seed + 1, { lo: 0.5, hi: 2 }), values([d.C], d.seed + 2)] : []), ...(d.residual ? [values(shape, d.seed + 3)] : [])];
       const mean = Array.from({ length: d.C }, (_, c) => 0.3 * c);
       const variance = Array.from({ length: d.C }, (_, c) => 0.7 + c);
       assertGradient(trainOp(d), xs);
@@ -105,6 +118,7 @@ test('batchNorm: shape errors name the op', () => {
   assert.throws(() => batchNormTrain(x, seeded([3], 1), null), /batchNorm: weight and bias come together/);
   assert.throws(() => batchNormTrain(x, seeded([2], 1), seeded([2], 1)), /batchNorm: weight and bias need 3 values/);
   assert.throws(() => batchNormEval(x, null, null, [0, 0], [1, 1]), /batchNorm: running statistics need 3 values/);
+  assert.throws(() => batchNormTrain(x, null, null, { residual: seeded([2, 3, 2, 1], 1) }), /batchNorm: residual \[2,3,2,1\] does not match input \[2,3,2,2\]/);
 });
 
 test.run();
