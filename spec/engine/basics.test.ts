@@ -108,4 +108,38 @@ test('shape errors name the op and the shapes', () => {
   assert.throws(() => E.mse(a, E.zeros([3, 2])), /mse: shapes \[2,3\] and \[3,2\] differ/);
 });
 
+test('constant pad equals the per-element definition (any rank, pads and value)', () => {
+  const arb = shapeArb(4, 4).chain((shape) =>
+    fc.record({
+      shape: fc.constant(shape),
+      pads: fc.tuple(...shape.map(() => fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })))),
+      value: fc.constantFrom(0, -1.5),
+      seed: seedArb,
+    }),
+  );
+  fc.assert(
+    fc.property(arb, ({ shape, pads, value, seed }) => {
+      const x = E.tensor(values(shape, seed).data, shape);
+      const y = E.pad(x, pads as Array<[number, number]>, { value });
+      const outShape = shape.map((d, k) => d + pads[k]![0] + pads[k]![1]);
+      assert.equal(y.shape, outShape);
+      const want: number[] = [];
+      const coord = new Array<number>(outShape.length).fill(0);
+      for (let o = 0; o < y.size; o++) {
+        let src = 0;
+        let inside = true;
+        coord.forEach((c, k) => {
+          const i = c - pads[k]![0];
+          if (i < 0 || i >= shape[k]!) inside = false;
+          src = src * shape[k]! + i;
+        });
+        want.push(inside ? x.data[src]! : value);
+        for (let k = coord.length - 1; k >= 0 && ++coord[k]! === outShape[k]; k--) coord[k] = 0;
+      }
+      assert.equal(y.toArray(), want);
+    }),
+    { numRuns: 60 },
+  );
+});
+
 test.run();
