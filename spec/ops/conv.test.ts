@@ -63,6 +63,14 @@ test('conv2d agrees on the common 3x3 padding-1 layer shape', () => {
   for (const backend of kernelBackends) valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} output ${i}`));
 });
 
+test('conv2d agrees on rows 32+ wide (the weight gradient steps 8 pixels there), odd widths and stride 2', () => {
+  for (const [W, stride] of [[37, 1], [70, 2]] as const) {
+    const c: Case = { N: 1, C: 3, K: 5, H: 5, W, kh: 3, kw: 3, stride: [1, stride], padding: [1, 1], dilation: [1, 1], bias: true, seed: W };
+    const ref = valueAndGrads('reference', f(c), inputs(c));
+    for (const backend of kernelBackends) valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} W ${W} output ${i}`));
+  }
+});
+
 test('launches big enough to split over threads (3 here, whatever the cores) agree with the reference', () => {
   process.env.EPSX_THREADS = '3';
   const c: Case = { N: 2, C: 16, K: 14, H: 23, W: 24, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true, seed: 9 };
