@@ -119,10 +119,11 @@ async function mainChain(ctx: RunContext, info: (line: string) => void): Promise
     await irdMatchStage(ctx, method, classifier);
     const main = method === config.method;
     if (main) mainClassifier = classifier;
-    const used = await pseudoStage(ctx, method, classifier, config.pseudo.pamr, main);
-    info(`pseudo-masks (${method}${config.pseudo.pamr ? ' + PAMR' : ''}): train mIoU ${(100 * used.score.mIoU).toFixed(1)}`);
-    if (config.ablation) await pseudoStage(ctx, method, classifier, !config.pseudo.pamr, false);
-    if (main) mainPseudo = readPseudoMasks(used.dir!, ctx.train);
+    // The ablation scores both variants (raw and PAMR-refined) from one pass of the classifier.
+    const variants = [{ pamr: config.pseudo.pamr, write: main }, ...(config.ablation ? [{ pamr: !config.pseudo.pamr, write: false }] : [])];
+    const [used] = await pseudoStage(ctx, method, classifier, variants);
+    info(`pseudo-masks (${method}${config.pseudo.pamr ? ' + PAMR' : ''}): train mIoU ${(100 * used!.score.mIoU).toFixed(1)}`);
+    if (main) mainPseudo = readPseudoMasks(used!.dir!, ctx.train);
   }
 
   // SSSS is always shown beside WSSS from the same classifier and pseudo-masks: it must beat it.

@@ -11,7 +11,11 @@ import { decodePngLabels } from '../data/png.js';
 import { encodePalettePng } from '../data/png-palette.js';
 import type { Sample } from '../data/sample.js';
 import { maskAtFileSize, maskAtSampleSize } from '../data/size-limit.js';
-import { evaluateSegmenter, makePseudoMasks, predictMasks, scoreMasks, type MiouResult } from '../evaluate.js';
+import { argmaxChannels, evaluateSegmenter, makePseudoMasks, predictMasks, scoreMasks, type MiouResult, type PseudoMaskResult } from '../evaluate.js';
+import { noGrad } from '../autograd.js';
+import { Tensor } from '../tensor.js';
+import { pamr } from '../../ops/pamr.js';
+import { reshape } from '../../ops/shape.js';
 import { inspectSample, irdDropScore } from '../inspect.js';
 import type { DropSummary } from '../metrics.js';
 import { UserError } from '../errors.js';
@@ -145,41 +149,78 @@ export interface PseudoResult {
 /** Images per pseudo-mask chunk: between chunks the stage yields and polls for Ctrl-C. */
 const PSEUDO_CHUNK = 8;
 
-/** Pseudo-masks of the train split; written as palette PNGs when `write`, always scored. */
-export async function pseudoStage(ctx: RunContext, method: Method, model: Classifier, pamr: boolean, write: boolean): Promise<PseudoResult> {
-  const key = `pseudo-${slug(method)}${pamr ? '-pamr' : ''}`;
-  return once(ctx, key, async () => {
+/** One pseudo-mask variant of a method: raw or PAMR-refined, written as palette PNGs or only scored. */
+export interface PseudoVariant {
+  pamr: boolean;
+  write: boolean;
+}
+
+/**
+ * The PAMR-refined mask from a raw pseudo-mask's stacked scores [K+1,H,W]: what makePseudoMasks
+ * gives with `pamr: true` (PAMR with its defaults on the full image, then the argmax), without
+ * running the classifier again.
+ */
+export function refinePseudoMask(image: Tensor, r: PseudoMaskResult): Uint8Array {
+  const [K, H, W] = r.scores.shape as [number, number, number];
+  const refined = noGrad(() => pamr(reshape(image, [1, 3, H, W]), reshape(r.scores, [1, K, H, W]), {}));
+  return argmaxChannels(refined)[0]!.map((k) => r.classes[k]!);
+}
+
+/**
+ * Pseudo-masks of the train split in each asked variant, from one multi-scale pass of the
+ * classifier (the refined variant refines the raw scores); each variant is written as palette
+ * PNGs when `write`, always scored, and recorded in the ledger under its own key.
+ */
+export async function pseudoStage(ctx: RunContext, method: Method, model: Classifier, variants: readonly PseudoVariant[]): Promise<PseudoResult[]> {
+  const keyOf = (v: PseudoVariant) => `pseudo-${slug(method)}${v.pamr ? '-pamr' : ''}`;
+  const todo = variants.filter((v) => !(keyOf(v) in ctx.ledger.done));
+  if (todo.length > 0) {
+    await yieldToEventLoop();
+    if (ctx.shouldStop()) throw new Interrupted(`interrupted before ${keyOf(todo[0]!)}; the stages done so far are saved`);
+    const t0 = performance.now();
     const byId = new Map(ctx.train.map((s) => [s.id, s]));
-    const dir = write ? ctx.dir.pseudoDir(`${method}${pamr ? '-pamr' : ''}`) : null;
+    const made = todo.map((v) => ({ v, dir: v.write ? ctx.dir.pseudoDir(`${method}${v.pamr ? '-pamr' : ''}`) : null, masks: new Map<string, Uint8Array>() }));
     // A few images at a time, yielding in between, so that Ctrl-C stops this stage too. One
     // progress task spans the chunks. Masks are per image: chunking does not change them.
     const task = ctx.progress.start('pseudo-masks', ctx.train.length);
     const chunkProgress: ProgressReporter = { start: () => ({ tick: (n, info) => task.tick(n, info), done: () => {} }) };
-    const masks = new Map<string, Uint8Array>();
+    let done = 0;
     try {
       for (let i = 0; i < ctx.train.length; i += PSEUDO_CHUNK) {
-        const chunk = makePseudoMasks(model, ctx.train.slice(i, i + PSEUDO_CHUNK), {
+        const chunk = ctx.train.slice(i, i + PSEUDO_CHUNK);
+        makePseudoMasks(model, chunk, {
           ...ctx.config.pseudo,
-          pamr,
+          pamr: false,
           method,
           progress: chunkProgress,
           onMask: (id, r) => {
-            if (!dir) return;
-            const file = maskAtFileSize(byId.get(id)!, r.mask); // at the image file's own size
-            writeFileAtomic(join(dir, `${id}.png`), encodePalettePng(file.width, file.height, file.mask));
+            const sample = byId.get(id)!;
+            for (const m of made) {
+              const mask = m.v.pamr ? refinePseudoMask(new Tensor(sample.image, [1, 3, sample.height, sample.width]), r) : r.mask;
+              m.masks.set(id, mask);
+              if (!m.dir) continue;
+              const file = maskAtFileSize(sample, mask); // at the image file's own size
+              writeFileAtomic(join(m.dir, `${id}.png`), encodePalettePng(file.width, file.height, file.mask));
+            }
           },
         });
-        for (const [id, mask] of chunk) masks.set(id, mask);
+        done += chunk.length;
         await yieldToEventLoop();
-        if (ctx.shouldStop() && masks.size < ctx.train.length) {
-          throw new Interrupted(`pseudo-masks (${method}) interrupted after ${masks.size} of ${ctx.train.length} images (made again on resume)`);
+        if (ctx.shouldStop() && done < ctx.train.length) {
+          throw new Interrupted(`pseudo-masks (${method}) interrupted after ${done} of ${ctx.train.length} images (made again on resume)`);
         }
       }
     } finally {
       task.done();
     }
-    return { dir, score: scoreMasks(masks, ctx.train, ctx.classes.length) };
-  });
+    const seconds = (performance.now() - t0) / 1000;
+    for (const m of made) {
+      ctx.ledger.done[keyOf(m.v)] = { dir: m.dir, score: scoreMasks(m.masks, ctx.train, ctx.classes.length) } satisfies PseudoResult;
+      ctx.ledger.timings[keyOf(m.v)] = (ctx.ledger.timings[keyOf(m.v)] ?? 0) + seconds / made.length;
+    }
+    ctx.saveLedger();
+  }
+  return variants.map((v) => ctx.ledger.done[keyOf(v)] as PseudoResult);
 }
 
 /** Read the pseudo-masks a finished pseudo stage wrote. */
