@@ -73,23 +73,21 @@ export class BatchNorm2d extends Module {
     return this.normalize(x, false);
   }
 
-  /**
-   * relu(forward(x)); fused into one pass (and one backward pass) in training. Eval mode
-   * goes through forward so that forward hooks (the model summary) still see this layer.
-   */
+  /** relu(forward(x)) in one pass (and one backward pass); unfused while forward is hooked. */
   forwardRelu(x: Tensor): Tensor {
-    return this.training ? this.normalize(x, true) : relu(this.forward(x));
+    return this.hasForwardHook() ? relu(this.forward(x)) : this.normalize(x, true);
   }
 
-  /** relu(forward(x) + residual) (a ResNet block's end), fused in training as forwardRelu. */
+  /** relu(forward(x) + residual) (a ResNet block's end) in one pass, as forwardRelu. */
   forwardAddRelu(x: Tensor, residual: Tensor): Tensor {
-    return this.training ? this.normalize(x, true, residual) : relu(add(this.forward(x), residual));
+    return this.hasForwardHook() ? relu(add(this.forward(x), residual)) : this.normalize(x, true, residual);
   }
 
   private normalize(x: Tensor, relu: boolean, residual?: Tensor): Tensor {
     assertShape(x.ndim === 4 && x.shape[1] === this.channels, 'BatchNorm2d', `expects [N,${this.channels},H,W], got ${shapeStr(x.shape)}`);
-    if (!this.training) return batchNorm2dEval(x, this.weight, this.bias, this.runningMean, this.runningVar, this.eps, relu);
-    const { y, mean, variance } = batchNormTrain(x, this.weight, this.bias, { eps: this.eps, relu, ...(residual ? { residual } : {}) });
+    const opts = { eps: this.eps, relu, ...(residual ? { residual } : {}) };
+    if (!this.training) return batchNormEval(x, this.weight, this.bias, this.runningMean.data, this.runningVar.data, opts);
+    const { y, mean, variance } = batchNormTrain(x, this.weight, this.bias, opts);
     this.updateRunningStats(mean, variance, x.size / this.channels);
     return y;
   }

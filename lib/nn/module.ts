@@ -91,6 +91,15 @@ export abstract class Module<Out = Tensor> {
     return this.parameters().reduce((n, p) => n + p.size, 0);
   }
 
+  /**
+   * Whether something replaced this instance's forward (a hook, as the model summary installs
+   * to record each layer's output). Layers that fuse several modules into one op (BatchNorm
+   * then ReLU) call each forward separately while a hook is there, so every call is seen.
+   */
+  hasForwardHook(): boolean {
+    return Object.prototype.hasOwnProperty.call(this, 'forward');
+  }
+
   /** Set training mode here and below. */
   train(on = true): this {
     for (const [, m] of this.namedModules()) m.training = on;

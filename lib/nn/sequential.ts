@@ -15,15 +15,15 @@ export class Sequential extends Module {
   }
 
   /**
-   * In training, a BatchNorm2d directly followed by a ReLU runs as one fused op (one pass
-   * forward and backward instead of two). Eval mode calls every layer, so a model summary
-   * (which records each layer's forward) still lists the ReLU.
+   * A BatchNorm2d directly followed by a ReLU runs as one fused op (one pass forward and
+   * backward instead of two), unless a hook watches the ReLU's forward (the model summary).
    */
   forward(x: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < this.layers.length; i++) {
       const m = this.layers[i]!;
-      if (this.training && m instanceof BatchNorm2d && this.layers[i + 1] instanceof ReLU) {
+      const next = this.layers[i + 1];
+      if (m instanceof BatchNorm2d && next instanceof ReLU && !next.hasForwardHook()) {
         h = m.forwardRelu(h);
         i++;
       } else h = m.forward(h);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng, randn, tensor, withPrecision, type Tensor } from '../../lib/index.js';
-import { BatchNorm2d, batchNorm2dTrain } from '../../lib/nn/index.js';
+import { BasicBlock, BatchNorm2d, batchNorm2dTrain } from '../../lib/nn/index.js';
 import { seedArb, values } from '../helpers/arbitrary.js';
 import { assertGradient } from '../helpers/gradcheck.js';
 
@@ -92,6 +92,24 @@ test('BatchNorm2d registers weight, bias and running stats; affine=false has no 
   assert.equal([...new BatchNorm2d(4).stateDict().keys()], ['weight', 'bias', 'running_mean', 'running_var']);
   assert.is(new BatchNorm2d(4, { affine: false }).numParameters(), 0);
   assert.throws(() => new BatchNorm2d(4).forward(randn([1, 3, 2, 2])), /BatchNorm2d: expects \[N,4,H,W\]/);
+});
+
+test('fused BN+ReLU and BN+residual+ReLU (a BasicBlock) equal the unfused layers, in training and eval, values and gradients', () => {
+  /** Output and parameter gradients of a block; `hooked` wraps each BN's forward, which turns fusion off. */
+  const run = (training: boolean, hooked: boolean): Float32Array[] => {
+    const block = new BasicBlock(3, 4, { stride: 2, rng: new Rng(5) }).train(training);
+    if (hooked) for (const bn of [block.bn1, block.bn2]) Object.defineProperty(bn, 'forward', { value: BatchNorm2d.prototype.forward.bind(bn), configurable: true });
+    const x = randn([2, 3, 6, 6], { rng: new Rng(6), requiresGrad: true });
+    const y = block.forward(x);
+    y.backward(randn(y.shape, { rng: new Rng(7) }));
+    return [y.data, x.grad!.data, ...block.parameters().map((p) => p.grad!.data)] as Float32Array[];
+  };
+  for (const training of [true, false]) {
+    const fused = run(training, false);
+    run(training, true).forEach((want, i) =>
+      want.forEach((v, j) => assert.ok(Math.abs(fused[i]![j]! - v) <= 1e-5 + 1e-5 * Math.abs(v), `training ${training}, tensor ${i}[${j}]: ${fused[i]![j]} vs ${v}`)),
+    );
+  }
 });
 
 test.run();
