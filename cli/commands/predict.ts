@@ -15,6 +15,9 @@ import { requireOption, stringOption } from '../options.js';
 import { prepareOutputFolder } from '../output.js';
 import { terminalProgress } from '../progress.js';
 
+/** Images converted and segmented at a time (their float copies are what costs memory). */
+const PREDICT_CHUNK = 16;
+
 /** How strongly the class colours cover the image in the overlay. */
 const OVERLAY_ALPHA = 0.5;
 
@@ -74,21 +77,27 @@ export function register(cli: CAC): void {
     const model = openSegmenter(ckpt);
     // Decode every image before writing anything: a corrupt one fails the run up front.
     const rasters = jobs.map((job) => readImageFile(job.input));
-    // Each image is segmented at its own size (or fitted to --max-pixels); images of one size share a batch.
-    const inputs = rasters.map((r, i) => {
-      const fitted = fitImage({ id: String(i), height: r.height, width: r.width, image: rgbToChw(r.data, r.height, r.width) }, maxPixels);
-      if (fitted.original) printNotice(downscaleNotice(jobs[i]!.input, fitted, maxPixels));
-      return fitted;
-    });
     prepareOutputFolder('--out', out);
 
-    const masks = predictMasks(model, inputs, { progress: terminalProgress(), label: 'predict' });
-    jobs.forEach((job, i) => {
-      const image = rasters[i]!;
-      const { mask } = maskAtFileSize(inputs[i]!, masks.get(String(i))!);
-      writeMaskPng(job.mask, mask, image.width, image.height);
-      writeFileAtomic(job.overlay, encodePngRgb(image.width, image.height, overlay(image, mask)));
-    });
+    // Each image is segmented at its own size (or fitted to --max-pixels); images of one size in
+    // a chunk share a batch. Chunks keep only a few float copies of the images alive at once.
+    const task = terminalProgress().start('predict', jobs.length);
+    for (let start = 0; start < jobs.length; start += PREDICT_CHUNK) {
+      const chunk = jobs.slice(start, start + PREDICT_CHUNK).map((job, k) => {
+        const r = rasters[start + k]!;
+        const input = fitImage({ id: String(start + k), height: r.height, width: r.width, image: rgbToChw(r.data, r.height, r.width) }, maxPixels);
+        if (input.original) printNotice(downscaleNotice(job.input, input, maxPixels));
+        return { job, raster: r, input };
+      });
+      const masks = predictMasks(model, chunk.map((c) => c.input));
+      for (const { job, raster, input } of chunk) {
+        const { mask } = maskAtFileSize(input, masks.get(input.id)!);
+        writeMaskPng(job.mask, mask, raster.width, raster.height);
+        writeFileAtomic(job.overlay, encodePngRgb(raster.width, raster.height, overlay(raster, mask)));
+      }
+      task.tick(chunk.length);
+    }
+    task.done();
     console.log(`wrote ${jobs.length} mask${jobs.length === 1 ? '' : 's'} and overlays to ${out}`);
   });
 }
