@@ -1,7 +1,7 @@
 """PyTorch CPU peer of bench/train-step.ts: the same networks, losses and SGD step.
 
 Reads one JSON object from argv[1] (widths, models, batch, size, classes, threads, steps,
-outputStride) and prints one JSON line per (model, width) with the median milliseconds of a
+outputStride) and prints one JSON line per (model, width) with the median wall and CPU milliseconds of a
 training step and of an eval-mode inference pass.
 """
 import json
@@ -75,13 +75,15 @@ class Segmenter(nn.Module):
 
 
 def median_ms(fn, steps):
-    fn()  # warm-up
-    times = []
+    """Median wall and process CPU milliseconds (every thread) of `steps` calls after one warm-up."""
+    fn()
+    wall, cpu = [], []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return {"wall": statistics.median(wall), "cpu": statistics.median(cpu)}
 
 
 def main():
@@ -115,7 +117,7 @@ def main():
             train = median_ms(train_step, cfg["steps"])
             model.eval()
             inference = median_ms(infer, cfg["steps"])
-            print(json.dumps({"model": kind, "width": w, "train_ms": train, "infer_ms": inference}), flush=True)
+            print(json.dumps({"model": kind, "width": w, "train": train, "infer": inference}), flush=True)
 
 
 main()

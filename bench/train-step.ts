@@ -7,7 +7,9 @@
  *     starting from our initial weights;
  *   - PyTorch CPU (bench/train-step-torch.py) when a python3 with torch is found (the one on
  *     PATH, then Debian's /usr/bin/python3), with as many threads as ours.
- * Times are medians of wall-clock steps; ratios are peer time / our time (> 1: we are faster).
+ * Times are medians over steps, by wall clock and by process CPU time (all threads; on a
+ * shared machine CPU time is the steadier of the two); ratios are peer time / our time
+ * (> 1: we are faster).
  * Run: `npm run bench:train` or `epsx bench --only train`; `--help` lists the options.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -39,18 +41,32 @@ export const trainStepDefaults: TrainStepBenchOptions = { widths: [16, 32], mode
 const CLASSES = 6;
 const OUTPUT_STRIDE = 4;
 
-/** Median wall time (ms) of `steps` calls after `warmup` calls. */
-async function median(fn: () => unknown, steps: number, warmup = 1): Promise<number> {
+/** Milliseconds of one measurement: wall clock and this process's CPU time (every thread). */
+interface Time {
+  wall: number;
+  cpu: number;
+}
+type Metric = keyof Time;
+
+function middle(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+}
+
+/** Median wall and CPU time (ms) of `steps` calls after `warmup` calls. */
+async function median(fn: () => unknown, steps: number, warmup = 1): Promise<Time> {
   for (let i = 0; i < warmup; i++) await fn();
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
+    const [t0, c0] = [performance.now(), process.cpuUsage()];
     await fn();
-    times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    wall.push(performance.now() - t0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  times.sort((a, b) => a - b);
-  const m = times.length >> 1;
-  return times.length % 2 ? times[m]! : (times[m - 1]! + times[m]!) / 2;
+  return { wall: middle(wall), cpu: middle(cpu) };
 }
 
 interface Inputs {
@@ -76,7 +92,7 @@ function ourLoss(model: Classifier | Segmenter, x: Inputs): Tensor {
   return model instanceof Classifier ? clsLoss(model.forward(x.images).scores, x.labels) : crossEntropy(model.forward(x.images), x.masks);
 }
 
-async function ours(kind: ModelKind, width: number, x: Inputs, steps: number): Promise<{ train: number; infer: number }> {
+async function ours(kind: ModelKind, width: number, x: Inputs, steps: number): Promise<{ train: Time; infer: Time }> {
   const model = makeModel(kind, width);
   const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
   model.train();
@@ -211,14 +227,14 @@ async function sameNetwork(kind: ModelKind, width: number, x: Inputs, images: tf
   return `max |logit difference| ${train.toExponential(1)} (train mode), ${evalDiff.toExponential(1)} (eval)`;
 }
 
-async function tfjs(kind: ModelKind, width: number, x: Inputs, steps: number): Promise<{ train: number | string; infer: number | string; check: string }> {
+async function tfjs(kind: ModelKind, width: number, x: Inputs, steps: number): Promise<{ train: Time | string; infer: Time | string; check: string }> {
   const net = new TfNet(makeModel(kind, width));
   const images = tf.transpose(tf.tensor4d(x.images.data as Float32Array, x.images.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D;
   const check = await sameNetwork(kind, width, x, images);
   const labels = tf.tensor2d(x.labels.data as Float32Array, x.labels.shape as [number, number]);
   const oneHot = tf.oneHot(tf.tensor1d(Int32Array.from(x.masks), 'int32'), CLASSES + 1);
   const opt = tf.train.momentum(0.01, 0.9);
-  const attempt = async (backend: string, fn: () => void, n: number, warmup: number): Promise<number | string> => {
+  const attempt = async (backend: string, fn: () => void, n: number, warmup: number): Promise<Time | string> => {
     await tf.setBackend(backend);
     try {
       return await median(fn, n, warmup);
@@ -230,7 +246,8 @@ async function tfjs(kind: ModelKind, width: number, x: Inputs, steps: number): P
   // of one image, scaled by the batch size (the work is linear in the batch).
   const one = [tf.slice(images, 0, 1), tf.slice(labels, 0, 1), tf.slice(oneHot, 0, x.images.shape[2]! * x.images.shape[3]!)] as const;
   const trainOne = await attempt('cpu', () => tf.tidy(() => void opt.minimize(() => net.loss(...one), false, net.variables())), 1, 0);
-  const train = typeof trainOne === 'number' ? trainOne * x.images.shape[0]! : trainOne;
+  const n = x.images.shape[0]!;
+  const train = typeof trainOne === 'string' ? trainOne : { wall: trainOne.wall * n, cpu: trainOne.cpu * n };
   const infer = await attempt('wasm', () => {
     const out = tf.tidy(() => net.forward(images, false));
     out.dataSync();
@@ -241,7 +258,7 @@ async function tfjs(kind: ModelKind, width: number, x: Inputs, steps: number): P
   return { train, infer, check };
 }
 
-type TorchRow = { model: ModelKind; width: number; train_ms: number; infer_ms: number };
+type TorchRow = { model: ModelKind; width: number; train: Time; infer: Time };
 
 /** A python3 that imports torch, or the reasons why none does. */
 function findTorchPython(): { python: string } | { reason: string } {
@@ -264,10 +281,25 @@ function torchRows(o: TrainStepBenchOptions): TorchRow[] | string {
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as TorchRow);
 }
 
-const fmt = (ms: number | string | undefined, batch: number, ourMs: number): string => {
-  if (typeof ms !== 'number') return String(ms ?? '').slice(0, 30).padEnd(30);
-  return `${ms.toFixed(1).padStart(8)} ms ${(batch / ms * 1000).toFixed(1).padStart(7)} img/s ${(ms / ourMs).toFixed(2).padStart(6)}x`;
-};
+interface Row {
+  name: string;
+  ours: { train: Time; infer: Time };
+  tfjs: { train: Time | string; infer: Time | string };
+  torch: { train: Time | string; infer: Time | string };
+}
+
+/** The rows as a table of one metric: ms, images/s and the ratio to ours per peer. */
+function printTable(rows: Row[], metric: Metric, batch: number, threads: number): void {
+  const mine = (t: Time) => `${t[metric].toFixed(1).padStart(8)} ms ${((batch / t[metric]) * 1000).toFixed(1).padStart(6)} img/s`;
+  const peer = (t: Time | string, our: Time): string =>
+    typeof t === 'string' ? t.slice(0, 30).padEnd(30) : `${t[metric].toFixed(1).padStart(8)} ms ${((batch / t[metric]) * 1000).toFixed(1).padStart(7)} img/s ${(t[metric] / our[metric]).toFixed(2).padStart(6)}x`;
+  const head = ['model'.padEnd(16), 'ours train'.padEnd(24), 'tfjs-cpu train*'.padEnd(30), `torch train (${threads} threads)`.padEnd(30), 'ours inference'.padEnd(24), 'tfjs-wasm inference'.padEnd(30), 'torch inference'];
+  console.log(`by ${metric === 'wall' ? 'wall-clock' : 'process CPU'} time:`);
+  console.log(head.join(' | '));
+  for (const r of rows) {
+    console.log([r.name.padEnd(16), mine(r.ours.train), peer(r.tfjs.train, r.ours.train), peer(r.torch.train, r.ours.train), mine(r.ours.infer), peer(r.tfjs.infer, r.ours.infer), peer(r.torch.infer, r.ours.infer)].join(' | '));
+  }
+}
 
 /** Run the benchmark and print its table; resolves when done. */
 export async function trainStepBench(o: TrainStepBenchOptions = trainStepDefaults): Promise<void> {
@@ -276,28 +308,29 @@ export async function trainStepBench(o: TrainStepBenchOptions = trainStepDefault
   const x = inputs(o);
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`train-step bench: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}, load average ${load}; batch ${o.batch}, ${o.size}x${o.size}, ${CLASSES} classes`);
-  console.log(`ours = gpu.js webasm, ${threadCount()} threads; median wall ms of ${o.steps} steps; ratio = peer ms / our ms (> 1: we are faster)`);
+  console.log(`ours = gpu.js webasm, ${threadCount()} threads; medians of ${o.steps} steps; ratio = peer time / our time (> 1: we are faster)`);
   const torch = o.torch ? torchRows(o) : 'skipped (--no-torch)';
   if (typeof torch === 'string') console.log(`PyTorch: ${torch}`);
-  else await tf.ready();
   if (o.tfjs) {
     await tf.setBackend('wasm');
     await tf.ready();
   }
-  const head = ['model'.padEnd(16), 'ours train', `tfjs-cpu train*`.padEnd(30), `torch train (${threadCount()} threads)`.padEnd(30), 'ours inference', 'tfjs-wasm inference'.padEnd(30), 'torch inference'];
-  console.log(head.join(' | '));
-  const summary: string[] = [];
+  const rows: Row[] = [];
+  const notes: string[] = [];
   for (const kind of o.models)
     for (const width of o.widths) {
+      const name = `${kind} w${width}`;
       const our = await ours(kind, width, x, o.steps);
       const peer = o.tfjs ? await tfjs(kind, width, x, o.steps) : { train: 'skipped', infer: 'skipped', check: '' };
       const t = typeof torch === 'string' ? undefined : torch.find((r) => r.model === kind && r.width === width);
-      const mine = (ms: number) => `${ms.toFixed(1).padStart(7)} ms ${(o.batch / ms * 1000).toFixed(1).padStart(6)} img/s`;
-      console.log([`${kind} w${width}`.padEnd(16), mine(our.train), fmt(peer.train, o.batch, our.train), fmt(t?.train_ms ?? '-', o.batch, our.train), mine(our.infer), fmt(peer.infer, o.batch, our.infer), fmt(t?.infer_ms ?? '-', o.batch, our.infer)].join(' | '));
-      if (peer.check) summary.push(`${kind} w${width}: the tfjs network computes ours: ${peer.check}`);
-      if (t) summary.push(`${kind} w${width}: training step ${our.train.toFixed(1)} ms, PyTorch ${t.train_ms.toFixed(1)} ms: epsx takes ${(our.train / t.train_ms).toFixed(1)}x PyTorch's time`);
+      rows.push({ name, ours: our, tfjs: peer, torch: t ?? { train: '-', infer: '-' } });
+      console.log(`${name}: ours ${our.train.wall.toFixed(1)} ms a training step, ${our.infer.wall.toFixed(1)} ms inference (wall)`);
+      if (peer.check) notes.push(`${name}: the tfjs network computes ours: ${peer.check}`);
+      if (t) notes.push(`${name}: training step ${our.train.wall.toFixed(1)} ms (CPU ${our.train.cpu.toFixed(1)}), PyTorch ${t.train.wall.toFixed(1)} ms (CPU ${t.train.cpu.toFixed(1)}): epsx takes ${(our.train.wall / t.train.wall).toFixed(1)}x PyTorch's wall time, ${(our.train.cpu / t.train.cpu).toFixed(1)}x its CPU time`);
     }
-  for (const s of summary) console.log(s);
+  printTable(rows, 'wall', o.batch, threadCount());
+  printTable(rows, 'cpu', o.batch, threadCount());
+  for (const s of notes) console.log(s);
   if (o.tfjs) console.log(`* tfjs-cpu training: one step of one image, times ${o.batch} (a batch-${o.batch} step takes minutes)`);
   console.log(`bench time ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
