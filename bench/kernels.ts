@@ -12,6 +12,7 @@
  * (all threads) of its best run: "1v1 cpu" compares our one-thread CPU time with tfjs-wasm's
  * (single-threaded in Node), and "threads*cpu1/cpuN" is the thread speed-up an idle machine allows
  * (the CPU work the split adds; the wall speed-up also needs free cores).
+ * Options: --peers wasm,cpu and --only conv,gap,pamr select peers and rows.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -23,7 +24,22 @@ import { convKernels } from '../ops/kernels/conv.js';
 import { threadCount } from '../ops/kernels/threads.js';
 
 type Peer = 'wasm' | 'cpu';
-const PEERS: Peer[] = ['wasm', 'cpu'];
+const GROUPS = ['conv', 'gap', 'pamr'] as const;
+
+/** `--peers wasm,cpu` and `--only conv,gap,pamr` (defaults: all): a loaded machine can skip
+ * tfjs-cpu, whose conv rows take minutes. */
+function listArg<T extends string>(flag: string, all: readonly T[]): T[] {
+  const i = process.argv.indexOf(flag);
+  if (i < 0) return [...all];
+  const v = (process.argv[i + 1] ?? '').split(',');
+  if (v.some((e) => !all.includes(e as T))) {
+    console.error(`bench/kernels: ${flag} takes a comma list of ${all.join(', ')}; got ${JSON.stringify(process.argv[i + 1] ?? '')}`);
+    process.exit(2);
+  }
+  return v as T[];
+}
+const PEERS: Peer[] = listArg('--peers', ['wasm', 'cpu'] as const);
+const ONLY = listArg('--only', GROUPS);
 
 /** Time the engine path once with all threads and once with one. */
 async function timeOurs(fn: () => unknown): Promise<{ ours: number; ours1: number; cpuN: number; cpu1: number }> {
@@ -225,10 +241,10 @@ await tf.setBackend('wasm');
 await tf.ready();
 await tf.setBackend('cpu');
 console.log(`kernel bench: ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}; ours = gpu.js webasm, sync, ${threadCount()} threads`);
-console.log(['op'.padEnd(33), 'ours: ms  GFLOP/s', '1 thread', 'gpu.js async', 'tfjs-wasm: ms GFLOP/s  ratio', 'tfjs-cpu: ms GFLOP/s  ratio', '1 thread cpu: ms GFLOP/s 1v1 cpu', 'threads: wall threads*cpu1/cpuN'].map((h, i) => (i > 0 && i < 4 ? h.padEnd(17) : h)).join(' | '));
-await convRows();
-await gapRow();
-await pamrRows();
+console.log(['op'.padEnd(33), 'ours: ms  GFLOP/s', '1 thread', 'gpu.js async', ...PEERS.map((p) => `tfjs-${p}: ms GFLOP/s  ratio`), '1 thread cpu: ms GFLOP/s 1v1 cpu', 'threads: wall threads*cpu1/cpuN'].map((h, i) => (i > 0 && i < 4 ? h.padEnd(17) : h)).join(' | '));
+if (ONLY.includes('conv')) await convRows();
+if (ONLY.includes('gap')) await gapRow();
+if (ONLY.includes('pamr')) await pamrRows();
 
 const conv = rows.filter((r) => r.name.startsWith('conv2d'));
 for (const p of PEERS) {
@@ -243,5 +259,5 @@ for (const op of ['fwd', 'bwd-input', 'bwd-weight']) {
   const rs = conv.filter((r) => r.name.startsWith(`conv2d ${op} `));
   console.log(`conv2d ${op}: one thread vs tfjs-wasm by CPU time ${rs.map((r) => (r.wasmCpu === undefined ? 'n/a' : `${(r.wasmCpu / r.cpu1).toFixed(2)}x`)).join(' ')}; one-thread GFLOP/s by CPU time ${rs.map((r) => (r.flops / r.cpu1 / 1e6).toFixed(1)).join(' ')}`);
 }
-console.log('* tfjs-cpu Conv2DBackpropFilter timed at batch 1 and scaled by 8 (batch 8 takes 10-40 s per call)');
+if (PEERS.includes('cpu')) console.log('* tfjs-cpu Conv2DBackpropFilter timed at batch 1 and scaled by 8 (batch 8 takes 10-40 s per call)');
 console.log(`bench time ${((performance.now() - t0) / 1000).toFixed(0)} s`);
