@@ -18,8 +18,8 @@
 import type { DataArray } from '../../lib/precision.js';
 import type { ConvGeom } from '../conv-geom.js';
 import type { GpuMode } from './gpu.js';
-import { batchChunks, packPlanes } from './pack.js';
-import { F32_EXACT, f32, roundUp, type Program } from './program.js';
+import { batchChunks, planesWriter } from './pack.js';
+import { F32_EXACT, f32, roundUp, type Arg, type ArgWriter, type Program } from './program.js';
 import { runSync } from './run.js';
 import { packedWeights } from './weight-cache.js';
 
@@ -99,11 +99,11 @@ ${body}
 }
 
 /** convCore on packed input (one batch chunk) with per-tap weights; returns [N,K,OH,OW] (+bias). */
-function* convCore(P: Float32Array, wt: Float32Array[], b: ArrayLike<number> | null, p: Core): Program<Float32Array> {
+function* convCore(P: Arg, wt: Float32Array[], b: ArrayLike<number> | null, p: Core): Program<Float32Array> {
   const Kp = roundUp(p.K, 4);
   const XB = Math.ceil(p.OW / PX);
   const { N, K, OH, OW } = p;
-  const r = yield { source: coreSource(p, wt.length), output: [Kp, XB, N * OH], args: [P, ...wt], components: 4, cost: Kp * XB * N * OH * PX * p.C * p.kh * p.kw };
+  const r = yield { source: coreSource(p, wt.length), output: [Kp, XB, N * OH], args: [P, ...wt], components: 4, cost: Kp * XB * N * OH * PX * p.C * p.kh * p.kw, transient: true };
   const out = new Float32Array(N * K * OH * OW);
   const full = Math.floor(OW / PX);
   for (let n = 0; n < N; n++)
@@ -145,14 +145,14 @@ function forwardCore(g: ConvGeom, N: number, tapsX = g.kw, block = PX): Core {
 }
 
 /** Input images [n0, n0+p.N) of [N,C,H,W] data, zero-padded into [N][C][Hp][Wp]. */
-function packInput(src: DataArray, p: Core, n0: number, H: number, W: number, off: [number, number], step: [number, number]): Float32Array {
+function packInput(src: DataArray, p: Core, n0: number, H: number, W: number, off: [number, number], step: [number, number]): ArgWriter {
   const img = p.C * H * W;
-  return packPlanes(f32(src).subarray(n0 * img, (n0 + p.N) * img), {
+  return planesWriter(f32(src).subarray(n0 * img, (n0 + p.N) * img), {
     N: 1, C: p.N * p.C, H, W, offY: off[0], offX: off[1], stepY: step[0], stepX: step[1], Hq: p.Hp, Wq: p.Wp, tail: TAIL,
   });
 }
 
-const packForward = (x: DataArray, g: ConvGeom, p: Core, n0: number): Float32Array =>
+const packForward = (x: DataArray, g: ConvGeom, p: Core, n0: number): ArgWriter =>
   packInput(x, p, n0, g.H, g.W, [g.ph, g.pw], [1, 1]);
 
 export function* conv2dForwardProgram(x: DataArray, w: DataArray, b: DataArray | null, g: ConvGeom): Program<Float32Array> {
@@ -236,22 +236,23 @@ ${body}
 }
 
 /** gy [N,K,OH,OW] -> WU arrays by ox mod WU, each [N][OH][ceil(OW/WU)][Kp] (zeros past the edges). */
-function splitGrad(gy: Float32Array, N: number, K: number, OH: number, OW: number): Float32Array[] {
+function splitGrad(gy: Float32Array, N: number, K: number, OH: number, OW: number): ArgWriter[] {
   const WU = wgradStep(OW);
   const Kp = roundUp(K, 4);
   const OWU = Math.ceil(OW / WU);
-  const parts = Array.from({ length: WU }, () => new Float32Array(N * OH * OWU * Kp));
-  for (let n = 0; n < N; n++)
-    for (let k = 0; k < K; k++)
-      for (let oy = 0; oy < OH; oy++) {
-        const s = ((n * K + k) * OH + oy) * OW;
-        const d = (n * OH + oy) * OWU * Kp + k;
-        for (let u = 0; u < WU; u++) {
-          const part = parts[u]!;
-          for (let ox = u, q = d; ox < OW; ox += WU, q += Kp) part[q] = gy[s + ox]!;
-        }
-      }
-  return parts;
+  const length = N * OH * OWU * Kp;
+  return Array.from({ length: WU }, (_, u) => ({
+    length,
+    write(part: Float32Array, at: number): void {
+      if (K < Kp || u + (OWU - 1) * WU >= OW) part.fill(0, at, at + length);
+      for (let n = 0; n < N; n++)
+        for (let k = 0; k < K; k++)
+          for (let oy = 0; oy < OH; oy++) {
+            const s = ((n * K + k) * OH + oy) * OW;
+            for (let ox = u, q = at + (n * OH + oy) * OWU * Kp + k; ox < OW; ox += WU, q += Kp) part[q] = gy[s + ox]!;
+          }
+    },
+  }));
 }
 
 export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: ConvGeom): Program<Float32Array> {
@@ -268,7 +269,7 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
     const p = wide(n1 - n0);
     const img = g.K * g.OH * g.OW;
     const G = splitGrad(f32(gy).subarray(n0 * img, n1 * img), p.N, g.K, g.OH, g.OW);
-    const r = yield { source: weightGradSource(p), output: [Kp, rows, g.C], args: [packForward(x, g, p, n0), ...G], components: 4, cost: Kp * rows * g.C * nj * p.N * g.OH * OWU * WU };
+    const r = yield { source: weightGradSource(p), output: [Kp, rows, g.C], args: [packForward(x, g, p, n0), ...G], components: 4, cost: Kp * rows * g.C * nj * p.N * g.OH * OWU * WU, transient: true };
     for (let c = 0; c < g.C; c++)
       for (let y = 0; y < rows; y++) {
         const i = Math.floor(y / JG);

@@ -5,7 +5,7 @@
  * everything else is `fill`. Images of the batch are stacked vertically, so a kernel can
  * walk all of them with one row index (thread.y) and one multiply.
  */
-import { F32_EXACT } from './program.js';
+import { F32_EXACT, materialize, type ArgWriter } from './program.js';
 
 export interface PackSpec {
   N: number; C: number; H: number; W: number;
@@ -18,26 +18,33 @@ export interface PackSpec {
   fill?: number;
 }
 
-export function packPlanes(src: ArrayLike<number>, p: PackSpec): Float32Array {
+/** packPlanes as an argument writer: the planes go straight into the kernel's memory. */
+export function planesWriter(src: ArrayLike<number>, p: PackSpec): ArgWriter {
   const { N, C, H, W, offY, offX, stepY, stepX, Hq, Wq } = p;
   const plane = N * Hq * Wq;
-  const out = new Float32Array(C * plane + p.tail);
-  if (p.fill) out.fill(p.fill);
   // source columns that land inside [0, Wq)
   const x0 = Math.max(0, Math.ceil(-offX / stepX));
   const x1 = Math.min(W, Math.floor((Wq - 1 - offX) / stepX) + 1);
-  for (let n = 0; n < N; n++)
-    for (let c = 0; c < C; c++)
-      for (let y = 0; y < H; y++) {
-        const r = y * stepY + offY;
-        if (r < 0 || r >= Hq) continue;
-        const s = ((n * C + c) * H + y) * W;
-        const d = c * plane + (n * Hq + r) * Wq + offX;
-        if (stepX === 1 && src instanceof Float32Array) out.set(src.subarray(s + x0, s + x1), d + x0); // a row memcpy
-        else for (let x = x0; x < x1; x++) out[d + x * stepX] = src[s + x]!;
-      }
-  return out;
+  const length = C * plane + p.tail;
+  return {
+    length,
+    write(out, at) {
+      out.fill(p.fill ?? 0, at, at + length);
+      for (let n = 0; n < N; n++)
+        for (let c = 0; c < C; c++)
+          for (let y = 0; y < H; y++) {
+            const r = y * stepY + offY;
+            if (r < 0 || r >= Hq) continue;
+            const s = ((n * C + c) * H + y) * W;
+            const d = at + c * plane + (n * Hq + r) * Wq + offX;
+            if (stepX === 1 && src instanceof Float32Array) out.set(src.subarray(s + x0, s + x1), d + x0); // a row memcpy
+            else for (let x = x0; x < x1; x++) out[d + x * stepX] = src[s + x]!;
+          }
+    },
+  };
 }
+
+export const packPlanes = (src: ArrayLike<number>, p: PackSpec): Float32Array => materialize(planesWriter(src, p));
 
 /** Batch chunks [start, end) whose per-chunk size (perImage * n + fixed) stays f32-exact. */
 export function batchChunks(N: number, perImage: number, fixed = 0): Array<[number, number]> {

@@ -12,12 +12,46 @@ export interface Launch {
   source: string;
   /** gpu.js output size [x, y?, z?]; thread.x is the SIMD lane axis on webasm. */
   output: number[];
-  args: Float32Array[];
+  args: Arg[];
   /** Floats per thread: 1, or 4 when the kernel returns [a, b, c, d]. */
   components: 1 | 4;
   /** Rough multiply-adds of the launch: decides whether splitting it over threads pays. */
   cost: number;
+  /** The program reads the result before its next yield and keeps no reference to it, so
+   * the driver may hand back a view of a reused buffer (the wasm module's output region)
+   * instead of a fresh copy. */
+  transient?: boolean;
 }
+
+/** An argument written straight into its destination (wasm module memory or a shared
+ * buffer), so host-side packing makes no intermediate array. `write` sets every one of
+ * dst[at, at + length): the destination holds stale data. */
+export interface ArgWriter {
+  length: number;
+  write(dst: Float32Array, at: number): void;
+}
+
+export type Arg = Float32Array | ArgWriter;
+
+/** The argument as a fresh array (backends that take arrays). */
+export function materialize(a: Arg): Float32Array {
+  if (a instanceof Float32Array) return a;
+  const out = new Float32Array(a.length);
+  a.write(out, 0);
+  return out;
+}
+
+const frozenIds = new WeakMap<Float32Array, number>();
+let nextFrozen = 1;
+
+/** Declare an argument array never written again (packed weights): a kernel module that
+ * already holds it skips the copy. */
+export function freeze(a: Float32Array): void {
+  if (!frozenIds.has(a)) frozenIds.set(a, nextFrozen++);
+}
+
+/** A frozen array's id (stable while it lives), else 0. */
+export const frozenId = (a: Arg): number => (a instanceof Float32Array ? frozenIds.get(a) ?? 0 : 0);
 
 export type Program<T> = Generator<Launch, T, Float32Array>;
 

@@ -4,7 +4,7 @@
  */
 import type { GpuMode } from './gpu.js';
 import { flatten, kernelFor, launchSize } from './gpu.js';
-import type { Launch, Program } from './program.js';
+import { materialize, type Launch, type Program } from './program.js';
 import { runThreaded } from './threads.js';
 import { webasmRunFlat } from './webasm-flat.js';
 
@@ -16,10 +16,10 @@ export function launchSync(mode: GpuMode, launch: Launch): Float32Array {
   launchObserver.fn?.(launch);
   const k = kernelFor(mode, launch);
   if (mode === 'webasm') {
-    const flat = runThreaded(k, launch) ?? webasmRunFlat(k, launch.args);
+    const flat = runThreaded(k, launch) ?? webasmRunFlat(k, launch);
     if (flat !== null) return flat;
   }
-  const result = k(...launch.args);
+  const result = k(...launch.args.map(materialize));
   if (result instanceof Promise) throw new Error(`backend ${mode} returned a Promise; engine ops need a synchronous backend`);
   return flatten(result, launchSize(launch));
 }
@@ -35,7 +35,7 @@ export async function runAsync<T>(mode: GpuMode, program: Program<T>): Promise<T
   let step = program.next();
   while (!step.done) {
     const launch = step.value;
-    const result: unknown = await kernelFor(mode, launch, true)(...launch.args);
+    const result: unknown = await kernelFor(mode, launch, true)(...launch.args.map(materialize));
     step = program.next(flatten(result, launchSize(launch)));
   }
   return step.value;

@@ -9,23 +9,25 @@ import type { Launch } from './program.js';
 import { webasmPrepare, webasmRows, webasmRunRows } from './webasm-flat.js';
 
 export interface ThreadTask {
-  launch: Launch;
+  /** Arguments are views of shared buffers; `ids` their frozen ids (program.ts). */
+  launch: Launch & { args: Float32Array[] };
+  ids: number[];
   row0: number;
   row1: number;
-  out: SharedArrayBuffer;
-  status: SharedArrayBuffer;
+  out: Float32Array;
+  status: Int32Array;
   slot: number;
 }
 
 parentPort!.on('message', (t: ThreadTask) => {
-  const status = new Int32Array(t.status);
+  const status = t.status;
   let state = 2;
   try {
-    const p = webasmPrepare(kernelFor('webasm', t.launch), t.launch.args);
+    const p = webasmPrepare(kernelFor('webasm', t.launch), t.launch.args, t.ids);
     if (p !== null) {
       webasmRunRows(p, t.row0, t.row1);
       const per = p.sizeX * p.components;
-      new Float32Array(t.out).set(webasmRows(p, t.row0, t.row1), t.row0 * per);
+      t.out.set(webasmRows(p, t.row0, t.row1), t.row0 * per);
       state = 1;
     }
   } catch {

@@ -1,9 +1,9 @@
 /**
  * Multi-core synchronous webasm launches. gpu.js only threads its async calls, and the
  * autograd engine is synchronous, so this pool splits a launch by output rows: the main
- * thread posts each worker its rows (arguments are copied by postMessage), runs its own
- * share, then blocks in Atomics.wait until the workers have written their rows into a
- * shared buffer. Results are identical whatever the split (every output is computed by
+ * thread writes the arguments into shared buffers reused across launches (packed weights
+ * only when they changed), posts each worker its rows, runs its own share, then blocks in
+ * Atomics.wait until the workers have written their rows into a shared output buffer. Results are identical whatever the split (every output is computed by
  * the same code). Workers are unref'd: they never keep the process alive.
  * Threads: EPSX_THREADS, else the machine's available parallelism (capped at 8).
  */
@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../lib/worker-module.js';
 import type { IKernelRunShortcut } from 'gpu.js';
-import type { Launch } from './program.js';
+import { frozenId, type Launch } from './program.js';
 import type { ThreadTask } from './thread-worker.js';
 import { webasmPrepare, webasmRows, webasmRunRows } from './webasm-flat.js';
 
@@ -45,46 +45,69 @@ function spawn(): Worker {
   return startModuleWorker(new URL(`./thread-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 }
 
-/** Run a webasm launch over all threads; null when it should run single-threaded. */
+/** Buffers one kernel reuses across launches: its arguments shared with the workers (each
+ * thread copies them into its own module), the frozen id each holds, the output rows the
+ * workers write, and their completion flags. */
+interface SharedBufs { args: Float32Array[]; ids: number[]; out: Float32Array; status: Int32Array }
+const buffers = new WeakMap<IKernelRunShortcut, SharedBufs>();
+
+const sharedF32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * n));
+
+function buffersFor(k: IKernelRunShortcut, launch: Launch, size: number, parts: number): SharedBufs {
+  let b = buffers.get(k);
+  if (b === undefined || b.status.length < parts) {
+    b = { args: launch.args.map((a) => sharedF32(a.length)), ids: launch.args.map(() => 0), out: sharedF32(size), status: new Int32Array(new SharedArrayBuffer(4 * parts)) };
+    buffers.set(k, b);
+  }
+  return b;
+}
+
+/** Run a webasm launch over all threads; null when it should run single-threaded. The
+ * result is a view of a reused buffer when the launch is transient. */
 export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array | null {
   const size = launch.output.reduce((a, b) => a * b, 1) * launch.components;
-  if (broken || launch.cost < MIN_COST || threadCount() < 2) return null;
-  const p = webasmPrepare(k, launch.args);
+  const rows = size / (launch.output[0]! * launch.components);
+  const parts = Math.min(threadCount(), rows);
+  if (broken || launch.cost < MIN_COST || parts < 2) return null;
+  const b = buffersFor(k, launch, size, parts);
+  const ids = launch.args.map(frozenId);
+  launch.args.forEach((a, i) => {
+    if (ids[i] !== 0 && b.ids[i] === ids[i]) return; // the buffer still holds these weights
+    b.ids[i] = 0;
+    if (a instanceof Float32Array) b.args[i]!.set(a);
+    else a.write(b.args[i]!, 0);
+    b.ids[i] = ids[i]!;
+  });
+  const p = webasmPrepare(k, b.args, ids);
   if (p === null) return null;
-  const parts = Math.min(threadCount(), p.rows);
-  if (parts < 2) return null;
   const ws = pool();
   const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * p.rows) / parts));
   const per = p.sizeX * p.components;
-  const shared = new SharedArrayBuffer(size * 4);
-  const status = new SharedArrayBuffer(4 * parts);
+  const task = { source: launch.source, output: launch.output, args: b.args, components: launch.components, cost: launch.cost };
   for (let i = 1; i < parts; i++) {
-    const task: ThreadTask = { launch, row0: bounds[i]!, row1: bounds[i + 1]!, out: shared, status, slot: i };
-    ws[i - 1]!.postMessage(task);
+    Atomics.store(b.status, i, 0);
+    const t: ThreadTask = { launch: task, ids, row0: bounds[i]!, row1: bounds[i + 1]!, out: b.out, status: b.status, slot: i };
+    ws[i - 1]!.postMessage(t);
   }
   threadedLaunches++;
-  const out = new Float32Array(size);
   const t0 = performance.now();
   webasmRunRows(p, 0, bounds[1]!);
-  out.set(webasmRows(p, 0, bounds[1]!));
+  b.out.set(webasmRows(p, 0, bounds[1]!));
   // Error events cannot arrive while this thread blocks, so a dead worker is detected by a
   // deadline generous enough for a cold start (loading gpu.js, compiling the kernel).
   const deadline = performance.now() + Math.max(30_000, 20 * (performance.now() - t0));
-  const flags = new Int32Array(status);
-  const view = new Float32Array(shared);
   for (let i = 1; i < parts; i++) {
-    while (Atomics.load(flags, i) === 0 && !broken) {
+    while (Atomics.load(b.status, i) === 0 && !broken) {
       const left = deadline - performance.now();
       if (left <= 0) broken = true; // stop using the pool; compute the rows here
-      else Atomics.wait(flags, i, 0, left);
+      else Atomics.wait(b.status, i, 0, left);
     }
-    const [r0, r1] = [bounds[i]!, bounds[i + 1]!];
-    if (Atomics.load(flags, i) === 1) out.set(view.subarray(r0 * per, r1 * per), r0 * per);
-    else {
+    if (Atomics.load(b.status, i) !== 1) {
       // a worker failed: compute its rows here (the module still holds this launch's arguments)
+      const [r0, r1] = [bounds[i]!, bounds[i + 1]!];
       webasmRunRows(p, r0, r1);
-      out.set(webasmRows(p, r0, r1), r0 * per);
+      b.out.set(webasmRows(p, r0, r1), r0 * per);
     }
   }
-  return out;
+  return launch.transient ? b.out : b.out.slice();
 }

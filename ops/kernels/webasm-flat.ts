@@ -10,6 +10,7 @@
  * agreement specs cover both paths.
  */
 import type { IKernelRunShortcut } from 'gpu.js';
+import { frozenId, type Arg, type Launch } from './program.js';
 
 interface ActiveEntry {
   sizeSignature: string;
@@ -42,17 +43,34 @@ export interface Prepared {
   rows: number;
 }
 
-export function webasmPrepare(k: IKernelRunShortcut, args: Float32Array[]): Prepared | null {
+/** Per module: the frozen id (program.ts `freeze`) each argument slot holds, 0 = unknown. */
+const held = new WeakMap<ActiveEntry, number[]>();
+
+/** Load `args` into k's module (writers write in place; a frozen array the slot already
+ * holds, by `ids`, is not copied again). Null when the internals are not usable. */
+export function webasmPrepare(k: IKernelRunShortcut, args: Arg[], ids: number[] = args.map(frozenId)): Prepared | null {
   const inner = k.kernel as unknown as WasmKernel;
   if (inner.constructor.mode !== 'webasm' || typeof inner.build !== 'function' || inner._entryKey === undefined) return null;
-  if (!inner.built) inner.build(...args);
+  // building reads only argument types and sizes
+  const shapes = (): Float32Array[] => args.map((a) => (a instanceof Float32Array ? a : new Float32Array(a.length)));
+  if (!inner.built) inner.build(...shapes());
   const e = inner._active;
   if (inner.fallbackRequested || e === undefined || inner.usesRandom || e.shared) return null;
-  if (Object.keys(e.layout.scalars).length > 0 || e.sizeSignature !== inner._entryKey(args)) return null;
+  let slots = held.get(e);
+  if (slots === undefined) {
+    // a kernel's argument sizes are fixed (gpu.ts caches kernels by them): check once
+    if (Object.keys(e.layout.scalars).length > 0 || e.sizeSignature !== inner._entryKey(shapes())) return null;
+    held.set(e, (slots = []));
+  }
   for (const rec of Object.values(e.layout.arrays)) {
     const a = args[rec.index]!;
     if (a.length !== rec.flatLength) return null;
-    e.f32.set(a, rec.offset / 4);
+    const id = ids[rec.index] ?? 0;
+    if (id !== 0 && slots[rec.index] === id) continue;
+    slots[rec.index] = 0; // a failed write below must not leave a stale claim
+    if (a instanceof Float32Array) e.f32.set(a, rec.offset / 4);
+    else a.write(e.f32, rec.offset / 4);
+    slots[rec.index] = id;
   }
   const sizeX = inner.output[0]!;
   return { entry: e, sizeX, components: inner.componentCount, rows: e.cells / sizeX };
@@ -80,10 +98,12 @@ export function webasmRows(p: Prepared, row0: number, row1: number): Float32Arra
   return p.entry.f32.subarray(base + row0 * per, base + row1 * per);
 }
 
-/** The whole launch on this thread; null when the internals are not usable. */
-export function webasmRunFlat(k: IKernelRunShortcut, args: Float32Array[]): Float32Array | null {
-  const p = webasmPrepare(k, args);
+/** The whole launch on this thread (a view of module memory when the launch is transient);
+ * null when the internals are not usable. */
+export function webasmRunFlat(k: IKernelRunShortcut, launch: Launch): Float32Array | null {
+  const p = webasmPrepare(k, launch.args);
   if (p === null) return null;
   webasmRunRows(p, 0, p.rows);
-  return webasmRows(p, 0, p.rows).slice();
+  const rows = webasmRows(p, 0, p.rows);
+  return launch.transient ? rows : rows.slice();
 }

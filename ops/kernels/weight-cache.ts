@@ -4,8 +4,10 @@
  * would go stale; each entry keeps a bitwise snapshot of the weights it was packed from
  * and is reused only while the weights are unchanged. The check is one sequential pass
  * (cheaper than the strided repack), and needs no hook in the code that writes weights.
+ * Packed arrays are frozen (program.ts), so kernels keep them loaded across calls.
  */
 import type { DataArray } from '../../lib/precision.js';
+import { freeze } from './program.js';
 
 interface Entry { snap: Int32Array; packed: Float32Array[] }
 
@@ -32,6 +34,7 @@ export function packedWeights(w: DataArray, kind: string, pack: () => Float32Arr
     return hit.packed;
   }
   const packed = pack();
+  packed.forEach(freeze); // never written again: kernel modules holding them skip the copy
   if (byKind === undefined) cache.set(w, (byKind = new Map()));
   byKind.set(kind, { snap: bits.slice(), packed });
   return packed;

@@ -108,6 +108,32 @@ test('packed weights are reused while unchanged and repacked after an in-place S
   }
 });
 
+test('threaded launches keep packed weights loaded only while unchanged, and results stay the caller\'s', () => {
+  if (!kernelBackends.includes('webasm')) return;
+  process.env.EPSX_THREADS = '3';
+  try {
+    const c: Case = { N: 2, C: 16, K: 16, H: 24, W: 25, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true, seed: 12 };
+    const [x, w0, b] = inputs(c);
+    const w = new Parameter(Float32Array.from(w0!.data), w0!.shape);
+    const opt = new SGD([w], { lr: 0.5 });
+    const run = () => valueAndGrads('webasm', (a: Tensor) => f(c)(a, w, b!), [x!]);
+    const first = run();
+    const kept = first.map((a) => Float32Array.from(a));
+    const before = threads.threadedLaunches;
+    for (let round = 0; round < 2; round++) {
+      w.grad = new Tensor(Float32Array.from(w.data, (_, i) => ((i + round) % 3) - 1), w.shape);
+      opt.step();
+      const ref = valueAndGrads('reference', (a: Tensor) => f(c)(a, w, b!), [x!]);
+      run().forEach((a, i) => assertClose(a, ref[i]!, `round ${round} after update, output ${i}`));
+      run().forEach((a, i) => assertClose(a, ref[i]!, `round ${round} weights reused, output ${i}`));
+    }
+    assert.ok(threads.threadedLaunches - before >= 8, 'the launches were split');
+    first.forEach((a, i) => assert.equal(Array.from(a), Array.from(kept[i]!), `output ${i} of the first call is not overwritten by later launches`));
+  } finally {
+    delete process.env.EPSX_THREADS;
+  }
+});
+
 test('conv2d gradients match finite differences (float64 reference path)', () => {
   fc.assert(
     fc.property(caseArb(5, 3), (c) => {
