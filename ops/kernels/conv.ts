@@ -103,24 +103,10 @@ function* convCore(P: Arg, wt: Float32Array[], b: ArrayLike<number> | null, p: C
   const Kp = roundUp(p.K, 4);
   const XB = Math.ceil(p.OW / PX);
   const { N, K, OH, OW } = p;
-  const r = yield { source: coreSource(p, wt.length), output: [Kp, XB, N * OH], args: [P, ...wt], components: 4, cost: Kp * XB * N * OH * PX * p.C * p.kh * p.kw, transient: true };
-  const out = new Float32Array(N * K * OH * OW);
-  const full = Math.floor(OW / PX);
-  for (let n = 0; n < N; n++)
-    for (let k = 0; k < K; k++) {
-      const bias = b ? b[k]! : 0;
-      for (let oy = 0; oy < OH; oy++) {
-        const dst = ((n * K + k) * OH + oy) * OW;
-        const row = ((n * OH + oy) * XB * Kp + k) * PX;
-        for (let xb = 0; xb < full; xb++) {
-          const s = row + xb * Kp * PX;
-          const d = dst + xb * PX;
-          out[d] = r[s]! + bias; out[d + 1] = r[s + 1]! + bias; out[d + 2] = r[s + 2]! + bias; out[d + 3] = r[s + 3]! + bias;
-        }
-        for (let ox = full * PX; ox < OW; ox++) out[dst + ox] = r[row + full * Kp * PX + (ox - full * PX)]! + bias;
-      }
-    }
-  return out;
+  return yield {
+    source: coreSource(p, wt.length), output: [Kp, XB, N * OH], args: [P, ...wt], components: 4,
+    cost: Kp * XB * N * OH * PX * p.C * p.kh * p.kw, unpack: { N, K, OH, OW, XB, Kp, bias: b },
+  };
 }
 
 /** Run `perChunk` over batch chunks that keep packed sizes f32-exact; concatenates along N. */

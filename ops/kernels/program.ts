@@ -4,6 +4,7 @@
  * the flat result. `runSync` drives it for the synchronous engine; `runAsync` drives the
  * same generator for the Promise-only backends (webgpu) and threaded webasm.
  */
+import type { CoreUnpack } from './unpack.js';
 
 /** One gpu.js launch. Sizes are baked into `source` as literals, so a source string fixes
  * its argument sizes and the compiled kernel can be cached by it. */
@@ -21,6 +22,8 @@ export interface Launch {
    * the driver may hand back a view of a reused buffer (the wasm module's output region)
    * instead of a fresh copy. */
   transient?: boolean;
+  /** The driver returns the output in this layout (unpacked by row ranges, over threads). */
+  unpack?: CoreUnpack;
 }
 
 /** An argument written straight into its destination (wasm module memory or a shared

@@ -6,6 +6,7 @@ import type { GpuMode } from './gpu.js';
 import { flatten, kernelFor, launchSize } from './gpu.js';
 import { materialize, type Launch, type Program } from './program.js';
 import { runThreaded } from './threads.js';
+import { unpackRows, unpackedSize } from './unpack.js';
 import { webasmRunFlat } from './webasm-flat.js';
 
 /** When set, sees every launch before it runs (specs collect the launches ops make). */
@@ -21,7 +22,16 @@ export function launchSync(mode: GpuMode, launch: Launch): Float32Array {
   }
   const result = k(...launch.args.map(materialize));
   if (result instanceof Promise) throw new Error(`backend ${mode} returned a Promise; engine ops need a synchronous backend`);
-  return flatten(result, launchSize(launch));
+  return unpacked(launch, flatten(result, launchSize(launch)));
+}
+
+/** The launch's flat result in the layout it asks for. */
+function unpacked(launch: Launch, flat: Float32Array): Float32Array {
+  const u = launch.unpack;
+  if (u === undefined) return flat;
+  const out = new Float32Array(unpackedSize(u));
+  unpackRows(u, flat, 0, flat.length / (launch.output[0]! * launch.components), out);
+  return out;
 }
 
 export function runSync<T>(mode: GpuMode, program: Program<T>): T {
@@ -36,7 +46,7 @@ export async function runAsync<T>(mode: GpuMode, program: Program<T>): Promise<T
   while (!step.done) {
     const launch = step.value;
     const result: unknown = await kernelFor(mode, launch, true)(...launch.args.map(materialize));
-    step = program.next(flatten(result, launchSize(launch)));
+    step = program.next(unpacked(launch, flatten(result, launchSize(launch))));
   }
   return step.value;
 }

@@ -1,11 +1,12 @@
 /**
  * Worker side of the synchronous thread pool (threads.ts): builds the same gpu.js webasm
- * kernel from the launch source, runs its share of output rows, writes them into the
- * shared output buffer, and flags completion (the main thread blocks in Atomics.wait).
+ * kernel from the launch source, runs its share of output rows, writes them (unpacked when
+ * the launch asks) into the shared output buffer, and flags completion (the main thread blocks in Atomics.wait).
  */
 import { parentPort } from 'node:worker_threads';
 import { kernelFor } from './gpu.js';
 import type { Launch } from './program.js';
+import { unpackRows } from './unpack.js';
 import { webasmPrepare, webasmRows, webasmRunRows } from './webasm-flat.js';
 
 export interface ThreadTask {
@@ -26,8 +27,9 @@ parentPort!.on('message', (t: ThreadTask) => {
     const p = webasmPrepare(kernelFor('webasm', t.launch), t.launch.args, t.ids);
     if (p !== null) {
       webasmRunRows(p, t.row0, t.row1);
-      const per = p.sizeX * p.components;
-      t.out.set(webasmRows(p, t.row0, t.row1), t.row0 * per);
+      const rows = webasmRows(p, t.row0, t.row1);
+      if (t.launch.unpack !== undefined) unpackRows(t.launch.unpack, rows, t.row0, t.row1, t.out);
+      else t.out.set(rows, t.row0 * p.sizeX * p.components);
       state = 1;
     }
   } catch {

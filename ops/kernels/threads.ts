@@ -13,6 +13,7 @@ import { startModuleWorker } from '../../lib/worker-module.js';
 import type { IKernelRunShortcut } from 'gpu.js';
 import { frozenId, type Launch } from './program.js';
 import type { ThreadTask } from './thread-worker.js';
+import { unpackRows, unpackedSize } from './unpack.js';
 import { webasmPrepare, webasmRows, webasmRunRows } from './webasm-flat.js';
 
 /** Launches below this many multiply-adds (~0.5 ms) run on the calling thread: posting a
@@ -55,7 +56,7 @@ const sharedF32 = (n: number): Float32Array => new Float32Array(new SharedArrayB
 
 function buffersFor(k: IKernelRunShortcut, launch: Launch, size: number, parts: number): SharedBufs {
   let b = buffers.get(k);
-  if (b === undefined || b.status.length < parts) {
+  if (b === undefined || b.status.length < parts || b.out.length !== size) {
     b = { args: launch.args.map((a) => sharedF32(a.length)), ids: launch.args.map(() => 0), out: sharedF32(size), status: new Int32Array(new SharedArrayBuffer(4 * parts)) };
     buffers.set(k, b);
   }
@@ -65,8 +66,10 @@ function buffersFor(k: IKernelRunShortcut, launch: Launch, size: number, parts: 
 /** Run a webasm launch over all threads; null when it should run single-threaded. The
  * result is a view of a reused buffer when the launch is transient. */
 export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array | null {
-  const size = launch.output.reduce((a, b) => a * b, 1) * launch.components;
-  const rows = size / (launch.output[0]! * launch.components);
+  const raw = launch.output.reduce((a, b) => a * b, 1) * launch.components;
+  const rows = raw / (launch.output[0]! * launch.components);
+  const u = launch.unpack;
+  const size = u === undefined ? raw : unpackedSize(u);
   const parts = Math.min(threadCount(), rows);
   if (broken || launch.cost < MIN_COST || parts < 2) return null;
   const b = buffersFor(k, launch, size, parts);
@@ -83,7 +86,12 @@ export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array
   const ws = pool();
   const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * p.rows) / parts));
   const per = p.sizeX * p.components;
-  const task = { source: launch.source, output: launch.output, args: b.args, components: launch.components, cost: launch.cost };
+  const task = { source: launch.source, output: launch.output, args: b.args, components: launch.components, cost: launch.cost, unpack: u };
+  // this thread's rows, from module memory into the shared output (unpacked when asked)
+  const take = (r0: number, r1: number): void => {
+    if (u === undefined) b.out.set(webasmRows(p, r0, r1), r0 * per);
+    else unpackRows(u, webasmRows(p, r0, r1), r0, r1, b.out);
+  };
   for (let i = 1; i < parts; i++) {
     Atomics.store(b.status, i, 0);
     const t: ThreadTask = { launch: task, ids, row0: bounds[i]!, row1: bounds[i + 1]!, out: b.out, status: b.status, slot: i };
@@ -92,7 +100,7 @@ export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array
   threadedLaunches++;
   const t0 = performance.now();
   webasmRunRows(p, 0, bounds[1]!);
-  b.out.set(webasmRows(p, 0, bounds[1]!));
+  take(0, bounds[1]!);
   // Error events cannot arrive while this thread blocks, so a dead worker is detected by a
   // deadline generous enough for a cold start (loading gpu.js, compiling the kernel).
   const deadline = performance.now() + Math.max(30_000, 20 * (performance.now() - t0));
@@ -106,8 +114,8 @@ export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array
       // a worker failed: compute its rows here (the module still holds this launch's arguments)
       const [r0, r1] = [bounds[i]!, bounds[i + 1]!];
       webasmRunRows(p, r0, r1);
-      b.out.set(webasmRows(p, r0, r1), r0 * per);
+      take(r0, r1);
     }
   }
-  return launch.transient ? b.out : b.out.slice();
+  return launch.transient && u === undefined ? b.out : b.out.slice();
 }

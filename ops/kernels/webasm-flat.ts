@@ -11,6 +11,7 @@
  */
 import type { IKernelRunShortcut } from 'gpu.js';
 import { frozenId, type Arg, type Launch } from './program.js';
+import { unpackRows, unpackedSize } from './unpack.js';
 
 interface ActiveEntry {
   sizeSignature: string;
@@ -105,5 +106,10 @@ export function webasmRunFlat(k: IKernelRunShortcut, launch: Launch): Float32Arr
   if (p === null) return null;
   webasmRunRows(p, 0, p.rows);
   const rows = webasmRows(p, 0, p.rows);
+  if (launch.unpack !== undefined) {
+    const out = new Float32Array(unpackedSize(launch.unpack));
+    unpackRows(launch.unpack, rows, 0, p.rows, out);
+    return out;
+  }
   return launch.transient ? rows : rows.slice();
 }
