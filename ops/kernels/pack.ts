@@ -24,22 +24,35 @@ export function planesWriter(src: ArrayLike<number>, p: PackSpec): ArgWriter {
   const plane = N * Hq * Wq;
   // source columns that land inside [0, Wq)
   const x0 = Math.max(0, Math.ceil(-offX / stepX));
-  const x1 = Math.min(W, Math.floor((Wq - 1 - offX) / stepX) + 1);
+  const x1 = Math.max(x0, Math.min(W, Math.floor((Wq - 1 - offX) / stepX) + 1));
   const length = C * plane + p.tail;
+  const fill = p.fill ?? 0;
+  // Rows copy with one memcpy; only the padding around them is filled (the destination
+  // holds stale data, and filling everything first would write the interior twice).
+  const rowCopy = stepX === 1 && src instanceof Float32Array;
   return {
     length,
     write(out, at) {
-      out.fill(p.fill ?? 0, at, at + length);
+      if (!rowCopy) out.fill(fill, at, at + length);
+      else out.fill(fill, at + C * plane, at + length);
       for (let n = 0; n < N; n++)
-        for (let c = 0; c < C; c++)
+        for (let c = 0; c < C; c++) {
+          const d0 = at + c * plane + n * Hq * Wq;
+          let filled = 0; // rows of this image's plane [0, filled) are written
           for (let y = 0; y < H; y++) {
             const r = y * stepY + offY;
             if (r < 0 || r >= Hq) continue;
             const s = ((n * C + c) * H + y) * W;
-            const d = at + c * plane + (n * Hq + r) * Wq + offX;
-            if (stepX === 1 && src instanceof Float32Array) out.set(src.subarray(s + x0, s + x1), d + x0); // a row memcpy
-            else for (let x = x0; x < x1; x++) out[d + x * stepX] = src[s + x]!;
+            const d = d0 + r * Wq + offX;
+            if (rowCopy) {
+              out.fill(fill, d0 + filled * Wq, d + x0);
+              out.set(src.subarray(s + x0, s + x1), d + x0);
+              filled = r + 1;
+              out.fill(fill, d + x1, d0 + filled * Wq);
+            } else for (let x = x0; x < x1; x++) out[d + x * stepX] = src[s + x]!;
           }
+          if (rowCopy) out.fill(fill, d0 + filled * Wq, d0 + Hq * Wq);
+        }
     },
   };
 }

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { ShapeError, Tensor, conv2d } from '../../lib/index.js';
 import * as threads from '../../ops/kernels/threads.js';
 import * as weightCache from '../../ops/kernels/weight-cache.js';
+import { planesWriter, type PackSpec } from '../../ops/kernels/pack.js';
 import { SGD } from '../../lib/optim/sgd.js';
 import { Parameter } from '../../lib/nn/parameter.js';
 import { assertGradient } from '../helpers/gradcheck.js';
@@ -132,6 +133,40 @@ test('threaded launches keep packed weights loaded only while unchanged, and res
   } finally {
     delete process.env.EPSX_THREADS;
   }
+});
+
+test('planesWriter over stale memory writes exactly the per-element packing (padding, zero insertion, fill)', () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        N: fc.integer({ min: 1, max: 2 }), C: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 1, max: 5 }), W: fc.integer({ min: 1, max: 6 }),
+        offY: fc.integer({ min: -2, max: 3 }), offX: fc.integer({ min: -2, max: 3 }), stepY: fc.integer({ min: 1, max: 2 }), stepX: fc.integer({ min: 1, max: 2 }),
+        Hq: fc.integer({ min: 1, max: 12 }), Wq: fc.integer({ min: 1, max: 12 }), tail: fc.integer({ min: 0, max: 4 }), fill: fc.constantFrom(0, -Infinity),
+        at: fc.integer({ min: 0, max: 3 }), typed: fc.boolean(),
+      }),
+      (c) => {
+        const spec: PackSpec = c;
+        const data = Float32Array.from({ length: c.N * c.C * c.H * c.W }, (_, i) => i + 1);
+        const src = c.typed ? data : Array.from(data);
+        const w = planesWriter(src, spec);
+        const plane = c.N * c.Hq * c.Wq;
+        const want = new Float32Array(c.C * plane + c.tail).fill(c.fill);
+        for (let n = 0; n < c.N; n++)
+          for (let ch = 0; ch < c.C; ch++)
+            for (let y = 0; y < c.H; y++)
+              for (let x = 0; x < c.W; x++) {
+                const [r, q] = [y * c.stepY + c.offY, x * c.stepX + c.offX];
+                if (r >= 0 && r < c.Hq && q >= 0 && q < c.Wq) want[ch * plane + (n * c.Hq + r) * c.Wq + q] = data[((n * c.C + ch) * c.H + y) * c.W + x]!;
+              }
+        const dst = new Float32Array(c.at + w.length + 2).fill(7.5); // stale contents
+        w.write(dst, c.at);
+        assert.equal(Array.from(dst.subarray(c.at, c.at + w.length)), Array.from(want));
+        assert.ok(dst[c.at - 1] === undefined || dst[c.at - 1] === 7.5, 'nothing before the region');
+        assert.is(dst[c.at + w.length], 7.5, 'nothing after the region');
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 test('conv2d gradients match finite differences (float64 reference path)', () => {
