@@ -117,6 +117,8 @@ export function openVocDataset(root: string, options: VocOptions = {}): Dataset 
     lists.set(split, ids);
   }
   if (!lists.has('train')) throw new UserError(`${splitListPath(root, 'train')}: split list not found`);
+  const saliencyFolder = join(root, VOC_LAYOUT.saliency);
+  if (!exists(saliencyFolder)) throw new UserError(`${saliencyFolder}: no saliency maps; make them with: epsx saliency --data ${root}`);
   const listed = new Set([...lists.values()].flat());
 
   const labelsPath = join(root, VOC_LAYOUT.labels);

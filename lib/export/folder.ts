@@ -15,7 +15,7 @@ export function checkNewFolder(flag: string, out: string): void {
   const stat = statSync(out, { throwIfNoEntry: false });
   if (stat === undefined) return;
   if (!stat.isDirectory()) throw new UserError(`${flag} ${out}: is a file, expected a new folder`);
-  if (readdirSync(out).length > 0) throw new UserError(`${flag} ${out}: folder exists and is not empty (export writes a new folder)`);
+  if (readdirSync(out).length > 0) throw new UserError(`${flag} ${out}: folder exists and is not empty (a new folder is written)`);
 }
 
 /**

@@ -1,0 +1,104 @@
+/**
+ * Saliency maps for a dataset folder that has none: MB+ on every image of JPEGImages/, written
+ * as grey PNGs into Saliency/ (or another folder). The folder appears whole or not at all, and
+ * where true masks exist the maps are scored against the true foreground.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic.js';
+import { UserError } from '../errors.js';
+import { writeFolderAtomic } from '../export/folder.js';
+import { exists, readBytes } from '../data/files.js';
+import { readImageFile } from '../data/image-file.js';
+import { decodePngLabels, encodePngGrey } from '../data/png.js';
+import { rgbToChw, unitToGrey } from '../data/raster.js';
+import { IGNORE_LABEL } from '../data/sample.js';
+import { VOC_LAYOUT, imageFilePath } from '../data/voc-layout.js';
+import { indexImages } from '../data/voc-reader.js';
+import { SaliencyScore } from '../metrics.js';
+import { silentProgress, type ProgressReporter } from '../progress.js';
+import { mbPlusSaliency, type MbPlusOptions } from './mbplus.js';
+
+/** Thrown between two images when the caller asked to stop; nothing has been written. */
+export class SaliencyInterrupted extends Error {
+  override name = 'SaliencyInterrupted';
+}
+
+export interface SaliencyDatasetOptions {
+  /** Folder to write (default <root>/Saliency); must be absent or empty. */
+  out?: string;
+  detector?: MbPlusOptions;
+  progress?: ProgressReporter;
+  /** Polled between images; true stops the work and discards what was written. */
+  stopRequested?: () => boolean;
+}
+
+/** How the maps compare with the true foreground (label 1..C), over the images that have a mask. */
+export interface SaliencyQuality {
+  images: number;
+  /** Of the pixels marked salient (S > 0.5), the share that are foreground. */
+  precision: number;
+  /** Of the foreground pixels, the share marked salient. */
+  recall: number;
+  /** F-measure with beta^2 = 0.3, the salient-object-detection convention (precision weighs more). */
+  fMeasure: number;
+  /** Mean absolute difference between the map and the binary foreground. */
+  mae: number;
+}
+
+export interface SaliencyDatasetResult {
+  out: string;
+  images: number;
+  /** Null when no image has a true mask. */
+  quality: SaliencyQuality | null;
+}
+
+/** True when `path` is a folder with something in it. */
+function hasEntries(path: string): boolean {
+  try {
+    return readdirSync(path).length > 0;
+  } catch {
+    return false; // absent, or a file: writeFolderAtomic says which
+  }
+}
+
+/** Compute and write the saliency map of every image of the dataset at `root`. */
+export async function writeSaliencyMaps(root: string, options: SaliencyDatasetOptions = {}): Promise<SaliencyDatasetResult> {
+  const images = indexImages(root);
+  if (images.size === 0) throw new UserError(`${join(root, VOC_LAYOUT.images)}: no .jpg, .jpeg or .png images`);
+  const out = options.out ?? join(root, VOC_LAYOUT.saliency);
+  if (options.out === undefined && hasEntries(out)) throw new UserError(`${out}: saliency maps exist already (use --out DIR to write new ones elsewhere)`);
+  const { progress = silentProgress, stopRequested = () => false } = options;
+  const score = new SaliencyScore();
+  let scored = 0, absError = 0, scoredPixels = 0;
+
+  await writeFolderAtomic('--out', out, async (dir) => {
+    const task = progress.start('saliency maps', images.size);
+    for (const [id, path] of images) {
+      if (stopRequested()) throw new SaliencyInterrupted('saliency interrupted');
+      const raster = readImageFile(path);
+      const map = mbPlusSaliency(rgbToChw(raster.data, raster.height, raster.width), raster.height, raster.width, options.detector);
+      writeFileAtomic(join(dir, `${id}.png`), encodePngGrey(raster.width, raster.height, unitToGrey(map)));
+      const maskPath = imageFilePath(root, VOC_LAYOUT.masks, id);
+      if (exists(maskPath)) {
+        const mask = decodePngLabels(readBytes(maskPath, 'mask'), maskPath);
+        if (mask.width !== raster.width || mask.height !== raster.height) throw new UserError(`${maskPath}: mask is ${mask.width}x${mask.height} but image ${path} is ${raster.width}x${raster.height}`);
+        score.add(map, mask.data);
+        scored++;
+        for (let p = 0; p < map.length; p++) {
+          if (mask.data[p] === IGNORE_LABEL) continue;
+          absError += Math.abs(map[p] - (mask.data[p] > 0 ? 1 : 0));
+          scoredPixels++;
+        }
+      }
+      task.tick();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let a Ctrl-C be seen
+    }
+    task.done();
+  });
+
+  if (scored === 0) return { out, images: images.size, quality: null };
+  const { precision, recall } = score.summary();
+  const fMeasure = (1.3 * precision * recall) / (0.3 * precision + recall);
+  return { out, images: images.size, quality: { images: scored, precision, recall, fMeasure, mae: absError / scoredPixels } };
+}
