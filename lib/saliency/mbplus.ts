@@ -72,26 +72,21 @@ export function rgbToLab(rgb: Float32Array, plane: number): Float32Array {
  * along a row swaps one column of the window and moves the median a few bins.
  */
 export function medianFilter(values: Float32Array, height: number, width: number, size: number): Float32Array {
-  const out = new Float32Array(values.length);
-  const level = Uint8Array.from(values, (v) => Math.max(0, Math.min(255, Math.round(v))));
+  const out = new Float32Array(values.length), level = new Uint8Array(values.length);
+  for (let p = 0; p < values.length; p++) level[p] = Math.max(0, Math.min(255, Math.round(values[p])));
   if (size <= 1) return Float32Array.from(level);
   const r = Math.floor(size / 2), hist = new Int32Array(256);
   for (let y = 0; y < height; y++) {
     const y0 = Math.max(0, y - r), y1 = Math.min(height - 1, y + r);
     hist.fill(0);
     let n = 0, median = 0, below = 0; // `below`: window values < median
-    const column = (x: number, delta: 1 | -1) => {
+    for (let x = -r; x < width; x++) {
+      const add = x + r, drop = x - r - 1;
       for (let yy = y0; yy <= y1; yy++) {
-        const v = level[yy * width + x];
-        hist[v] += delta;
-        n += delta;
-        if (v < median) below += delta;
+        if (add < width) { const v = level[yy * width + add]; hist[v]++; n++; if (v < median) below++; }
+        if (drop >= 0) { const v = level[yy * width + drop]; hist[v]--; n--; if (v < median) below--; }
       }
-    };
-    for (let x = 0; x <= Math.min(width - 1, r - 1); x++) column(x, 1);
-    for (let x = 0; x < width; x++) {
-      if (x + r < width) column(x + r, 1);
-      if (x - r - 1 >= 0) column(x - r - 1, -1);
+      if (x < 0) continue;
       const half = n >> 1; // the median is the value at sorted index half
       while (below > half) { median--; below -= hist[median]; }
       while (below + hist[median] <= half) { below += hist[median]; median++; }
@@ -191,7 +186,8 @@ export function mbPlusSaliency(image: Float32Array, height: number, width: numbe
   const scale = o.workSize / Math.max(height, width);
   const h = Math.max(3, Math.round(height * scale)), w = Math.max(3, Math.round(width * scale)), plane = h * w;
   const rgb = resize(image, 3, height, width, h, w);
-  const lab = rgbToLab(rgb, plane);
+  // Lab is converted on the smaller grid: before an upscale, after a downscale.
+  const lab = plane > height * width ? resize(rgbToLab(image, height * width), 3, height, width, h, w) : rgbToLab(rgb, plane);
 
   const mbd = new Float32Array(plane);
   for (let c = 0; c < 3; c++) {
