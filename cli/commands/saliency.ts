@@ -29,6 +29,7 @@ export function register(cli: CAC): void {
       const q = result.quality;
       if (q) {
         console.log(`against the true foreground of ${q.images} image(s) with a mask (S > 0.5): precision ${q.precision.toFixed(3)}, recall ${q.recall.toFixed(3)}, F-measure (beta^2 0.3) ${q.fMeasure.toFixed(3)}, MAE ${q.mae.toFixed(3)}`);
+        console.log(`recall per class: ${q.classRecall.map((c) => `${c.name} ${c.recall.toFixed(3)}`).join(', ')}`);
       }
     });
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
 import { UserError } from '../errors.js';
 import { writeFolderAtomic } from '../export/folder.js';
-import { exists, readBytes } from '../data/files.js';
+import { exists, readBytes, readText } from '../data/files.js';
+import { parseLabelsFile } from '../data/labels-file.js';
 import { readImageFile } from '../data/image-file.js';
 import { decodePngLabels, encodePngGrey } from '../data/png.js';
 import { rgbToChw, unitToGrey } from '../data/raster.js';
@@ -44,6 +45,8 @@ export interface SaliencyQuality {
   fMeasure: number;
   /** Mean absolute difference between the map and the binary foreground. */
   mae: number;
+  /** Per class present in the masks: the share of its pixels marked salient (a detector's missed classes show here). */
+  classRecall: Array<{ name: string; recall: number }>;
 }
 
 export interface SaliencyDatasetResult {
@@ -62,6 +65,12 @@ function hasEntries(path: string): boolean {
   }
 }
 
+/** Class names from labels.json when there is one (label c is names[c-1]). */
+function classNames(root: string): string[] {
+  const path = join(root, VOC_LAYOUT.labels);
+  return exists(path) ? parseLabelsFile(readText(path, 'labels file'), path).classes : [];
+}
+
 /** Compute and write the saliency map of every image of the dataset at `root`. */
 export async function writeSaliencyMaps(root: string, options: SaliencyDatasetOptions = {}): Promise<SaliencyDatasetResult> {
   const images = indexImages(root);
@@ -71,6 +80,7 @@ export async function writeSaliencyMaps(root: string, options: SaliencyDatasetOp
   const { progress = silentProgress, stopRequested = () => false } = options;
   const score = new SaliencyScore();
   let scored = 0, absError = 0, scoredPixels = 0;
+  const classPixels = new Float64Array(256), classMarked = new Float64Array(256);
 
   await writeFolderAtomic('--out', out, async (dir) => {
     const task = progress.start('saliency maps', images.size);
@@ -86,9 +96,12 @@ export async function writeSaliencyMaps(root: string, options: SaliencyDatasetOp
         score.add(map, mask.data);
         scored++;
         for (let p = 0; p < map.length; p++) {
-          if (mask.data[p] === IGNORE_LABEL) continue;
-          absError += Math.abs(map[p] - (mask.data[p] > 0 ? 1 : 0));
+          const label = mask.data[p];
+          if (label === IGNORE_LABEL) continue;
+          absError += Math.abs(map[p] - (label > 0 ? 1 : 0));
           scoredPixels++;
+          classPixels[label]++;
+          if (map[p] > 0.5) classMarked[label]++;
         }
       }
       task.tick();
@@ -100,5 +113,8 @@ export async function writeSaliencyMaps(root: string, options: SaliencyDatasetOp
   if (scored === 0) return { out, images: images.size, quality: null };
   const { precision, recall } = score.summary();
   const fMeasure = (1.3 * precision * recall) / (0.3 * precision + recall);
-  return { out, images: images.size, quality: { images: scored, precision, recall, fMeasure, mae: absError / scoredPixels } };
+  const names = classNames(root);
+  const classRecall: SaliencyQuality['classRecall'] = [];
+  for (let c = 1; c < IGNORE_LABEL; c++) if (classPixels[c] > 0) classRecall.push({ name: names[c - 1] ?? `class${c}`, recall: classMarked[c] / classPixels[c] });
+  return { out, images: images.size, quality: { images: scored, precision, recall, fMeasure, mae: absError / scoredPixels, classRecall } };
 }

@@ -9,6 +9,7 @@ const root = new URL('../..', import.meta.url).pathname;
 /** Options each command's help must list (beyond --help), and the command's own name in its examples. */
 const COMMANDS: Record<string, string[]> = {
   synth: ['--out', '--train', '--val', '--size', '--classes', '--seed'],
+  saliency: ['--data', '--out'],
   'train-cls': ['--data', '--method', '--out', '--epochs', '--batch-size', '--lr', '--seed', '--width', '--log', '--backend'],
   pseudo: ['--data', '--ckpt', '--out', '--split', '--scales', '--bg-threshold', '--pamr', '--backend'],
   inspect: ['--data', '--ckpt', '--out', '--size', '--scales', '--bg-threshold', '--pamr', '--backend'],

@@ -41,6 +41,7 @@ test('a dataset without Saliency/ is refused in one line naming epsx saliency; t
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`wrote 4 saliency map\\(s\\) \\(MB\\+\\) to ${join(dir, 'Saliency')}`));
   assert.match(r.stdout, /against the true foreground of 4 image\(s\) with a mask \(S > 0\.5\): precision \d\.\d{3}, recall \d\.\d{3}, F-measure \(beta\^2 0\.3\) \d\.\d{3}, MAE \d\.\d{3}/);
+  assert.match(r.stdout, /^recall per class: [a-z]+ \d\.\d{3}(, [a-z]+ \d\.\d{3})*$/m);
   const ds = openVocDataset(dir);
   for (const id of [...ds.ids('train'), ...ds.ids('val')]) {
     const s = ds.load(id);
