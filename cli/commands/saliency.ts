@@ -4,6 +4,7 @@
  */
 import type { CAC } from 'cac';
 import { SaliencyInterrupted, writeSaliencyMaps } from '../../lib/saliency/dataset.js';
+import { formatSaliencyQuality } from '../../lib/saliency/quality.js';
 import { catchingInterrupts, reportStopped, Stopped } from '../interrupt.js';
 import { requireOption, stringOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
@@ -26,10 +27,6 @@ export function register(cli: CAC): void {
       if (result === undefined) return;
       const seconds = (performance.now() - started) / 1000;
       console.log(`wrote ${result.images} saliency map(s) (MB+) to ${result.out} in ${seconds.toFixed(1)} s`);
-      const q = result.quality;
-      if (q) {
-        console.log(`against the true foreground of ${q.images} image(s) with a mask (S > 0.5): precision ${q.precision.toFixed(3)}, recall ${q.recall.toFixed(3)}, F-measure (beta^2 0.3) ${q.fMeasure.toFixed(3)}, MAE ${q.mae.toFixed(3)}`);
-        console.log(`recall per class: ${q.classRecall.map((c) => `${c.name} ${c.recall.toFixed(3)}`).join(', ')}`);
-      }
+      if (result.quality) for (const line of formatSaliencyQuality(result.quality)) console.log(line);
     });
 }

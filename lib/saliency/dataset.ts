@@ -13,12 +13,11 @@ import { parseLabelsFile } from '../data/labels-file.js';
 import { readImageFile } from '../data/image-file.js';
 import { decodePngLabels, encodePngGrey } from '../data/png.js';
 import { rgbToChw, unitToGrey } from '../data/raster.js';
-import { IGNORE_LABEL } from '../data/sample.js';
 import { VOC_LAYOUT, imageFilePath } from '../data/voc-layout.js';
 import { indexImages } from '../data/voc-reader.js';
-import { SaliencyScore } from '../metrics.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { mbPlusSaliency, type MbPlusOptions } from './mbplus.js';
+import { SaliencyQualityScore, type SaliencyQuality } from './quality.js';
 
 /** Thrown between two images when the caller asked to stop; nothing has been written. */
 export class SaliencyInterrupted extends Error {
@@ -32,21 +31,6 @@ export interface SaliencyDatasetOptions {
   progress?: ProgressReporter;
   /** Polled between images; true stops the work and discards what was written. */
   stopRequested?: () => boolean;
-}
-
-/** How the maps compare with the true foreground (label 1..C), over the images that have a mask. */
-export interface SaliencyQuality {
-  images: number;
-  /** Of the pixels marked salient (S > 0.5), the share that are foreground. */
-  precision: number;
-  /** Of the foreground pixels, the share marked salient. */
-  recall: number;
-  /** F-measure with beta^2 = 0.3, the salient-object-detection convention (precision weighs more). */
-  fMeasure: number;
-  /** Mean absolute difference between the map and the binary foreground. */
-  mae: number;
-  /** Per class present in the masks: the share of its pixels marked salient (a detector's missed classes show here). */
-  classRecall: Array<{ name: string; recall: number }>;
 }
 
 export interface SaliencyDatasetResult {
@@ -78,9 +62,7 @@ export async function writeSaliencyMaps(root: string, options: SaliencyDatasetOp
   const out = options.out ?? join(root, VOC_LAYOUT.saliency);
   if (options.out === undefined && hasEntries(out)) throw new UserError(`${out}: saliency maps exist already (use --out DIR to write new ones elsewhere)`);
   const { progress = silentProgress, stopRequested = () => false } = options;
-  const score = new SaliencyScore();
-  let scored = 0, absError = 0, scoredPixels = 0;
-  const classPixels = new Float64Array(256), classMarked = new Float64Array(256);
+  const score = new SaliencyQualityScore();
 
   await writeFolderAtomic('--out', out, async (dir) => {
     const task = progress.start('saliency maps', images.size);
@@ -94,15 +76,6 @@ export async function writeSaliencyMaps(root: string, options: SaliencyDatasetOp
         const mask = decodePngLabels(readBytes(maskPath, 'mask'), maskPath);
         if (mask.width !== raster.width || mask.height !== raster.height) throw new UserError(`${maskPath}: mask is ${mask.width}x${mask.height} but image ${path} is ${raster.width}x${raster.height}`);
         score.add(map, mask.data);
-        scored++;
-        for (let p = 0; p < map.length; p++) {
-          const label = mask.data[p];
-          if (label === IGNORE_LABEL) continue;
-          absError += Math.abs(map[p] - (label > 0 ? 1 : 0));
-          scoredPixels++;
-          classPixels[label]++;
-          if (map[p] > 0.5) classMarked[label]++;
-        }
       }
       task.tick();
       await new Promise<void>((resolve) => setImmediate(resolve)); // let a Ctrl-C be seen
@@ -110,11 +83,5 @@ export async function writeSaliencyMaps(root: string, options: SaliencyDatasetOp
     task.done();
   });
 
-  if (scored === 0) return { out, images: images.size, quality: null };
-  const { precision, recall } = score.summary();
-  const fMeasure = (1.3 * precision * recall) / (0.3 * precision + recall);
-  const names = classNames(root);
-  const classRecall: SaliencyQuality['classRecall'] = [];
-  for (let c = 1; c < IGNORE_LABEL; c++) if (classPixels[c] > 0) classRecall.push({ name: names[c - 1] ?? `class${c}`, recall: classMarked[c] / classPixels[c] });
-  return { out, images: images.size, quality: { images: scored, precision, recall, fMeasure, mae: absError / scoredPixels, classRecall } };
+  return { out, images: images.size, quality: score.summary(classNames(root)) };
 }
