@@ -24,17 +24,22 @@ export class SaliencyInterrupted extends Error {
   override name = 'SaliencyInterrupted';
 }
 
+/** Options of writeSaliencyMaps. */
 export interface SaliencyDatasetOptions {
-  /** Folder to write (default <root>/Saliency); must be absent or empty. */
+  /** Folder to write (default: the dataset's Saliency folder); must be absent or empty. */
   out?: string;
+  /** Settings of the detector (default: the paper's). */
   detector?: MbPlusOptions;
   progress?: ProgressReporter;
   /** Polled between images; true stops the work and discards what was written. */
   stopRequested?: () => boolean;
 }
 
+/** What writeSaliencyMaps wrote, and how the maps score where true masks exist. */
 export interface SaliencyDatasetResult {
+  /** The folder written. */
   out: string;
+  /** Number of maps written. */
   images: number;
   /** Null when no image has a true mask. */
   quality: SaliencyQuality | null;
