@@ -10,15 +10,17 @@
  * engine ops on the best sync backend and says so in the returned message. In float64
  * mode (gradient checks) every op uses the reference path whatever the backend.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { GPU } from 'gpu.js';
+import { loadDawn } from './dawn.js';
 import { UserError } from './errors.js';
 import { getPrecision } from './precision.js';
 
-/** A concrete kernel backend: gpu.js webasm, cpu, headlessgl or webgpu (async kernels only), or the plain TypeScript reference loops. */
-export type KernelBackend = 'webasm' | 'cpu' | 'headlessgl' | 'webgpu' | 'reference';
-/** What setBackend accepts: a KernelBackend, or 'auto' (the first sync backend that works: headlessgl, webasm, cpu, reference). */
+/**
+ * A concrete kernel backend: gpu.js webasm, cpu, headlessgl, webgl (a browser's WebGL2, else WebGL1) or
+ * webgpu (async kernels only), or the plain TypeScript reference loops.
+ */
+export type KernelBackend = 'webasm' | 'cpu' | 'headlessgl' | 'webgl' | 'webgpu' | 'reference';
+/** What setBackend accepts: a KernelBackend, or 'auto' (the first sync backend that works: headlessgl, webgl, webasm, cpu, reference). */
 export type BackendName = KernelBackend | 'auto';
 
 /** The result of a backend choice (setBackend/getBackend): what was asked for, what runs, and why. */
@@ -33,31 +35,7 @@ export interface BackendInfo {
 }
 
 /** Best first; `auto` takes the first sync backend that works. */
-const SYNC_ORDER = ['headlessgl', 'webasm', 'cpu', 'reference'] as const;
-
-const require = createRequire(import.meta.url);
-let dawnFailure: string | null | undefined;
-
-/** Load the Dawn binary behind the `webgpu` package once; null when it loaded, else why not. */
-function loadDawn(): string | null {
-  if (dawnFailure !== undefined) return dawnFailure;
-  try {
-    // The package entry is ESM (no sync import); load its native binary the same way it does.
-    const dir = dirname(require.resolve('webgpu'));
-    const dawn = require(join(dir, 'dist', `${process.platform}-${process.arch}.dawn.node`)) as {
-      create(flags: string[]): unknown;
-      globals: object;
-    };
-    Object.assign(globalThis, dawn.globals);
-    const g = globalThis as { navigator?: { gpu?: unknown } };
-    if (g.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true });
-    if (g.navigator!.gpu === undefined) Object.defineProperty(g.navigator!, 'gpu', { value: dawn.create([]), configurable: true });
-    dawnFailure = null;
-  } catch (e) {
-    dawnFailure = `the webgpu package (Dawn) failed to load: ${firstLine(e)}`;
-  }
-  return dawnFailure;
-}
+const SYNC_ORDER = ['headlessgl', 'webgl', 'webasm', 'cpu', 'reference'] as const;
 
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
@@ -71,6 +49,8 @@ export function unavailableReason(name: KernelBackend): string | null {
       return null;
     case 'webasm':
       return GPU.isWebAssemblySupported ? null : 'WebAssembly (with SIMD) is not supported by this runtime';
+    case 'webgl':
+      return GPU.isWebGL2Supported || GPU.isWebGLSupported ? null : 'WebGL needs a browser with a WebGL context';
     case 'headlessgl':
       return GPU.isHeadlessGLSupported ? null : 'the optional `gl` package (headless-gl) is not installed or did not build';
     case 'webgpu':
@@ -95,7 +75,7 @@ function bestSync(): BackendInfo['backend'] {
 
 let current: BackendInfo | null = null;
 
-const NAMES: readonly BackendName[] = ['auto', 'webasm', 'cpu', 'headlessgl', 'webgpu', 'reference'];
+const NAMES: readonly BackendName[] = ['auto', 'webasm', 'cpu', 'headlessgl', 'webgl', 'webgpu', 'reference'];
 
 /** Choose the kernel backend; throws a one-line UserError when the named one cannot run here. */
 export function setBackend(name: BackendName): BackendInfo {

@@ -16,7 +16,8 @@ const gpus = new Map<string, GPU>();
 function gpuFor(mode: GpuMode): GPU {
   let gpu = gpus.get(mode);
   if (gpu === undefined) {
-    gpu = new GPU({ mode });
+    // 'webgl' is the browser's context: WebGL2 where it exists (float textures without extensions), else WebGL1
+    gpu = new GPU({ mode: mode === 'webgl' && GPU.isWebGL2Supported ? 'webgl2' : mode });
     // webasm kernels get wide loads (wasm-codegen/wide-loads.ts) unless EPSX_WASM_CODEGEN=stock
     const wide = mode === 'webasm' && process.env.EPSX_WASM_CODEGEN !== 'stock' ? wideWasmKernel() : null;
     if (wide !== null) (gpu as unknown as { Kernel: unknown }).Kernel = wide;
