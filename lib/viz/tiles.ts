@@ -1,6 +1,7 @@
 /** Turn the method's arrays (image, maps, masks) into small RGB canvases for panels. */
 import { VOC_PALETTE } from '../data/palette.js';
-import { Canvas, type RGB } from './canvas.js';
+import { Canvas } from './canvas.js';
+import { ramp } from './ramp.js';
 
 /** RGB image CHW [3,H,W] in [0,1]. */
 export function imageTile(chw: ArrayLike<number>, height: number, width: number): Canvas {
@@ -8,16 +9,6 @@ export function imageTile(chw: ArrayLike<number>, height: number, width: number)
   const n = height * width;
   for (let p = 0; p < n; p++) c.rgb.set([0, 1, 2].map((k) => Math.round(255 * Math.min(1, Math.max(0, chw[k * n + p]!)))), p * 3);
   return c;
-}
-
-// A perceptual dark-blue -> teal -> yellow ramp (viridis control points).
-const RAMP: RGB[] = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-
-function ramp(v: number): RGB {
-  const t = Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0)) * (RAMP.length - 1);
-  const i = Math.min(RAMP.length - 2, Math.floor(t));
-  const f = t - i;
-  return [0, 1, 2].map((k) => Math.round(RAMP[i]![k]! * (1 - f) + RAMP[i + 1]![k]! * f)) as unknown as RGB;
 }
 
 /** A map with values in [0,1] (probabilities, saliency) as a heat map. */
