@@ -5,6 +5,7 @@
  */
 import { GPU, type IKernelRunShortcut } from 'gpu.js';
 import type { KernelBackend } from '../../lib/backend.js';
+import { glSource } from './gl-source.js';
 import type { Launch } from './program.js';
 import { wideWasmKernel } from './wasm-codegen/wide-loads.js';
 
@@ -36,7 +37,7 @@ export function kernelFor(mode: GpuMode, launch: Launch, asyncMode = false): IKe
   if (k !== undefined) {
     cache.delete(key); // refresh LRU position
   } else {
-    k = gpuFor(mode).createKernel(launch.source, {
+    k = gpuFor(mode).createKernel(mode === 'webgl' || mode === 'headlessgl' ? glSource(launch.source) : launch.source, {
       output: launch.output,
       precision: 'single',
       tactic: 'precision',
