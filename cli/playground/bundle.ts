@@ -24,12 +24,25 @@ const SUBSTITUTES: Record<string, string> = {
 };
 
 /**
- * The bundles: the playground page, which must import nothing Node-only, and the package's browser
- * entry, the whole package root, where the file, checkpoint and dataset-folder functions stay in
- * place but throw a one-line error when called.
+ * The bundles: the playground page, self-contained, which must import nothing Node-only; and the
+ * package's browser entry, the whole package root for a consumer's bundler: gpu.js stays an import
+ * (the bundler picks gpu.js's browser build, once for the app), and the functions that read or
+ * write files, checkpoints on disk or PNGs stay in place but throw a one-line error when called.
  */
 export const ENTRIES = { playground: 'cli/playground/page', epsx: 'lib/index' } as const;
 export type BundleName = keyof typeof ENTRIES;
+
+/** ES module source standing in for a Node module: the same export names, each a function that throws. */
+async function nodeOnlyModule(specifier: string): Promise<string> {
+  const names = Object.keys((await import(specifier)) as object).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  return `const stub = (name) => new Proxy(function () {}, {
+  get: (_, key) => stub(name + '.' + String(key)),
+  apply: () => { throw new Error(name + ' needs Node (files, threads or native modules): not in the browser build of epsx'); },
+});
+export default stub(${JSON.stringify(specifier)});
+${names.map((n) => `export const ${n} = stub(${JSON.stringify(`${specifier}.${n}`)});`).join('\n')}
+`;
+}
 
 /** Build one bundle in memory (ES module, minified); rejects on any error, a node: import included. */
 export async function buildBundle(name: BundleName): Promise<string> {
@@ -46,21 +59,29 @@ export async function buildBundle(name: BundleName): Promise<string> {
     write: false,
     logLevel: 'silent',
     inject: [src('cli/playground/browser/shims.ts')],
+    ...(name === 'epsx' && { external: ['gpu.js'] }),
     plugins: [
       {
         name: 'epsx-browser',
         setup(build) {
-          // node:x, and the bare builtin names that CommonJS dependencies (pngjs) require
-          const builtin = new RegExp(`^(node:.*|${builtinModules.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`);
-          build.onResolve({ filter: builtin }, (args) =>
-            name === 'epsx' ? { path: src('cli/playground/browser/node-only.cjs') } : { errors: [{ text: `Node-only import ${args.path} in ${args.importer}` }] },
-          );
           build.onResolve({ filter: /\.js$/ }, (args) => {
             if (!args.path.startsWith('.')) return undefined;
             const target = resolve(args.resolveDir, args.path).slice(root.length + 1).replace(/\.js$/, '');
             const sub = SUBSTITUTES[target.split('\\').join('/')];
             return sub === undefined ? undefined : { path: src(`${sub}.ts`) };
           });
+          // node:x, and the bare builtin names that CommonJS dependencies (pngjs) require
+          const builtin = `^(node:.*|${builtinModules.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`;
+          if (name === 'playground') {
+            build.onResolve({ filter: new RegExp(builtin) }, (args) => ({ errors: [{ text: `Node-only import ${args.path} in ${args.importer}` }] }));
+            return;
+          }
+          // The browser entry: node:path is plain string work; every other Node module, and pngjs
+          // (CommonJS on Node streams, calling util.inherits as it loads), becomes a module whose
+          // exports throw one line when called.
+          build.onResolve({ filter: /^(node:)?path$/ }, () => ({ path: src('cli/playground/browser/path.ts') }));
+          build.onResolve({ filter: new RegExp(`${builtin}|^pngjs$`) }, (args) => ({ path: args.path, namespace: 'node-only' }));
+          build.onLoad({ filter: /.*/, namespace: 'node-only' }, async (args) => ({ contents: await nodeOnlyModule(args.path), loader: 'js' }));
         },
       },
     ],

@@ -101,12 +101,16 @@ const COLUMNS: Array<{ title: string; note: string; draw(c: HTMLCanvasElement, s
   { title: 'image', note: 'I, the input', draw: (c, s) => draw(c, s.width, s.height, (p) => [0, 1, 2].map((k) => byte(s.image[k * s.width * s.height + p]!)) as unknown as RGB) },
   { title: 'saliency', note: 'S, with the injected errors', draw: (c, s) => draw(c, s.width, s.height, (p) => ramp(s.saliency[p]!)) },
   {
-    title: 'class maps', note: 'P_c of present classes, in class colours',
+    title: 'class maps', note: 'P_c of present classes / its max, in class colours',
     draw: (c, s, m) => {
       const [h, w] = m.mapSize;
+      // each map scaled to its peak, as pseudo-masks do: early in training P_c is small everywhere
+      const peak = s.labels.map((cls) => Math.max(1e-6, ...Array.from({ length: h * w }, (_, p) => m.P[cls * h * w + p]!)));
       draw(c, w, h, (p) => {
         const rgb = [0, 0, 0];
-        for (const cls of s.labels) for (let k = 0; k < 3; k++) rgb[k]! += m.P[cls * h * w + p]! * palette(cls)[k]!;
+        s.labels.forEach((cls, i) => {
+          for (let k = 0; k < 3; k++) rgb[k]! += (m.P[cls * h * w + p]! / peak[i]!) * palette(cls)[k]!;
+        });
         return rgb.map((v) => Math.min(255, Math.round(v))) as unknown as RGB;
       });
     },
