@@ -7,7 +7,7 @@
 import { setBackend, type KernelBackend } from '../../lib/backend.js';
 import { Rng } from '../../lib/random.js';
 import { Tensor } from '../../lib/tensor.js';
-import { batchNormTrain } from '../../ops/batchnorm.js';
+import { batchNormEval, batchNormTrain } from '../../ops/batchnorm.js';
 import { conv2d } from '../../ops/conv.js';
 import { pamr } from '../../ops/pamr.js';
 import { gap, maxPool2d } from '../../ops/pool.js';
@@ -31,6 +31,8 @@ const CASES: Case[] = [
   { name: 'resizeBilinear', shapes: [[1, 2, 5, 7]], f: (x) => resizeBilinear(x, [8, 4]) },
   { name: 'resizeNearest', shapes: [[1, 2, 5, 7]], f: (x) => resizeNearest(x, [9, 3]) },
   { name: 'batchNorm+ReLU (train)', shapes: [[3, 4, 5, 3], [4], [4]], f: (x, g, b) => batchNormTrain(x, g!, b!, { relu: true }).y },
+  { name: 'batchNorm+residual+ReLU (train)', shapes: [[2, 3, 4, 5], [3], [3], [2, 3, 4, 5]], f: (x, g, b, r) => batchNormTrain(x, g!, b!, { relu: true, residual: r! }).y },
+  { name: 'batchNorm+ReLU (eval)', shapes: [[2, 3, 4, 5], [3], [3]], f: (x, g, b) => batchNormEval(x, g!, b!, [0.1, -0.2, 0.3], [0.5, 1.5, 2], { relu: true }) },
   { name: 'pamr', shapes: [[1, 3, 9, 8], [1, 3, 9, 8]], f: (im, m) => pamr(im, m, { dilations: [1, 2], iterations: 3 }), grads: false },
 ];
 
