@@ -72,6 +72,11 @@ export const classifierTrainDefaults: ClassifierTrainConfig = {
   lambda: 0.5,
   pamrDilations: scaleDilations(DEFAULT_DILATIONS, 1 / backboneDefaults.outputStride),
   pamrIterations: 10,
+  // Without a warm-up the first IRD step drops every salient pixel (maps ~1/(C+1) everywhere). After
+  // 1.5 EPS epochs of 4 (500 images, seed 0, systematic set) the first IRD step drops 7.4% of
+  // pixels and pseudo-masks reach 0.563 (0.727 with PAMR); the undropped loss as warm-up gave
+  // 0.556 (0.721). EPS keeps a class the saliency misses free to be background (its overlap
+  // test), so it is the warm-up loss; one epoch of the default three.
   warmupEpochs: 1,
   warmupLoss: 'eps',
 };
