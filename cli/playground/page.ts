@@ -134,8 +134,9 @@ function plot(canvas: HTMLCanvasElement, runs: readonly MethodRun[], value: (p: 
   ctx.fillText('0', 8, H - pad + 4);
   ctx.strokeStyle = '#bbb';
   ctx.strokeRect(pad, pad - 10, W - pad - 6, H - 2 * pad + 10);
-  const steps = Math.max(2, ...runs.map((r) => r.step));
-  ctx.fillText(`step ${steps}`, W - 60, H - 8);
+  const done = Math.max(0, ...runs.map((r) => r.step));
+  const steps = Math.max(2, done); // x scale: at least two points' worth
+  ctx.fillText(`step ${done}`, W - 60, H - 8);
   for (const r of runs) {
     ctx.strokeStyle = COLORS[r.method];
     ctx.lineWidth = 1.5;
