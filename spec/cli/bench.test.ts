@@ -12,11 +12,12 @@ test('bad options: exit 2, one line naming the option', async () => {
 });
 
 test('a tiny train-step bench (ours only) runs through the real CLI and prints one row per model and width', () => {
-  const r = epsx('bench', '--only', 'train', '--widths', '2', '--models', 'classifier,segmenter', '--batch', '2', '--size', '16', '--steps', '1', '--no-tfjs', '--no-torch', '--threads', '1');
+  const r = epsx('bench', '--only', 'train', '--widths', '2,3', '--models', 'classifier', '--batch', '2', '--size', '16', '--steps', '1', '--no-tfjs', '--no-torch', '--threads', '1');
   const out = ok(r, 'epsx bench');
   assert.match(out, /ours = gpu\.js webasm, 1 threads/);
   assert.match(out, /PyTorch: skipped \(--no-torch\)/);
-  for (const row of ['classifier w2', 'segmenter w2']) assert.match(out, new RegExp(`${row} +\\| +[\\d.]+ ms +[\\d.]+ img/s`));
+  for (const row of ['classifier w2', 'classifier w3']) assert.match(out, new RegExp(`${row} +\\| +[\\d.]+ ms +[\\d.]+ img/s`));
+  assert.match(out, /by process CPU time:/);
 });
 
 test.run();
