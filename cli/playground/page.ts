@@ -341,6 +341,13 @@ async function main(): Promise<void> {
   await frame();
   if (info.backend !== 'reference') {
     agreement = checkAgreement(info.backend);
+    if (!agreement.ok && requested === 'auto' && info.backend === 'webgl') {
+      // a GPU whose WebGL gets a kernel wrong: say so, and train on the WebAssembly path instead
+      const failed = agreement.rows.filter((r) => !r.ok).map((r) => r.name).join(', ');
+      agreement = checkAgreement('webasm');
+      state.dataset.backend = 'webasm';
+      $('backend').textContent = `${BACKEND_WORDS.webasm!()}, because on WebGL ${failed} did not agree with the reference`;
+    }
     showAgreement(agreement);
   } else $('agreement').textContent = 'the reference backend is the TypeScript reference itself';
   state.dataset.agree = agreement === null || agreement.ok ? 'ok' : 'fail';
