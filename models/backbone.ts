@@ -9,6 +9,10 @@
  * Once the total stride reaches outputStride, later stages dilate instead of striding
  * (DeepLab's trick: the maps stay large while the receptive field keeps growing).
  * Cost at w = 16, 64x64 input, OS 4: ~47 MFLOP per image; 4w = 64 output channels.
+ *
+ * Each block's last BatchNorm starts with gamma = 0 (Goyal et al. 2017, "zero-init residual"):
+ * every block starts as its shortcut, so a from-scratch network starts shallow and its first
+ * steps stay stable (see zeroInitResiduals).
  */
 import { BasicBlock } from '../lib/nn/block.js';
 import { BatchNorm2d } from '../lib/nn/batchnorm.js';
@@ -50,9 +54,19 @@ export class Backbone extends Module {
       return this.addModule(`layer${i + 1}`, block);
     });
     this.outChannels = inC;
+    zeroInitResiduals(this.layers);
   }
 
   forward(x: Tensor): Tensor {
     return this.layers.reduce((h, block) => block.forward(h), this.stem.forward(x));
   }
+}
+
+/**
+ * Set gamma of each block's last BatchNorm to 0, so the residual branch adds nothing at first.
+ * Measured on the real-object set (fully supervised segmenter, lr 0.05, head lrMult 1, first steps): without it
+ * the loss jumps from 1.9 to 4-9 within 3 steps; with it, it stays below 2.4.
+ */
+export function zeroInitResiduals(blocks: readonly BasicBlock[]): void {
+  for (const b of blocks) b.bn2.weight?.data.fill(0);
 }

@@ -18,11 +18,12 @@ export interface CommonConfig extends BackboneConfig {
   numClasses: number;
   /** Seed of the weight initialisation. */
   seed: number;
-  /** Learning-rate multiplier of the head (EPS trains the new head 10x faster). */
+  /** Learning-rate multiplier of the head (classifier 10, as in EPS; segmenter 1, see segmenterConfig). */
   headLrMult: number;
 }
 
 export const backboneDefaults: BackboneConfig = { width: 16, outputStride: 4 };
+
 
 type Rule = (v: unknown) => boolean;
 export const positiveInt: Rule = (v) => Number.isInteger(v) && (v as number) >= 1;

@@ -22,11 +22,17 @@ export interface SegmenterConfig extends CommonConfig {
 }
 
 /**
- * A complete, validated SegmenterConfig: defaults width 16, outputStride 4, seed 0, headLrMult 10,
- * rates [1,2,4,6]. Throws a UserError naming `source` for an unknown field or an invalid value.
+ * A complete, validated SegmenterConfig: defaults width 16, outputStride 4, seed 0, headLrMult 1,
+ * rates [1,2,4,6].
+ *
+ * headLrMult is 1, not EPS's 10: a head update moves the logits by about lr x fan-in x feature^2
+ * (ReLU features are all positive, so their gradients add up), and the context head sums 4
+ * branches of 3x3 x 4w inputs (2304 at w 16; the classifier's 1x1 head has 64). At 10x the
+ * fully supervised loss went from 1.9 to 67 within three steps on the real-photograph set and
+ * the segmenter ended predicting background only (val mIoU 0.115 after 76 steps, 0.216 at 1x). Throws a UserError naming `source` for an unknown field or an invalid value.
  */
 export function segmenterConfig(input: Partial<SegmenterConfig> & { numClasses: number }, source = 'segmenter config'): SegmenterConfig {
-  const defaults = { ...backboneDefaults, numClasses: input.numClasses, seed: 0, headLrMult: 10, rates: [1, 2, 4, 6] };
+  const defaults = { ...backboneDefaults, numClasses: input.numClasses, seed: 0, headLrMult: 1, rates: [1, 2, 4, 6] };
   const rates = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((r) => Number.isInteger(r) && r >= 1);
   return validateConfig<SegmenterConfig>(source, input, defaults, { ...commonRules, rates: [rates, 'a non-empty list of integers >= 1'] }, 'segmenter');
 }

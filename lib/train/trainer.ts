@@ -6,7 +6,7 @@
 import { UserError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { polyLr } from '../optim/schedule.js';
+import { trainLr } from '../optim/schedule.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import type { Tensor } from '../tensor.js';
 import type { Batch } from '../data/batch.js';
@@ -43,7 +43,7 @@ export interface StepResult {
   event?: string;
 }
 
-/** What trainLoop runs: the model, optimiser, poly schedule from `baseLr`, epochs x batchesPerEpoch steps, and hooks. */
+/** What trainLoop runs: the model, optimiser, warm-up + poly schedule from `baseLr`, epochs x batchesPerEpoch steps, and hooks. */
 export interface TrainLoopOptions {
   stage: string;
   model: Module<unknown>;
@@ -87,7 +87,7 @@ export class NumericFault extends UserError {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Run the steps from `o.start` (default the beginning) with lr = polyLr(baseLr, step, total),
+ * Run the steps from `o.start` (default the beginning) with lr = trainLr(baseLr, step, total) (warm-up, then poly),
  * in train mode. Resolves with where to resume when shouldStop() asked to stop, else null.
  * Throws NumericFault, before the update, when the loss or a metric is NaN or infinite.
  */
@@ -102,7 +102,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       for (let batch = epoch === start.epoch ? start.batch : 0; batch < o.batchesPerEpoch; batch++) {
         const step = epoch * o.batchesPerEpoch + batch;
         const t0 = performance.now();
-        o.optimizer.lr = polyLr(o.baseLr, step, total);
+        o.optimizer.lr = trainLr(o.baseLr, step, total);
         o.optimizer.zeroGrad();
         const { loss, metrics, images, event } = o.step(epoch, batch);
         const value = loss.item();

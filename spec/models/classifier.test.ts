@@ -5,6 +5,7 @@ import { Rng, UserError, add, mul, noGrad, rand, randn, sum, tensor } from '../.
 import { clsLoss } from '../../lib/losses/cls.js';
 import { AdamW } from '../../lib/optim/index.js';
 import { Classifier } from '../../models/index.js';
+import { wakeResiduals } from './helpers.js';
 
 test('default classifier: [N,C+1,16,16] maps for 64x64 images (OS 4), scores [N,C] = GAP of maps 1..C', () => {
   const model = new Classifier({ numClasses: 5 });
@@ -35,11 +36,24 @@ test('output stride 2 and 8 give 1/2 and 1/8 maps; other strides and bad configs
 
 test('gradients reach every parameter; the head learns 10x faster', () => {
   const model = new Classifier({ numClasses: 3, width: 4 });
+  wakeResiduals(model.backbone); // zero-init gammas block the branches' gradients until they move
   const { maps, scores } = model.forward(rand([2, 3, 32, 32], { rng: new Rng(3) }));
   add(sum(mul(maps, randn(maps.shape, { rng: new Rng(4) }))), sum(scores)).backward();
   for (const [name, p] of model.namedParameters()) {
     assert.ok(p.grad !== null && p.grad.data.some((v) => v !== 0), `${name} got no gradient`);
     assert.is(p.lrMult, name.startsWith('head.') ? 10 : 1, name);
+  }
+});
+
+test('every residual block starts as its shortcut: last BatchNorm gamma 0, block output relu(shortcut(x))', () => {
+  const model = new Classifier({ numClasses: 2, width: 4, seed: 3 });
+  let h = noGrad(() => model.backbone.stem.forward(rand([2, 3, 16, 16], { rng: new Rng(6) })));
+  for (const block of model.backbone.layers) {
+    assert.ok(block.bn2.weight!.data.every((g) => g === 0) && block.bn2.bias!.data.every((b) => b === 0));
+    const x = h;
+    h = noGrad(() => block.forward(x));
+    const skip = noGrad(() => (block.shortcut ? block.shortcut.forward(x) : x));
+    h.data.forEach((v, i) => assert.ok(Math.abs(v - Math.max(0, skip.data[i]!)) < 1e-6));
   }
 });
 

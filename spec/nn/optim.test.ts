@@ -1,9 +1,10 @@
 /** SGD and AdamW steps against hand-computed updates; poly schedule; lr multipliers and decay tags. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { tensor } from '../../lib/index.js';
 import { Parameter } from '../../lib/nn/index.js';
-import { AdamW, SGD, polyLr } from '../../lib/optim/index.js';
+import { AdamW, SGD, polyLr, trainLr, warmupSteps } from '../../lib/optim/index.js';
 
 const param = (values: number[], opts = {}) => new Parameter(Float32Array.from(values), [values.length], opts);
 const setGrad = (p: Parameter, g: number[]) => (p.grad = tensor(g, [g.length]));
@@ -88,6 +89,22 @@ test('zeroGrad clears gradients; parameters without a gradient are left alone', 
   opt.zeroGrad();
   assert.is(a.grad, null);
   assert.is(opt.stepCount, 1);
+});
+
+test('training schedule: linear warm-up over 5% of the steps, then exactly poly', () => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 5000 }), fc.double({ min: 1e-4, max: 1, noNaN: true }), (total, base) => {
+    const w = warmupSteps(total);
+    if (w < 1 || w > Math.max(1, Math.ceil(0.05 * total))) return false;
+    for (let s = 0; s < total; s++) {
+      const lr = trainLr(base, s, total);
+      if (s >= w && lr !== polyLr(base, s, total)) return false;
+      if (s < w && Math.abs(lr - (polyLr(base, s, total) * (s + 1)) / (w + 1)) > 1e-12 * base) return false;
+      if (s > 0 && s <= w && !(lr > trainLr(base, s - 1, total) || polyLr(base, s, total) === 0)) return false; // rises while warming up
+    }
+    return trainLr(base, total, total) === 0;
+  }), { numRuns: 50 });
+  assert.is(warmupSteps(0), 0);
+  assert.is(warmupSteps(450), 23);
 });
 
 test('poly schedule: base * (1 - step/total)^0.9, zero at the end', () => {

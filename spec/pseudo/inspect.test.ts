@@ -8,6 +8,7 @@ import { irdMaps, resizeToMap } from '../../lib/losses/index.js';
 import { classifierTrainDefaults } from '../../lib/train/classifier.js';
 import { DEFAULT_DILATIONS } from '../../ops/pamr-geom.js';
 import { Classifier } from '../../models/index.js';
+import { wakeResiduals } from '../models/helpers.js';
 
 /** Share of map pixels in N for one sample, with the given PAMR settings. */
 function droppedShare(model: Classifier, s: ReturnType<ReturnType<typeof synthetic>['load']>, C: number, dilations: number[], iterations: number): number {
@@ -27,6 +28,7 @@ test('default PAMR settings of M_r are the IRD training defaults, not the image-
   const ds = synthetic({ train: 12, val: 1 });
   const C = ds.classes.length;
   const model = new Classifier({ numClasses: C, width: 4 });
+  wakeResiduals(model.backbone); // zero-init residuals make a random backbone's maps too smooth to tell the settings apart
   // Sharpen the random head so that M_fg crosses 0.5 in places and the PAMR settings matter.
   for (const [name, p] of model.namedParameters()) if (name.startsWith('head')) p.data.forEach((v, i) => (p.data[i] = 40 * v));
   let differs = 0;
