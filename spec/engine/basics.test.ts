@@ -142,4 +142,28 @@ test('constant pad equals the per-element definition (any rank, pads and value)'
   );
 });
 
+test('sum and max over any set of axes equal the per-element definition (float64)', () => {
+  const arb = shapeArb(4, 4).chain((shape) => fc.record({ shape: fc.constant(shape), axes: fc.subarray(shape.map((_, i) => i), { minLength: 1 }), seed: seedArb }));
+  fc.assert(
+    fc.property(arb, ({ shape, axes, seed }) =>
+      E.withPrecision('float64', () => {
+        const x = E.tensor(values(shape, seed).data, shape);
+        const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+        const size = kept.reduce((a, b) => a * b, 1);
+        const [sums, maxes] = [new Array<number>(size).fill(0), new Array<number>(size).fill(-Infinity)];
+        const coord = new Array<number>(shape.length).fill(0);
+        for (let i = 0; i < x.size; i++) {
+          const o = coord.reduce((acc, c, k) => acc * kept[k]! + (axes.includes(k) ? 0 : c), 0);
+          sums[o] += x.data[i]!;
+          maxes[o] = Math.max(maxes[o]!, x.data[i]!);
+          for (let k = shape.length - 1; k >= 0 && ++coord[k]! === shape[k]; k--) coord[k] = 0;
+        }
+        E.sum(x, axes).data.forEach((v, i) => assert.ok(Math.abs(v - sums[i]!) < 1e-12, `sum ${i}: ${v} vs ${sums[i]}`));
+        assert.equal(Array.from(E.max(x, axes).data), maxes);
+      }),
+    ),
+    { numRuns: 60 },
+  );
+});
+
 test.run();
