@@ -41,7 +41,7 @@ export function planesWriter(src: ArrayLike<number>, p: PackSpec): ArgWriter {
           let filled = 0; // rows of this image's plane [0, filled) are written
           for (let y = 0; y < H; y++) {
             const r = y * stepY + offY;
-            if (r < 0 || r >= Hq) continue;
+            if (r < 0 || r >= Hq || x1 === x0) continue; // no pixel of this row lands
             const s = ((n * C + c) * H + y) * W;
             const d = d0 + r * Wq + offX;
             if (rowCopy) {

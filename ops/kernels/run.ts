@@ -15,11 +15,11 @@ export const launchObserver: { fn: ((launch: Launch) => void) | null } = { fn: n
 /** Run one launch synchronously and return its flat output. */
 export function launchSync(mode: GpuMode, launch: Launch): Float32Array {
   launchObserver.fn?.(launch);
-  const k = kernelFor(mode, launch);
   if (mode === 'webasm') {
-    const flat = runThreaded(k, launch) ?? webasmRunFlat(k, launch);
+    const flat = runThreaded(launch) ?? webasmRunFlat(kernelFor(mode, launch), launch);
     if (flat !== null) return flat;
   }
+  const k = kernelFor(mode, launch);
   const result = k(...launch.args.map(materialize));
   if (result instanceof Promise) throw new Error(`backend ${mode} returned a Promise; engine ops need a synchronous backend`);
   return unpacked(launch, flatten(result, launchSize(launch)));

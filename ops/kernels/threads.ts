@@ -1,10 +1,14 @@
 /**
  * Multi-core synchronous webasm launches. gpu.js only threads its async calls, and the
- * autograd engine is synchronous, so this pool splits a launch by output rows: the main
- * thread writes the arguments into shared buffers reused across launches (packed weights
- * only when they changed), posts each worker its rows, runs its own share, then blocks in
- * Atomics.wait until the workers have written their rows into a shared output buffer. Results are identical whatever the split (every output is computed by
- * the same code). Workers are unref'd: they never keep the process alive.
+ * autograd engine is synchronous, so this pool splits a launch by output rows. Launches of
+ * 4096+ cells use gpu.js's async-contract build, whose module memory is shared: the main
+ * thread writes the arguments once, straight into it (packed weights only when they
+ * changed), and every worker runs its rows on that same memory. Smaller launches build a
+ * private module per thread and copy the arguments in from shared buffers reused across
+ * launches. The main thread runs its own share, then blocks in Atomics.wait until the
+ * workers have written (unpacked, when asked) their rows. Results are identical whatever
+ * the split (every output is computed by the same code). Workers are unref'd: they never
+ * keep the process alive.
  * Threads: EPSX_THREADS, else the machine's available parallelism (capped at 8).
  */
 import { availableParallelism } from 'node:os';
@@ -14,7 +18,8 @@ import type { IKernelRunShortcut } from 'gpu.js';
 import { frozenId, type Launch } from './program.js';
 import type { ThreadTask } from './thread-worker.js';
 import { unpackRows, unpackedSize } from './unpack.js';
-import { webasmPrepare, webasmRows, webasmRunRows } from './webasm-flat.js';
+import { kernelFor } from './gpu.js';
+import { webasmPrepare, webasmRows, webasmRunRows, type Prepared } from './webasm-flat.js';
 
 /** Launches below this many multiply-adds (~0.5 ms) run on the calling thread: posting a
  * task and copying its arguments costs ~0.1-1 ms. */
@@ -23,6 +28,8 @@ const MIN_COST = 2e6;
 let workers: Worker[] | null = null;
 /** Launches split over threads so far (lets specs check that the threaded path ran). */
 export let threadedLaunches = 0;
+/** Of those, the ones run on a shared-memory module. */
+export let sharedModuleLaunches = 0;
 let broken = false;
 
 export function threadCount(): number {
@@ -49,31 +56,36 @@ function spawn(): Worker {
 /** Buffers one kernel reuses across launches: its arguments shared with the workers (each
  * thread copies them into its own module), the frozen id each holds, the output rows the
  * workers write, and their completion flags. */
-interface SharedBufs { args: Float32Array[]; ids: number[]; out: Float32Array; status: Int32Array }
+interface SharedBufs { args: Float32Array[]; ids: number[] }
 const buffers = new WeakMap<IKernelRunShortcut, SharedBufs>();
 
 const sharedF32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * n));
 
-function buffersFor(k: IKernelRunShortcut, launch: Launch, size: number, parts: number): SharedBufs {
+function buffersFor(k: IKernelRunShortcut, launch: Launch): SharedBufs {
   let b = buffers.get(k);
-  if (b === undefined || b.status.length < parts || b.out.length !== size) {
-    b = { args: launch.args.map((a) => sharedF32(a.length)), ids: launch.args.map(() => 0), out: sharedF32(size), status: new Int32Array(new SharedArrayBuffer(4 * parts)) };
-    buffers.set(k, b);
-  }
+  if (b === undefined) buffers.set(k, (b = { args: launch.args.map((a) => sharedF32(a.length)), ids: launch.args.map(() => 0) }));
   return b;
 }
 
 /** Run a webasm launch over all threads; null when it should run single-threaded. The
  * result is a view of a reused buffer when the launch is transient. */
-export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array | null {
-  const raw = launch.output.reduce((a, b) => a * b, 1) * launch.components;
-  const rows = raw / (launch.output[0]! * launch.components);
-  const u = launch.unpack;
-  const size = u === undefined ? raw : unpackedSize(u);
+export function runThreaded(launch: Launch): Float32Array | null {
+  const cells = launch.output.reduce((a, b) => a * b, 1);
+  const rows = cells / launch.output[0]!;
   const parts = Math.min(threadCount(), rows);
   if (broken || launch.cost < MIN_COST || parts < 2) return null;
-  const b = buffersFor(k, launch, size, parts);
+  const u = launch.unpack;
+  const size = u === undefined ? cells * launch.components : unpackedSize(u);
   const ids = launch.args.map(frozenId);
+  // gpu.js builds async-contract kernels of 4096+ cells over shared memory: every thread
+  // runs its rows on that one memory, so the arguments are written once, straight in
+  const shared = cells >= SHARED_CELLS ? webasmPrepare(kernelFor('webasm', launch, true), launch.args, ids, true) : null;
+  if (shared?.shared) {
+    sharedModuleLaunches++;
+    return split(shared, launch, parts, size, { shared: shared.shared });
+  }
+  const k = kernelFor('webasm', launch);
+  const b = buffersFor(k, launch);
   launch.args.forEach((a, i) => {
     if (ids[i] !== 0 && b.ids[i] === ids[i]) return; // the buffer still holds these weights
     b.ids[i] = 0;
@@ -83,21 +95,43 @@ export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array
   });
   const p = webasmPrepare(k, b.args, ids);
   if (p === null) return null;
+  return split(p, launch, parts, size, { launch: { source: launch.source, output: launch.output, args: b.args, components: launch.components, cost: launch.cost }, ids });
+}
+
+/** gpu.js's threading threshold (kernel.js `_threadable`). */
+const SHARED_CELLS = 4096;
+
+/** Output buffers (unpacked launches; transient raw results) by size: reused across launches. */
+const outputs = new Map<number, Float32Array>();
+const outputFor = (size: number): Float32Array => {
+  let o = outputs.get(size);
+  if (o === undefined) outputs.set(size, (o = sharedF32(size)));
+  return o;
+};
+let status = new Int32Array(new SharedArrayBuffer(4 * 8));
+
+/** Split prepared rows over the pool: `how` tells workers what to run (a shared module, or
+ * a kernel to build and the shared argument buffers to copy into it). */
+function split(p: Prepared, launch: Launch, parts: number, size: number, how: Pick<ThreadTask, 'shared' | 'launch' | 'ids'>): Float32Array {
+  const u = launch.unpack;
   const ws = pool();
   const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * p.rows) / parts));
   const per = p.sizeX * p.components;
-  const task = { source: launch.source, output: launch.output, args: b.args, components: launch.components, cost: launch.cost, unpack: u };
-  // this thread's rows, from module memory into the shared output (unpacked when asked)
-  const take = (r0: number, r1: number): void => {
-    if (u === undefined) b.out.set(webasmRows(p, r0, r1), r0 * per);
-    else unpackRows(u, webasmRows(p, r0, r1), r0, r1, b.out);
-  };
+  // rows land in `out` unless they already sit in shared module memory
+  const inPlace = p.shared !== null && u === undefined;
+  const out = inPlace ? webasmRows(p, 0, p.rows) : outputFor(size);
+  if (status.length < parts) status = new Int32Array(new SharedArrayBuffer(4 * parts));
   for (let i = 1; i < parts; i++) {
-    Atomics.store(b.status, i, 0);
-    const t: ThreadTask = { launch: task, ids, row0: bounds[i]!, row1: bounds[i + 1]!, out: b.out, status: b.status, slot: i };
+    Atomics.store(status, i, 0);
+    const t: ThreadTask = { ...how, unpack: u, row0: bounds[i]!, row1: bounds[i + 1]!, out: inPlace ? null : out, status, slot: i };
     ws[i - 1]!.postMessage(t);
   }
   threadedLaunches++;
+  // this thread's rows, from module memory into `out` (unpacked when asked)
+  const take = (r0: number, r1: number): void => {
+    if (u !== undefined) unpackRows(u, webasmRows(p, r0, r1), r0, r1, out);
+    else if (!inPlace) out.set(webasmRows(p, r0, r1), r0 * per);
+  };
   const t0 = performance.now();
   webasmRunRows(p, 0, bounds[1]!);
   take(0, bounds[1]!);
@@ -105,17 +139,17 @@ export function runThreaded(k: IKernelRunShortcut, launch: Launch): Float32Array
   // deadline generous enough for a cold start (loading gpu.js, compiling the kernel).
   const deadline = performance.now() + Math.max(30_000, 20 * (performance.now() - t0));
   for (let i = 1; i < parts; i++) {
-    while (Atomics.load(b.status, i) === 0 && !broken) {
+    while (Atomics.load(status, i) === 0 && !broken) {
       const left = deadline - performance.now();
       if (left <= 0) broken = true; // stop using the pool; compute the rows here
-      else Atomics.wait(b.status, i, 0, left);
+      else Atomics.wait(status, i, 0, left);
     }
-    if (Atomics.load(b.status, i) !== 1) {
+    if (Atomics.load(status, i) !== 1) {
       // a worker failed: compute its rows here (the module still holds this launch's arguments)
       const [r0, r1] = [bounds[i]!, bounds[i + 1]!];
       webasmRunRows(p, r0, r1);
       take(r0, r1);
     }
   }
-  return launch.transient && u === undefined ? b.out : b.out.slice();
+  return launch.transient && u === undefined ? out : out.slice();
 }

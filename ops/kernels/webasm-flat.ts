@@ -21,6 +21,23 @@ interface ActiveEntry {
   run: (start: number, end: number, seed: number) => void;
   runSimd: ((start: number, end: number, seed: number) => void) | null;
   shared: boolean;
+  /** Built for gpu.js's async contract: memory is shared, module and memory can be posted. */
+  id?: number;
+  module?: WebAssembly.Module;
+  memory?: WebAssembly.Memory;
+  mathImports?: string[];
+}
+
+/** What another thread needs to run rows of a shared-memory module in place. */
+export interface SharedModule {
+  id: number;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  mathImports: string[];
+  outputOffset: number;
+  sizeX: number;
+  components: number;
+  rows: number;
 }
 
 interface WasmKernel {
@@ -37,26 +54,38 @@ interface WasmKernel {
 
 /** A kernel whose arguments are loaded into its module, ready to run any rows. */
 export interface Prepared {
-  entry: ActiveEntry;
+  entry: Pick<ActiveEntry, 'run' | 'runSimd' | 'f32'> & { layout: { outputOffset: number } };
   /** Threads per row (thread.x extent) and floats per thread. */
   sizeX: number;
   components: number;
   rows: number;
+  /** Set when the module's memory is shared (an async-contract build). */
+  shared: SharedModule | null;
+}
+
+/** Another thread's instance of a shared-memory module: same memory, same arguments. */
+export function instantiateShared(s: SharedModule): Prepared {
+  const env: Record<string, WebAssembly.ImportValue> = { memory: s.memory };
+  for (const name of s.mathImports) env[`math_${name}`] = (Math as unknown as Record<string, WebAssembly.ImportValue>)[name]!;
+  const x = new WebAssembly.Instance(s.module, { env }).exports as Record<string, ActiveEntry['run'] | undefined>;
+  const entry = { run: x.run!, runSimd: x.run_simd ?? null, f32: new Float32Array(s.memory.buffer), layout: { outputOffset: s.outputOffset } };
+  return { entry, sizeX: s.sizeX, components: s.components, rows: s.rows, shared: s };
 }
 
 /** Per module: the frozen id (program.ts `freeze`) each argument slot holds, 0 = unknown. */
 const held = new WeakMap<ActiveEntry, number[]>();
 
 /** Load `args` into k's module (writers write in place; a frozen array the slot already
- * holds, by `ids`, is not copied again). Null when the internals are not usable. */
-export function webasmPrepare(k: IKernelRunShortcut, args: Arg[], ids: number[] = args.map(frozenId)): Prepared | null {
+ * holds, by `ids`, is not copied again). Null when the internals are not usable, or the
+ * module's memory is shared and `shared` is not allowed. */
+export function webasmPrepare(k: IKernelRunShortcut, args: Arg[], ids: number[] = args.map(frozenId), shared = false): Prepared | null {
   const inner = k.kernel as unknown as WasmKernel;
   if (inner.constructor.mode !== 'webasm' || typeof inner.build !== 'function' || inner._entryKey === undefined) return null;
   // building reads only argument types and sizes
   const shapes = (): Float32Array[] => args.map((a) => (a instanceof Float32Array ? a : new Float32Array(a.length)));
   if (!inner.built) inner.build(...shapes());
   const e = inner._active;
-  if (inner.fallbackRequested || e === undefined || inner.usesRandom || e.shared) return null;
+  if (inner.fallbackRequested || e === undefined || inner.usesRandom || (e.shared && !shared)) return null;
   let slots = held.get(e);
   if (slots === undefined) {
     // a kernel's argument sizes are fixed (gpu.ts caches kernels by them): check once
@@ -74,7 +103,12 @@ export function webasmPrepare(k: IKernelRunShortcut, args: Arg[], ids: number[] 
     slots[rec.index] = id;
   }
   const sizeX = inner.output[0]!;
-  return { entry: e, sizeX, components: inner.componentCount, rows: e.cells / sizeX };
+  const [components, rows] = [inner.componentCount, e.cells / sizeX];
+  const sm = e.shared && e.module && e.memory && e.id !== undefined
+    ? { id: e.id, module: e.module, memory: e.memory, mathImports: e.mathImports ?? [], outputOffset: e.layout.outputOffset, sizeX, components, rows }
+    : null;
+  if (e.shared && sm === null) return null;
+  return { entry: e, sizeX, components, rows, shared: sm };
 }
 
 /** Run output rows [row0, row1): SIMD quads never cross a row, the remainder runs scalar. */

@@ -121,6 +121,7 @@ test('threaded launches keep packed weights loaded only while unchanged, and res
     const first = run();
     const kept = first.map((a) => Float32Array.from(a));
     const before = threads.threadedLaunches;
+    const inShared = threads.sharedModuleLaunches;
     for (let round = 0; round < 2; round++) {
       w.grad = new Tensor(Float32Array.from(w.data, (_, i) => ((i + round) % 3) - 1), w.shape);
       opt.step();
@@ -129,6 +130,8 @@ test('threaded launches keep packed weights loaded only while unchanged, and res
       run().forEach((a, i) => assertClose(a, ref[i]!, `round ${round} weights reused, output ${i}`));
     }
     assert.ok(threads.threadedLaunches - before >= 8, 'the launches were split');
+    const sharedRuns = threads.sharedModuleLaunches - inShared;
+    assert.ok(sharedRuns > 0 && sharedRuns < threads.threadedLaunches - before, 'both ways of splitting ran (shared module memory; private modules for small launches)');
     first.forEach((a, i) => assert.equal(Array.from(a), Array.from(kept[i]!), `output ${i} of the first call is not overwritten by later launches`));
   } finally {
     delete process.env.EPSX_THREADS;
@@ -165,7 +168,7 @@ test('planesWriter over stale memory writes exactly the per-element packing (pad
         assert.is(dst[c.at + w.length], 7.5, 'nothing after the region');
       },
     ),
-    { numRuns: 200 },
+    { numRuns: 1000 },
   );
 });
 
