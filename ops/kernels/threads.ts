@@ -53,9 +53,8 @@ function spawn(): Worker {
   return startModuleWorker(new URL(`./thread-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 }
 
-/** Buffers one kernel reuses across launches: its arguments shared with the workers (each
- * thread copies them into its own module), the frozen id each holds, the output rows the
- * workers write, and their completion flags. */
+/** Buffers a private-module kernel reuses across launches: its arguments shared with the
+ * workers (each thread copies them into its own module) and the frozen id each holds. */
 interface SharedBufs { args: Float32Array[]; ids: number[] }
 const buffers = new WeakMap<IKernelRunShortcut, SharedBufs>();
 
@@ -101,11 +100,18 @@ export function runThreaded(launch: Launch): Float32Array | null {
 /** gpu.js's threading threshold (kernel.js `_threadable`). */
 const SHARED_CELLS = 4096;
 
-/** Output buffers (unpacked launches; transient raw results) by size: reused across launches. */
+/** Output buffers (unpacked launches; transient raw results) by size, reused across
+ * launches; the few most recent sizes are kept (a training loop cycles through a handful). */
 const outputs = new Map<number, Float32Array>();
+const OUTPUT_SIZES = 8;
 const outputFor = (size: number): Float32Array => {
   let o = outputs.get(size);
-  if (o === undefined) outputs.set(size, (o = sharedF32(size)));
+  if (o !== undefined) outputs.delete(size);
+  else {
+    o = sharedF32(size);
+    if (outputs.size >= OUTPUT_SIZES) outputs.delete(outputs.keys().next().value!);
+  }
+  outputs.set(size, o);
   return o;
 };
 let status = new Int32Array(new SharedArrayBuffer(4 * 8));
