@@ -12,7 +12,7 @@ import { batchNormTrain } from '../../ops/batchnorm.js';
 import { conv2d, gap, maxPool2d, pamr, resizeBilinear, resizeNearest, setBackend, type Tensor } from '../../lib/index.js';
 import { glSource } from '../../ops/kernels/gl-source.js';
 import { flatten, launchSize } from '../../ops/kernels/gpu.js';
-import type { Launch } from '../../ops/kernels/program.js';
+import { materialize, type Launch } from '../../ops/kernels/program.js';
 import { launchObserver } from '../../ops/kernels/run.js';
 import { seeded } from './helpers.js';
 
@@ -28,7 +28,8 @@ test('glSource floors `| 0` groups and gives statements with nested reads their 
 function launchesOf(fn: () => void): Launch[] {
   const seen: Launch[] = [];
   setBackend('cpu');
-  launchObserver.fn = (l) => void seen.push(l);
+  // arguments materialised now: writers read op data the program may not keep
+  launchObserver.fn = (l) => void seen.push({ ...l, args: l.args.map(materialize) });
   try {
     fn();
   } finally {
@@ -41,7 +42,7 @@ const gpu = new GPU({ mode: 'cpu' });
 function runOnCpu(source: string, l: Launch): Float32Array {
   const k = gpu.createKernel(source, { output: l.output, precision: 'single', loopMaxIterations: 1 << 24 } as Parameters<GPU['createKernel']>[1]);
   try {
-    return flatten(k(...l.args), launchSize(l));
+    return flatten(k(...(l.args as Float32Array[])), launchSize(l));
   } finally {
     k.destroy();
   }
