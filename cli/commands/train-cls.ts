@@ -32,14 +32,16 @@ export interface TrainClsOptions extends TrainingOptions {
 /** Check every flag (one-line UserError on the first bad one). */
 export function trainClsOptions(flags: Record<string, unknown>): TrainClsOptions {
   const out = requireOption('--out FILE', stringOption('--out', flags.out), 'train-cls');
+  const training = trainingOptions(flags, out, DEFAULTS);
   return {
     data: stringOption('--data', flags.data),
     maxPixels: maxPixelsOption(flags.maxPixels),
     method: choiceOption('--method', flags.method, METHODS) ?? DEFAULT_METHOD,
-    warmupEpochs: numberOption('--warmup-epochs', flags.warmupEpochs, { min: 0, max: 100_000 }) ?? classifierTrainDefaults.warmupEpochs,
+    // As measured: the IRD for the last epoch, after an EPS warm-up (see classifierTrainDefaults).
+    warmupEpochs: numberOption('--warmup-epochs', flags.warmupEpochs, { min: 0, max: 100_000 }) ?? Math.max(0, training.epochs - 1),
     warmupLoss: choiceOption('--warmup-loss', flags.warmupLoss, WARMUP_LOSSES) ?? classifierTrainDefaults.warmupLoss,
     out,
-    ...trainingOptions(flags, out, DEFAULTS),
+    ...training,
   };
 }
 
@@ -63,7 +65,7 @@ export function register(cli: CAC): void {
   addDataOption(command);
   command
     .option('--method <name>', `Loss: ${METHODS.join(', ')} (default: ${DEFAULT_METHOD}); eps++ drops inconsistent regions (IRD)`)
-    .option('--warmup-epochs <n>', `eps++: epochs (fractions allowed) with the warm-up loss before the IRD switches on (default: ${classifierTrainDefaults.warmupEpochs})`)
+    .option('--warmup-epochs <n>', 'eps++: epochs (fractions allowed) with the warm-up loss before the IRD switches on (default: all but the last epoch)')
     .option('--warmup-loss <name>', `eps++: the warm-up's saliency loss, ${WARMUP_LOSSES.join(' or ')} (default: ${classifierTrainDefaults.warmupLoss})`)
     .option('--out <file>', 'Checkpoint to write (safetensors, written atomically when training ends)');
   addTrainingOptions(command, DEFAULTS);
