@@ -6,7 +6,7 @@
  */
 import { add, relu } from '../../ops/elementwise.js';
 import { conv2d } from '../../ops/conv.js';
-import { mean } from '../../ops/reduce.js';
+import { gap } from '../../ops/pool.js';
 import { resizeBilinear } from '../../ops/resize.js';
 import { slice } from '../../ops/shape.js';
 import { batchNorm2dEval } from '../../lib/nn/batchnorm.js';
@@ -41,7 +41,8 @@ export function runTwinInEpsx(node: ArchNode, state: ReadonlyMap<string, Tensor>
       return all().map((name) => child(name, x)!).reduce((a, b) => add(a, b));
     case 'Classifier': {
       const maps = child('head', child('backbone', x)!)!;
-      return [maps, mean(slice(maps, 1, 1, maps.shape[1]!), [2, 3])];
+      // GAP as the classifier computes it (mean over h,w): a generic mean reduces in another order, so bitwise equality needs the same kernel.
+      return [maps, gap(slice(maps, 1, 1, maps.shape[1]!))];
     }
     case 'Segmenter':
       return resizeBilinear(child('head', child('backbone', x)!)!, [x.shape[2]!, x.shape[3]!], { alignCorners: false });
