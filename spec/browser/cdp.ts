@@ -86,3 +86,14 @@ export async function navigate(page: Page, url: string): Promise<void> {
   await page.send('Page.navigate', { url });
   while ((await page.evaluate<string>('document.readyState')) !== 'complete') await new Promise((ok) => setTimeout(ok, 100));
 }
+
+/**
+ * End a check: close the page, put its console and page errors before the check's own problems,
+ * print each as `name: problem` and set the exit code (1 when there is any).
+ */
+export async function closeAndReport(name: string, page: Page, problems: string[]): Promise<void> {
+  problems.unshift(...page.problems);
+  await page.close();
+  for (const p of problems) console.error(`${name}: ${p}`);
+  process.exitCode = problems.length > 0 ? 1 : 0;
+}

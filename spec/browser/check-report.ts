@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { navigate, openPage } from './cdp.js';
+import { closeAndReport, navigate, openPage } from './cdp.js';
 
 const [reportArg, shotArg] = process.argv.slice(2);
 if (!reportArg) {
@@ -39,9 +39,6 @@ try {
   problems.push((e as Error).message);
 } finally {
   clearTimeout(timeout);
-  problems.unshift(...page.problems);
-  await page.close();
+  await closeAndReport('check-report', page, problems);
 }
-for (const p of problems) console.error(`check-report: ${p}`);
-process.exitCode = problems.length > 0 ? 1 : 0;
 if (problems.length === 0) console.log('check-report: no console errors, every image decoded');

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildBundle } from '../../cli/playground/bundle.js';
-import { navigate, openPage } from './cdp.js';
+import { closeAndReport, navigate, openPage } from './cdp.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'epsx-entry-'));
@@ -71,11 +71,8 @@ try {
   problems.push((e as Error).message);
 } finally {
   clearTimeout(timeout);
-  problems.unshift(...page.problems);
-  await page.close();
+  await closeAndReport('playground-entry', page, problems);
   server.close();
   rmSync(dir, { recursive: true, force: true });
 }
-for (const p of problems) console.error(`playground-entry: ${p}`);
-process.exitCode = problems.length > 0 ? 1 : 0;
 if (problems.length === 0) console.log('playground-entry: ok (the browser entry bundles, loads and computes in Chromium)');

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { navigate, openPage } from './cdp.js';
+import { closeAndReport, navigate, openPage } from './cdp.js';
 
 const { values: args } = parseArgs({
   options: { backend: { type: 'string' }, steps: { type: 'string', default: '40' }, 'agree-only': { type: 'boolean', default: false }, screenshot: { type: 'string' }, timeout: { type: 'string', default: '600' } },
@@ -107,10 +107,7 @@ try {
   problems.push((e as Error).message);
 } finally {
   clearTimeout(timeout);
-  problems.unshift(...page.problems);
-  await page.close();
+  await closeAndReport('playground', page, problems);
   server.kill('SIGINT');
 }
-for (const p of problems) console.error(`playground: ${p}`);
-process.exitCode = problems.length > 0 ? 1 : 0;
 if (problems.length === 0) console.log(`playground: ok (${agreeOnly ? '' : 'loss falls, '}panels drawn, kernels agree, no console or page errors)`);
