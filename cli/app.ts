@@ -3,7 +3,7 @@
  * cli/main.ts runs it as a process; tests can run it in-process (a fresh cac instance per call).
  */
 import { cac } from 'cac';
-import { UserError } from '../lib/errors.js';
+import { UserError } from '../lib/core/errors.js';
 import { commands } from './commands/index.js';
 
 /** Exit codes: 0 success, 1 internal error (a bug), 2 user error (bad input, one line). */

@@ -1,6 +1,6 @@
 /** The shared `--backend` option: where the heavy kernels (conv, resize, PAMR) run. */
 import type { Command } from 'cac';
-import { setBackend, type BackendName } from '../lib/backend.js';
+import { setBackend, type BackendName } from '../lib/core/backend.js';
 import { choiceOption } from './options.js';
 
 const BACKENDS: readonly BackendName[] = ['auto', 'webasm', 'cpu', 'reference', 'headlessgl', 'webgpu'];

@@ -2,7 +2,7 @@
 import type { Command } from 'cac';
 import { openVocDataset, SPLITS, synthetic, type Dataset, type Sample, type Split } from '../lib/data/index.js';
 import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../lib/data/size-limit.js';
-import { UserError } from '../lib/errors.js';
+import { UserError } from '../lib/core/errors.js';
 import { choiceOption, numberOption, stringOption } from './options.js';
 
 export interface OpenedData {

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../lib/atomic.js';
 import { IGNORE_LABEL, decodePngLabels, encodePalettePng, type Sample } from '../lib/data/index.js';
 import { readBytes, requireFolder } from '../lib/data/files.js';
 import { maskAtFileSize, maskAtSampleSize } from '../lib/data/size-limit.js';
-import { UserError } from '../lib/errors.js';
+import { UserError } from '../lib/core/errors.js';
 
 export function maskFile(dir: string, id: string): string {
   return join(dir, `${id}.png`);

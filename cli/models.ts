@@ -3,7 +3,7 @@
  * broken file; here the model must also fit the dataset it is used with.
  */
 import { readCheckpoint } from '../lib/checkpoint.js';
-import { UserError } from '../lib/errors.js';
+import { UserError } from '../lib/core/errors.js';
 import { METHODS, type Method } from '../lib/train/classifier.js';
 import { loadClassifier, loadSegmenter, type Classifier, type Segmenter } from '../models/index.js';
 import type { OpenedData } from './dataset.js';

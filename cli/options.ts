@@ -2,7 +2,7 @@
  * Checked CLI option values. Every bad value is a one-line UserError naming the flag and
  * what was given (exit code 2), before any work starts.
  */
-import { UserError } from '../lib/errors.js';
+import { UserError } from '../lib/core/errors.js';
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UserError } from '../lib/errors.js';
+import { UserError } from '../lib/core/errors.js';
 
 function kindOf(path: string): 'missing' | 'folder' | 'file' {
   let stat;

@@ -1,7 +1,7 @@
 /** Options and logging shared by train-cls and train-seg. */
 import type { Command } from 'cac';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { UserError } from '../lib/errors.js';
+import { UserError } from '../lib/core/errors.js';
 import type { ProgressReporter } from '../lib/progress.js';
 import type { TrainHooks } from '../lib/train/classifier.js';
 import { NumericFault, type StepRecord, type TrainLoopResult } from '../lib/train/trainer.js';

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { getSystemErrorMap } from 'node:util';
-import { UserError } from './errors.js';
+import { UserError } from './core/errors.js';
 
 /** "ENOSPC (no space left on device)" for a failed system call; the message for anything else. */
 export function describeFsError(e: unknown): string {

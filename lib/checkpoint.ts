@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
-import { UserError } from './errors.js';
+import { UserError } from './core/errors.js';
 import type { Module, StateEntry } from './nn/module.js';
-import { sizeOf } from './shape.js';
+import { sizeOf } from './core/shape.js';
 
 /** What a model must carry to be saved: its constructor config, tagged with a kind. */
 export interface ModelConfig {

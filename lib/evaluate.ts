@@ -2,12 +2,12 @@
  * Inference and scoring: segmenter predictions, pseudo-masks for a set of images, and mIoU
  * (docs/method.md#evaluation: confusion matrix over 0..C ignoring 255, mean over labels present).
  */
-import { noGrad } from './autograd.js';
+import { noGrad } from './core/autograd.js';
 import type { Sample } from './data/sample.js';
 import { ConfusionMatrix } from './metrics.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
 import { pseudoMasks, type PseudoMaskOptions } from './pseudo.js';
-import { Tensor } from './tensor.js';
+import { Tensor } from './core/tensor.js';
 import type { Classifier } from '../models/classifier.js';
 import type { Segmenter } from '../models/segmenter.js';
 

@@ -2,26 +2,27 @@
  * epsx: EPS++ weakly and semi-supervised semantic segmentation on a small TypeScript
  * tensor engine. This is the package root: every stable public name is exported here.
  */
-export { Tensor, tensor, zeros, ones, full, arange, rand, randn } from './tensor.js';
-export type { Node, TensorOptions, RandomOptions } from './tensor.js';
+export { Tensor, tensor, zeros, ones, full, arange, rand, randn } from './core/tensor.js';
+export type { Node, TensorOptions, RandomOptions } from './core/tensor.js';
 // Chainable methods (x.mul(y).relu().mean()): importing the root installs them on Tensor.
 export { tensorMethodNames } from './tensor-methods.js';
 export type { TensorMethods } from './tensor-methods.js';
-export { noGrad, detach, isGradEnabled, backward } from './autograd.js';
-export { withPrecision, getPrecision } from './precision.js';
-export type { DataArray, Precision } from './precision.js';
-export { Rng, manualSeed } from './random.js';
-export { ShapeError } from './shape.js';
-export type { Shape } from './shape.js';
-export { UserError } from './errors.js';
-export type { Primitive, PrimitiveAttrs, Rule } from './primitives.js';
+export { noGrad, detach, isGradEnabled, backward } from './core/autograd.js';
+export { withPrecision, getPrecision } from './core/precision.js';
+export type { DataArray, Precision } from './core/precision.js';
+export { Rng, manualSeed } from './core/random.js';
+export { ShapeError } from './core/shape.js';
+export type { Shape } from './core/shape.js';
+export { UserError } from './core/errors.js';
+export type { Primitive, PrimitiveAttrs, Rule } from './core/primitives.js';
 
 export {
   add, sub, mul, div, neg, exp, log, sqrt, abs, relu, sigmoid, pow, square, maximum, minimum, compare, where,
 } from '../ops/elementwise.js';
 export type { TensorLike } from '../ops/elementwise.js';
 export { sum, mean, max } from '../ops/reduce.js';
-export { reshape, permute, transpose, broadcastTo, slice, concat, pad, flatten, squeeze, unsqueeze } from '../ops/shape.js';
+export { reshape, permute, transpose, slice, concat, pad, flatten, squeeze, unsqueeze } from '../ops/movement.js';
+export { broadcastTo } from '../ops/broadcast.js';
 export { matmul } from '../ops/matmul.js';
 export { softmax, logSoftmax, logsumexp, softplus, tanh } from '../ops/activation.js';
 export { bceWithLogits, crossEntropy, mse } from '../ops/loss.js';
@@ -34,8 +35,8 @@ export { resizeBilinear, resizeNearest } from '../ops/resize.js';
 export type { ResizeBilinearOptions } from '../ops/resize.js';
 export { pamr, pamrAffinity } from '../ops/pamr.js';
 export type { PamrOptions } from '../ops/pamr.js';
-export { setBackend, getBackend } from './backend.js';
-export type { BackendName, BackendInfo, KernelBackend } from './backend.js';
+export { setBackend, getBackend } from './core/backend.js';
+export type { BackendName, BackendInfo, KernelBackend } from './core/backend.js';
 export {
   clsLoss, epsSaliencyLoss, epsSaliencyDetails, classOverlap, irdSaliencyLoss, irdSaliencyDetails, irdMaps,
   inconsistentRegion, inconsistent, binarize, channelSum, resizeToMap, undroppedSaliencyLoss,
@@ -55,8 +56,9 @@ export * from '../models/index.js';
 
 // data, metrics, training, evaluation, the pipeline
 export * from './data/index.js';
-export { ConfusionMatrix, SaliencyScore } from './metrics.js';
-export type { SaliencySummary } from './metrics.js';
+export { ConfusionMatrix } from './metrics.js';
+export { SaliencyScore } from './data/saliency-score.js';
+export type { SaliencySummary } from './data/saliency-score.js';
 export { trainClassifier, classifierLoss, classifierOptimizer, classifierTrainDefaults, METHODS } from './train/classifier.js';
 export type { Method, ClassifierTrainConfig, TrainHooks } from './train/classifier.js';
 export { trainSegmenter, segmenterOptimizer, segmenterTrainDefaults, mixMasks } from './train/segmenter.js';
@@ -85,9 +87,9 @@ export * from './viz/index.js';
 
 // Types the public API refers to, named here so that consumers can use them (and the API
 // reference can link them).
-export type { CompareOp, PadMode, Raw } from './primitives.js';
+export type { CompareOp, PadMode, Raw } from './core/primitives.js';
 export type { ReduceOptions } from '../ops/reduce.js';
-export type { PadOptions } from '../ops/shape.js';
+export type { PadOptions } from '../ops/movement.js';
 export type { CrossEntropyOptions } from '../ops/loss.js';
 export type { Pair } from '../ops/conv-geom.js';
 export type { GpuMode } from '../ops/kernels/gpu.js';

@@ -4,18 +4,18 @@
  * pseudo-mask | ground truth. The maps live at the classifier's map resolution; they are
  * upscaled (nearest) to the image size so every tile lines up pixel for pixel.
  */
-import { noGrad } from './autograd.js';
+import { noGrad } from './core/autograd.js';
 import type { Sample } from './data/sample.js';
 import { DropScore, type DropSummary } from './metrics.js';
 import { irdMaps, type IrdOptions } from './losses/ird.js';
 import { resizeToMap } from './losses/maps.js';
 import { pseudoMask, type PseudoMaskOptions } from './pseudo.js';
-import { Tensor } from './tensor.js';
+import { Tensor } from './core/tensor.js';
 import { classifierTrainDefaults } from './train/classifier.js';
 import { binaryTile, imageTile, mapTile, maskTile, type LabelledTile } from './viz/tiles.js';
 import { softmax } from '../ops/activation.js';
 import { resizeNearest } from '../ops/resize.js';
-import { slice } from '../ops/shape.js';
+import { slice } from '../ops/movement.js';
 import type { Classifier } from '../models/classifier.js';
 
 /** Options of inspectSample (all optional). */

@@ -4,16 +4,16 @@
  * optional PAMR; argmax. Independent of the model: it only needs a function from an
  * image batch to localization logits Z.
  */
-import { noGrad } from './autograd.js';
-import { allocate } from './precision.js';
-import { assertShape, shapeStr } from './shape.js';
-import { Tensor, full } from './tensor.js';
+import { noGrad } from './core/autograd.js';
+import { allocate } from './core/precision.js';
+import { assertShape, shapeStr } from './core/shape.js';
+import { Tensor, full } from './core/tensor.js';
 import { add, div, relu } from '../ops/elementwise.js';
 import { softmax } from '../ops/activation.js';
 import { pamr } from '../ops/pamr.js';
 import type { PamrOptions } from '../ops/pamr-geom.js';
 import { max } from '../ops/reduce.js';
-import { concat, reshape, slice, unsqueeze } from '../ops/shape.js';
+import { concat, reshape, slice, unsqueeze } from '../ops/movement.js';
 import { resizeToMap } from './losses/maps.js';
 
 /** Image batch [N,3,H',W'] -> localization logits Z [N,C+1,h,w] (background in channel 0). */

@@ -1,20 +1,20 @@
 /**
  * Chainable methods on Tensor (`x.mul(y).relu().mean().backward()`), each the functional op
  * with the tensor as its first argument. The engine core must not import the ops (the ops
- * import it), so lib/tensor.ts stays unaware of them: this file adds the method types to the
+ * import it), so lib/core/tensor.ts stays unaware of them: this file adds the method types to the
  * Tensor class by declaration merging and the implementations to its prototype. The package
  * root imports this file, so every consumer of `epsx` has the methods; code inside the
  * engine (ops, nn, models, losses) calls the functions, which work without this file loaded.
  * See docs/architecture.md#the-chainable-tensor.
  */
-import { detach } from './autograd.js';
-import { Tensor } from './tensor.js';
+import { detach } from './core/autograd.js';
+import { Tensor } from './core/tensor.js';
 import { softmax, logSoftmax, tanh } from '../ops/activation.js';
 import { conv2d, type Conv2dOptions } from '../ops/conv.js';
 import { abs, add, div, exp, log, maximum, minimum, mul, neg, pow, relu, sigmoid, sqrt, square, sub, type TensorLike } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { max, mean, sum, type ReduceOptions } from '../ops/reduce.js';
-import { flatten, permute, reshape, squeeze, transpose, unsqueeze } from '../ops/shape.js';
+import { flatten, permute, reshape, squeeze, transpose, unsqueeze } from '../ops/movement.js';
 
 /**
  * The chainable methods of {@link Tensor}. Each `x.op(...args)` is exactly `op(x, ...args)` of
@@ -83,7 +83,7 @@ export interface TensorMethods {
   detach(): Tensor;
 }
 
-declare module './tensor.js' {
+declare module './core/tensor.js' {
   interface Tensor extends TensorMethods {}
 }
 

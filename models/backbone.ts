@@ -20,8 +20,8 @@ import { ReLU } from '../lib/nn/activation.js';
 import { Conv2d } from '../lib/nn/conv.js';
 import { Module } from '../lib/nn/module.js';
 import { Sequential } from '../lib/nn/sequential.js';
-import type { Rng } from '../lib/random.js';
-import type { Tensor } from '../lib/tensor.js';
+import type { Rng } from '../lib/core/random.js';
+import type { Tensor } from '../lib/core/tensor.js';
 import type { BackboneConfig } from './config.js';
 
 /**

@@ -2,7 +2,7 @@
  * Model configs: plain JSON-able objects, stored in checkpoints, validated on the way in
  * (from code or from a file) with one-line UserErrors naming the source.
  */
-import { UserError } from '../lib/errors.js';
+import { UserError } from '../lib/core/errors.js';
 
 /** Backbone shape: width and output stride. */
 export interface BackboneConfig {

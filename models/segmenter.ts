@@ -8,9 +8,9 @@ import { resizeBilinear } from '../ops/resize.js';
 import { Conv2d } from '../lib/nn/conv.js';
 import { Module } from '../lib/nn/module.js';
 import { summarize, type ModelSummary } from '../lib/nn/summary.js';
-import { Rng } from '../lib/random.js';
-import { assertShape, shapeStr } from '../lib/shape.js';
-import type { Tensor } from '../lib/tensor.js';
+import { Rng } from '../lib/core/random.js';
+import { assertShape, shapeStr } from '../lib/core/shape.js';
+import type { Tensor } from '../lib/core/tensor.js';
 import { Backbone } from './backbone.js';
 import { backboneDefaults, commonRules, validateConfig, type CommonConfig } from './config.js';
 

@@ -1,7 +1,7 @@
 /** Softmax family, composed from primitives (gradients come for free). */
-import { detach, noGrad } from '../lib/autograd.js';
-import { normalizeAxes } from '../lib/shape.js';
-import type { Tensor } from '../lib/tensor.js';
+import { detach, noGrad } from '../lib/core/autograd.js';
+import { normalizeAxes } from '../lib/core/shape.js';
+import type { Tensor } from '../lib/core/tensor.js';
 import { add, exp, log, maximum, mul, neg, sigmoid, sub } from './elementwise.js';
 import { max, sum } from './reduce.js';
 

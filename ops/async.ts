@@ -4,9 +4,9 @@
  * (webgpu) and threaded webasm (gpu.js splits an async webasm launch over a worker pool).
  * They compute forward values and raw gradients only; nothing is recorded for autograd.
  */
-import { getBackend, type KernelBackend } from '../lib/backend.js';
-import { UserError } from '../lib/errors.js';
-import { Tensor } from '../lib/tensor.js';
+import { getBackend, type KernelBackend } from '../lib/core/backend.js';
+import { UserError } from '../lib/core/errors.js';
+import { Tensor } from '../lib/core/tensor.js';
 import { convGeom, type Conv2dOptions } from './conv-geom.js';
 import { conv2dBackwardInputProgram, conv2dBackwardWeightProgram, conv2dForwardProgram } from './kernels/conv.js';
 import type { GpuMode } from './kernels/gpu.js';

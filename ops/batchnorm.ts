@@ -10,12 +10,12 @@
  *   dx = w invStd (gz - mean(gz) - xhat mean(gz xhat))  (training),  w invStd gz  (eval).
  * The residual r lets a ResNet block end in one pass: relu(bn2(conv2(h)) + shortcut).
  */
-import { apply } from '../lib/autograd.js';
-import { opBackend } from '../lib/backend.js';
-import type { RuleTable } from '../lib/primitives.js';
-import { allocate, type DataArray } from '../lib/precision.js';
-import { assertShape, sameShape, shapeStr } from '../lib/shape.js';
-import { Tensor } from '../lib/tensor.js';
+import { apply } from '../lib/core/autograd.js';
+import { opBackend } from '../lib/core/backend.js';
+import { defineRules } from '../lib/core/primitives.js';
+import { allocate, type DataArray } from '../lib/core/precision.js';
+import { assertShape, sameShape, shapeStr } from '../lib/core/shape.js';
+import { Tensor } from '../lib/core/tensor.js';
 import { batchNormFits, batchNormKernels, type BatchNormKernels } from './kernels/batchnorm.js';
 import { bnAffineRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from './reference/batchnorm.js';
 
@@ -121,7 +121,7 @@ function roles(inputs: Tensor[], residual: boolean): { x: Tensor; w?: Tensor; b?
   return { x: inputs[0]!, ...(affine ? { w: inputs[1], b: inputs[2] } : {}), ...(r ? { r } : {}) };
 }
 
-export const batchNormRules: RuleTable<'batchNorm'> = {
+export const batchNormRules = defineRules<'batchNorm'>({
   batchNorm: {
     forward: (inputs, { stats, relu, residual }) => {
       const { x, w, b, r } = roles(inputs, residual);
@@ -155,7 +155,7 @@ export const batchNormRules: RuleTable<'batchNorm'> = {
       return [dx, new Tensor(dw, w.shape), new Tensor(sg, b!.shape), ...dr];
     },
   },
-};
+});
 
 /** Options of the fused op: eps (default 1e-5), a residual added before the ReLU, and a fused ReLU (default false). */
 export interface BatchNormOptions {
@@ -187,12 +187,12 @@ export function batchNormTrain(x: Tensor, weight: Tensor | null, bias: Tensor | 
   const inputs = opInputs(x, weight, bias, opts.residual);
   const { mean, variance } = batchMoments(x);
   const stats = normStats(mean, variance, opts.eps ?? 1e-5);
-  return { y: apply('batchNorm', inputs, attrsOf(stats, opts, true)), mean, variance };
+  return { y: apply(batchNormRules.batchNorm, inputs, attrsOf(stats, opts, true)), mean, variance };
 }
 
 /** Eval-mode batch normalisation (+ residual, +ReLU) of x [N,C,H,W] with fixed per-channel mean and variance [C]. */
 export function batchNormEval(x: Tensor, weight: Tensor | null, bias: Tensor | null, mean: ArrayLike<number>, variance: ArrayLike<number>, opts: BatchNormOptions = {}): Tensor {
   const inputs = opInputs(x, weight, bias, opts.residual);
   assertShape(mean.length === x.shape[1] && variance.length === x.shape[1], 'batchNorm', `running statistics need ${x.shape[1]} values, got ${mean.length} and ${variance.length}`);
-  return apply('batchNorm', inputs, attrsOf(normStats(mean, variance, opts.eps ?? 1e-5), opts, false));
+  return apply(batchNormRules.batchNorm, inputs, attrsOf(normStats(mean, variance, opts.eps ?? 1e-5), opts, false));
 }

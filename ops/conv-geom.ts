@@ -1,5 +1,5 @@
 /** Conv2d geometry: option normalisation, shape checks and output size, shared by every path. */
-import { assertShape, shapeStr } from '../lib/shape.js';
+import { assertShape, shapeStr } from '../lib/core/shape.js';
 
 /** One value for both spatial axes, or [vertical, horizontal]. */
 export type Pair = number | [number, number];

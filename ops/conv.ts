@@ -3,10 +3,10 @@
  * the backward-input and backward-weight kernels directly (gradients need not be twice
  * differentiable), and the bias gradient is a sum.
  */
-import { apply } from '../lib/autograd.js';
-import { opBackend } from '../lib/backend.js';
-import type { RuleTable } from '../lib/primitives.js';
-import { Tensor } from '../lib/tensor.js';
+import { apply } from '../lib/core/autograd.js';
+import { opBackend } from '../lib/core/backend.js';
+import { defineRules } from '../lib/core/primitives.js';
+import { Tensor } from '../lib/core/tensor.js';
 import { convGeom, type Conv2dOptions, type ConvGeom } from './conv-geom.js';
 import { convFits, convKernels, type ConvKernels } from './kernels/conv.js';
 import { conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from './reference/conv.js';
@@ -23,7 +23,7 @@ function geomOf([x, w, b]: Tensor[], attrs: Conv2dOptions): ConvGeom {
   return convGeom(x!.shape, w!.shape, b ? b.shape : null, attrs);
 }
 
-export const convRules: RuleTable<'conv2d'> = {
+export const convRules = defineRules<'conv2d'>({
   conv2d: {
     forward: (inputs, attrs) => {
       const g = geomOf(inputs, attrs);
@@ -46,11 +46,11 @@ export const convRules: RuleTable<'conv2d'> = {
       ];
     },
   },
-};
+});
 
 /** 2-d convolution of x [N,C,H,W] with w [K,C,kh,kw] (+ bias [K]) -> [N,K,OH,OW]. */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const g = convGeom(x.shape, w.shape, b ? b.shape : null, opts);
   const attrs = { stride: [g.sh, g.sw] as [number, number], padding: [g.ph, g.pw] as [number, number], dilation: [g.dh, g.dw] as [number, number] };
-  return apply('conv2d', b ? [x, w, b] : [x, w], attrs);
+  return apply(convRules.conv2d, b ? [x, w, b] : [x, w], attrs);
 }

@@ -3,12 +3,12 @@
  * (numpy rules, numbers become scalars) with `expand` first, so broadcasting gradients are
  * reduced back by expand's own rule and no elementwise rule needs to know about it.
  */
-import { apply } from '../lib/autograd.js';
-import type { CompareOp, Raw, RuleTable } from '../lib/primitives.js';
-import { allocate, type DataArray } from '../lib/precision.js';
-import { assertShape, broadcastShapes, sameShape, shapeStr } from '../lib/shape.js';
-import { Tensor, full, tensor } from '../lib/tensor.js';
-import { broadcastTo } from './shape.js';
+import { apply } from '../lib/core/autograd.js';
+import { defineRules, type CompareOp, type Raw } from '../lib/core/primitives.js';
+import { allocate, type DataArray } from '../lib/core/precision.js';
+import { assertShape, broadcastShapes, sameShape, shapeStr } from '../lib/core/shape.js';
+import { Tensor, full, tensor } from '../lib/core/tensor.js';
+import { broadcastTo } from './broadcast.js';
 
 /** An operand of the binary ops: a tensor, or a number used as a scalar (shape []). */
 export type TensorLike = Tensor | number;
@@ -56,7 +56,7 @@ type ElementwisePrimitive =
   | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum'
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'powScalar' | 'compare' | 'where';
 
-export const elementwiseRules: RuleTable<ElementwisePrimitive> = {
+export const elementwiseRules = defineRules<ElementwisePrimitive>({
   add: { forward: ([a, b]) => map2('add', a!, b!, 'a + b'), vjp: (g) => [g, g] },
   sub: { forward: ([a, b]) => map2('sub', a!, b!, 'a - b'), vjp: (g) => [g, neg(g)] },
   mul: { forward: ([a, b]) => map2('mul', a!, b!, 'a * b'), vjp: (g, [a, b]) => [mul(g, b!), mul(g, a!)] },
@@ -99,7 +99,7 @@ export const elementwiseRules: RuleTable<ElementwisePrimitive> = {
       return [null, where(c!, g, zero), where(c!, zero, g)];
     },
   },
-};
+});
 
 function whereRaw(c: Tensor, a: Tensor, b: Tensor): Raw {
   const out = allocate(c.size);
@@ -127,7 +127,7 @@ export function broadcastPair(op: string, a: TensorLike, b: TensorLike): [Tensor
 const binary =
   (p: 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum') =>
   (a: TensorLike, b: TensorLike): Tensor =>
-    apply(p, broadcastPair(p, a, b), {});
+    apply(elementwiseRules[p], broadcastPair(p, a, b), {});
 
 /** a + b elementwise, broadcast (numpy rules); ShapeError when the shapes cannot broadcast. */
 export const add = binary('add');
@@ -143,32 +143,32 @@ export const maximum = binary('maximum');
 export const minimum = binary('minimum');
 
 /** -x elementwise. */
-export const neg = (x: Tensor): Tensor => apply('neg', [x], {});
+export const neg = (x: Tensor): Tensor => apply(elementwiseRules.neg, [x], {});
 /** e^x elementwise. */
-export const exp = (x: Tensor): Tensor => apply('exp', [x], {});
+export const exp = (x: Tensor): Tensor => apply(elementwiseRules.exp, [x], {});
 /** Natural log elementwise (-Infinity at 0, NaN below). */
-export const log = (x: Tensor): Tensor => apply('log', [x], {});
+export const log = (x: Tensor): Tensor => apply(elementwiseRules.log, [x], {});
 /** Square root elementwise (NaN below 0). */
-export const sqrt = (x: Tensor): Tensor => apply('sqrt', [x], {});
+export const sqrt = (x: Tensor): Tensor => apply(elementwiseRules.sqrt, [x], {});
 /** |x| elementwise; gradient sign(x) (0 at 0). */
-export const abs = (x: Tensor): Tensor => apply('abs', [x], {});
+export const abs = (x: Tensor): Tensor => apply(elementwiseRules.abs, [x], {});
 /** max(x, 0) elementwise; gradient 1 where x > 0, else 0. */
-export const relu = (x: Tensor): Tensor => apply('relu', [x], {});
+export const relu = (x: Tensor): Tensor => apply(elementwiseRules.relu, [x], {});
 /** 1 / (1 + e^-x) elementwise, in (0, 1). */
-export const sigmoid = (x: Tensor): Tensor => apply('sigmoid', [x], {});
+export const sigmoid = (x: Tensor): Tensor => apply(elementwiseRules.sigmoid, [x], {});
 /** x^p elementwise for a scalar exponent p. */
-export const pow = (x: Tensor, p: number): Tensor => apply('powScalar', [x], { p });
+export const pow = (x: Tensor, p: number): Tensor => apply(elementwiseRules.powScalar, [x], { p });
 /** x^2 elementwise. */
 export const square = (x: Tensor): Tensor => pow(x, 2);
 
 /** 1 where `a op b` holds, else 0 (no gradient). */
 export function compare(a: TensorLike, op: CompareOp, b: TensorLike): Tensor {
-  return apply('compare', broadcastPair(`compare(${op})`, a, b), { op });
+  return apply(elementwiseRules.compare, broadcastPair(`compare(${op})`, a, b), { op });
 }
 
 /** Pick from a where cond is non-zero, else from b (all broadcast together). */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const [tc, ta] = broadcastPair('where', cond, a);
   const [tc2, tb] = broadcastPair('where', tc, b);
-  return apply('where', [tc2, broadcastTo(ta, tc2.shape), tb], {});
+  return apply(elementwiseRules.where, [tc2, broadcastTo(ta, tc2.shape), tb], {});
 }

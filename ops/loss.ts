@@ -1,8 +1,8 @@
 /** Generic losses, composed from primitives. (The EPS/EPS++ losses live in lib/losses.) */
-import { UserError } from '../lib/errors.js';
-import { allocate } from '../lib/precision.js';
-import { assertShape, sameShape, shapeStr, sizeOf } from '../lib/shape.js';
-import { Tensor } from '../lib/tensor.js';
+import { UserError } from '../lib/core/errors.js';
+import { allocate } from '../lib/core/precision.js';
+import { assertShape, sameShape, shapeStr, sizeOf } from '../lib/core/shape.js';
+import { Tensor } from '../lib/core/tensor.js';
 import { softplus, logSoftmax } from './activation.js';
 import { div, mul, neg, square, sub } from './elementwise.js';
 import { mean, sum } from './reduce.js';

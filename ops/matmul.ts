@@ -1,12 +1,13 @@
 /** Matrix multiply: one batched primitive [B,M,K] x [B,K,N]; the public op broadcasts batch axes. */
-import { apply } from '../lib/autograd.js';
-import type { RuleTable } from '../lib/primitives.js';
-import { allocate } from '../lib/precision.js';
-import { assertShape, broadcastShapes, shapeStr, sizeOf } from '../lib/shape.js';
-import type { Tensor } from '../lib/tensor.js';
-import { broadcastTo, reshape, transpose } from './shape.js';
+import { apply } from '../lib/core/autograd.js';
+import { defineRules } from '../lib/core/primitives.js';
+import { allocate } from '../lib/core/precision.js';
+import { assertShape, broadcastShapes, shapeStr, sizeOf } from '../lib/core/shape.js';
+import type { Tensor } from '../lib/core/tensor.js';
+import { broadcastTo } from './broadcast.js';
+import { reshape, transpose } from './movement.js';
 
-export const matmulRules: RuleTable<'matmul'> = {
+export const matmulRules = defineRules<'matmul'>({
   matmul: {
     forward: ([a, b]) => {
       const [B, M, K] = a!.shape as [number, number, number];
@@ -29,7 +30,7 @@ export const matmulRules: RuleTable<'matmul'> = {
     },
     vjp: (g, [a, b]) => [matmul(g, transpose(b!)), matmul(transpose(a!), g)],
   },
-};
+});
 
 /** `a[..., M, K] @ b[..., K, N]` with broadcast batch axes. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -41,5 +42,5 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const B = sizeOf(batch);
   const a3 = reshape(broadcastTo(a, [...batch, M, K]), [B, M, K]);
   const b3 = reshape(broadcastTo(b, [...batch, K, N]), [B, K, N]);
-  return reshape(apply('matmul', [a3, b3], {}), [...batch, M, N]);
+  return reshape(apply(matmulRules.matmul, [a3, b3], {}), [...batch, M, N]);
 }

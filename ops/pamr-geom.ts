@@ -1,5 +1,5 @@
 /** PAMR geometry: the neighbour offsets (docs/method.md#pamr) and shape checks. */
-import { assertShape, shapeStr } from '../lib/shape.js';
+import { assertShape, shapeStr } from '../lib/core/shape.js';
 
 export interface PamrOptions {
   dilations?: number[];

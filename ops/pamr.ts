@@ -2,10 +2,10 @@
  * PAMR (pixel-adaptive mask refinement), docs/method.md#pamr. Not differentiable: the
  * result is always a detached tensor, and nothing is recorded for autograd.
  */
-import { opBackend } from '../lib/backend.js';
-import { allocate, type DataArray } from '../lib/precision.js';
-import { assertShape, shapeStr } from '../lib/shape.js';
-import { Tensor } from '../lib/tensor.js';
+import { opBackend } from '../lib/core/backend.js';
+import { allocate, type DataArray } from '../lib/core/precision.js';
+import { assertShape, shapeStr } from '../lib/core/shape.js';
+import { Tensor } from '../lib/core/tensor.js';
 import { pamrFits, pamrKernels, type PamrKernels } from './kernels/pamr.js';
 import {
   DEFAULT_DILATIONS, DEFAULT_ITERATIONS, checkDilations, checkPamrShapes, pamrOffsets, type PamrOptions,

@@ -1,5 +1,5 @@
 /** Max-pool geometry: option checks and output size, shared by the reference and kernels. */
-import { assertShape, shapeStr } from '../lib/shape.js';
+import { assertShape, shapeStr } from '../lib/core/shape.js';
 import { outSize } from './conv-geom.js';
 
 export interface MaxPool2dOptions {

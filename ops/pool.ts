@@ -1,9 +1,9 @@
 /** Global average pooling and 2-d max pooling, as primitives with kernel-backed gradients. */
-import { apply } from '../lib/autograd.js';
-import { opBackend } from '../lib/backend.js';
-import type { RuleTable } from '../lib/primitives.js';
-import { assertShape, shapeStr } from '../lib/shape.js';
-import { Tensor } from '../lib/tensor.js';
+import { apply } from '../lib/core/autograd.js';
+import { opBackend } from '../lib/core/backend.js';
+import { defineRules } from '../lib/core/primitives.js';
+import { assertShape, shapeStr } from '../lib/core/shape.js';
+import { Tensor } from '../lib/core/tensor.js';
 import { F32_EXACT } from './kernels/program.js';
 import { poolGeom, type MaxPool2dOptions } from './pool-geom.js';
 import { poolFits, poolKernels, type PoolKernels } from './kernels/pool.js';
@@ -19,7 +19,7 @@ function kernelsFor(fits: boolean): PoolKernels | null {
 
 const gapFits = (x: Tensor): boolean => x.size < F32_EXACT / 2;
 
-export const poolRules: RuleTable<'gap' | 'maxPool2d'> = {
+export const poolRules = defineRules<'gap' | 'maxPool2d'>({
   gap: {
     forward: ([x]) => {
       const [N, C, H, W] = x!.shape as [number, number, number, number];
@@ -45,16 +45,16 @@ export const poolRules: RuleTable<'gap' | 'maxPool2d'> = {
       return [new Tensor(k ? k.maxPoolBackward(gy.data, x!.data, g) : maxPool2dBackwardRef(gy.data, x!.data, g), x!.shape)];
     },
   },
-};
+});
 
 /** Global average pooling: mean over H and W, [N,C,H,W] -> [N,C]. */
 export function gap(x: Tensor): Tensor {
   assertShape(x.ndim === 4 && x.shape[2]! * x.shape[3]! > 0, 'gap', `expects a non-empty [N,C,H,W] input, got ${shapeStr(x.shape)}`);
-  return apply('gap', [x], {});
+  return apply(poolRules.gap, [x], {});
 }
 
 /** Max pooling over k x k windows (stride defaults to k; padding counts as -Infinity). */
 export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
   const g = poolGeom(x.shape, opts);
-  return apply('maxPool2d', [x], { kernel: g.k, stride: g.s, padding: g.p });
+  return apply(poolRules.maxPool2d, [x], { kernel: g.k, stride: g.s, padding: g.p });
 }

@@ -1,9 +1,9 @@
 /** Bilinear (align_corners false/true) and nearest resize of [N,C,H,W] tensors, PyTorch conventions. */
-import { apply } from '../lib/autograd.js';
-import { opBackend } from '../lib/backend.js';
-import type { RuleTable } from '../lib/primitives.js';
-import { assertShape, shapeStr } from '../lib/shape.js';
-import { Tensor } from '../lib/tensor.js';
+import { apply } from '../lib/core/autograd.js';
+import { opBackend } from '../lib/core/backend.js';
+import { defineRules } from '../lib/core/primitives.js';
+import { assertShape, shapeStr } from '../lib/core/shape.js';
+import { Tensor } from '../lib/core/tensor.js';
 import { resizeFits, resizeKernels, type ResizeKernels } from './kernels/resize.js';
 import { linearTaps, nearestTaps } from './resize-taps.js';
 import {
@@ -34,7 +34,7 @@ function kernelsFor(g: ResizeGeom): ResizeKernels | null {
 
 const outShape = (x: Tensor, g: ResizeGeom): number[] => [x.shape[0]!, x.shape[1]!, g.OH, g.OW];
 
-export const resizeRules: RuleTable<'resizeBilinear' | 'resizeNearest'> = {
+export const resizeRules = defineRules<'resizeBilinear' | 'resizeNearest'>({
   resizeBilinear: {
     forward: ([x], { size, alignCorners }) => {
       const g = resizeGeom('resizeBilinear', x!.shape, size);
@@ -62,16 +62,16 @@ export const resizeRules: RuleTable<'resizeBilinear' | 'resizeNearest'> = {
       return [new Tensor(resizeNearestBackwardRef(gy.data, g, nearestTaps(g.H, g.OH), nearestTaps(g.W, g.OW)), x!.shape)];
     },
   },
-};
+});
 
 /** Bilinear resize [N,C,H,W] -> [N,C,size[0],size[1]]. */
 export function resizeBilinear(x: Tensor, size: [number, number], opts: ResizeBilinearOptions = {}): Tensor {
   resizeGeom('resizeBilinear', x.shape, size);
-  return apply('resizeBilinear', [x], { size: [size[0], size[1]], alignCorners: opts.alignCorners ?? false });
+  return apply(resizeRules.resizeBilinear, [x], { size: [size[0], size[1]], alignCorners: opts.alignCorners ?? false });
 }
 
 /** Nearest-neighbour resize (PyTorch 'nearest': source = floor(dst * in / out)). */
 export function resizeNearest(x: Tensor, size: [number, number]): Tensor {
   resizeGeom('resizeNearest', x.shape, size);
-  return apply('resizeNearest', [x], { size: [size[0], size[1]] });
+  return apply(resizeRules.resizeNearest, [x], { size: [size[0], size[1]] });
 }

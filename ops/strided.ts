@@ -2,8 +2,8 @@
  * Strided loops shared by the movement and reduction ops. An "odometer" walks the output
  * in row-major order while keeping a running source offset, so no index is divided.
  */
-import { allocate, type DataArray } from '../lib/precision.js';
-import { sizeOf } from '../lib/shape.js';
+import { allocate, type DataArray } from '../lib/core/precision.js';
+import { sizeOf } from '../lib/core/shape.js';
 
 /** out[i] = src[offset + sum_k coord_k(i) * srcStrides[k]] for every i in outShape. */
 export function gather(src: DataArray, outShape: readonly number[], srcStrides: readonly number[], offset = 0): DataArray {

@@ -19,13 +19,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { PNG } from 'pngjs';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { gaussianBlur } from '../../lib/data/blur.js';
 import { readImageFile } from '../../lib/data/image-file.js';
 import { chance, intIn, mixSeed, pick } from '../../lib/data/sampling.js';
 import { SaliencyErrorType, labelsOfMask, type Dataset, type InjectedErrors, type Sample, type Split } from '../../lib/data/sample.js';
 import { writeVocDataset } from '../../lib/data/voc-writer.js';
-import { Rng } from '../../lib/random.js';
+import { Rng } from '../../lib/core/random.js';
 
 /** An object cut-out: premultiplied RGB and alpha, [H,W] planes in [0,1]. */
 export interface Cutout {

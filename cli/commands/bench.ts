@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CAC } from 'cac';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { choiceOption, numberListOption, numberOption, stringOption } from '../options.js';
 
 const SUITES = ['all', 'kernels', 'train'] as const;

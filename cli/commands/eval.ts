@@ -1,7 +1,7 @@
 /** `epsx eval`: per-class IoU and mIoU of a segmenter on a split with true masks. */
 import type { CAC } from 'cac';
 import { writeFileAtomic } from '../../lib/atomic.js';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { evaluateSegmenter } from '../../lib/evaluate.js';
 import { addBackendOption, applyBackend } from '../backend.js';
 import { addDataOption, addSplitOption, loadSplit, maxPixelsOption, openData, skippedNote, splitOption } from '../dataset.js';

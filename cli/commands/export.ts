@@ -5,7 +5,7 @@
  * parameter names. The output folder appears complete or not at all.
  */
 import type { CAC } from 'cac';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { openVocDataset } from '../../lib/data/voc-reader.js';
 import { AUG_LAYOUT, ExportInterrupted, MODEL_FILES, checkNewFolder, exportMasks, exportModel, writeFolderAtomic } from '../../lib/export/index.js';
 import { catchingInterrupts, reportStopped, Stopped } from '../interrupt.js';

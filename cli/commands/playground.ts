@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { CAC } from 'cac';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { numberOption, stringOption } from '../options.js';
 import { buildBundle } from '../playground/bundle.js';
 import { PLAYGROUND_HTML } from '../playground/html.js';

@@ -4,7 +4,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic.js';
 import { VOC_PALETTE, encodePngRgb, rgbToChw, type Raster } from '../../lib/data/index.js';
 import { readImageFile } from '../../lib/data/image-file.js';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { predictMasks } from '../../lib/evaluate.js';
 import { downscaleNotice, fitImage, maskAtFileSize } from '../../lib/data/size-limit.js';
 import { addBackendOption, applyBackend } from '../backend.js';

@@ -1,7 +1,7 @@
 /** `epsx run`: the whole EPS++ pipeline in one command. */
 import { readFileSync } from 'node:fs';
 import type { CAC } from 'cac';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { mergeConfig, quickPreset, runDefaults, validateRunConfig, type RunConfig } from '../../lib/pipeline/config.js';
 import { openVocDataset } from '../../lib/data/voc-reader.js';
 import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../../lib/data/size-limit.js';

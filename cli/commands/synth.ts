@@ -1,6 +1,6 @@
 /** `epsx synth`: generate the synthetic dataset and write it as a VOC-style folder. */
 import type { CAC } from 'cac';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { choiceOption, numberListOption, numberOption, requireOption, stringOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
 import { CLASS_MISS_DEFAULT, SALIENCY_ERROR_MODELS, SYNTHETIC_LIMITS, SyntheticStats, synthetic, writeVocDataset, type NumericSyntheticOption, type SyntheticOptions } from '../../lib/data/index.js';

@@ -5,7 +5,7 @@
 import type { CAC } from 'cac';
 import { saveCheckpoint } from '../../lib/checkpoint.js';
 import type { Sample } from '../../lib/data/index.js';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { silentProgress, type ProgressReporter } from '../../lib/progress.js';
 import { labeledIds, mixMasks, segmenterOptimizer, segmenterTrainDefaults, trainSegmenter } from '../../lib/train/segmenter.js';
 import { Segmenter } from '../../models/index.js';

@@ -4,9 +4,9 @@
  * sum(f(x) * w) for a seeded w, compared within float32 tolerance. The launches made on the
  * backend are collected, so the page can say how many distinct kernels the check covered.
  */
-import { setBackend, type KernelBackend } from '../../lib/backend.js';
-import { Rng } from '../../lib/random.js';
-import { Tensor } from '../../lib/tensor.js';
+import { setBackend, type KernelBackend } from '../../lib/core/backend.js';
+import { Rng } from '../../lib/core/random.js';
+import { Tensor } from '../../lib/core/tensor.js';
 import { batchNormEval, batchNormTrain } from '../../ops/batchnorm.js';
 import { conv2d } from '../../ops/conv.js';
 import { pamr } from '../../ops/pamr.js';

@@ -20,7 +20,7 @@ const src = (p: string): string => join(root, p);
 const SUBSTITUTES: Record<string, string> = {
   'ops/kernels/threads': 'cli/playground/browser/threads',
   'ops/kernels/wasm-codegen/wide-loads': 'cli/playground/browser/wide-loads',
-  'lib/dawn': 'cli/playground/browser/dawn',
+  'lib/core/dawn': 'cli/playground/browser/dawn',
 };
 
 /**

@@ -9,7 +9,7 @@
  * data-backend, data-agree ("ok" or "fail"), data-done, and for the first method data-curve (its
  * losses, JSON) and data-steps-per-second.
  */
-import { setBackend, type BackendName } from '../../lib/backend.js';
+import { setBackend, type BackendName } from '../../lib/core/backend.js';
 import { VOC_PALETTE } from '../../lib/data/palette.js';
 import type { Sample } from '../../lib/data/sample.js';
 import { METHODS, type Method } from '../../lib/train/classifier.js';

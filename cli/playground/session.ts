@@ -4,13 +4,13 @@
  * resumed), and the maps a learner watches. Imports no DOM and no node: module, so it runs in
  * the page and under Node alike.
  */
-import { noGrad } from '../../lib/autograd.js';
+import { noGrad } from '../../lib/core/autograd.js';
 import { generateSample, resolveSyntheticOptions, type SyntheticOptions } from '../../lib/data/synthetic.js';
 import type { Sample } from '../../lib/data/sample.js';
 import { irdMaps } from '../../lib/losses/ird.js';
 import { resizeToMap } from '../../lib/losses/maps.js';
 import { pseudoMask } from '../../lib/pseudo.js';
-import { Tensor } from '../../lib/tensor.js';
+import { Tensor } from '../../lib/core/tensor.js';
 import { classifierOptimizer, classifierTrainDefaults, trainClassifier, type ClassifierTrainConfig, type Method } from '../../lib/train/classifier.js';
 import type { Position, StepRecord } from '../../lib/train/trainer.js';
 import type { SGD } from '../../lib/optim/sgd.js';

@@ -5,7 +5,7 @@
  * (nearest), so all of them stay aligned by construction. Padding is 0 in image and saliency,
  * 255 (ignore) in the mask and 0 in `valid`, which is how the losses know to skip it.
  */
-import type { Rng } from '../random.js';
+import type { Rng } from '../core/random.js';
 import { chance, intIn } from './sampling.js';
 import { IGNORE_LABEL, type Sample } from './sample.js';
 

@@ -1,6 +1,6 @@
 /** File reading that turns file-system failures into one-line UserErrors naming the file. */
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 /** Read a whole file; `what` says what the file was supposed to be ("saliency map"). */
 export function readBytes(path: string, what: string): Uint8Array {

@@ -8,7 +8,7 @@
 export { IGNORE_LABEL, SALIENCY_ERROR_NAMES, SPLITS, SaliencyErrorType, labelsOfMask } from './sample.js';
 export type { Dataset, InjectedErrors, Sample, Split, SystematicErrorEvents } from './sample.js';
 
-/** Seed mixing for per-image random streams (the generator itself is lib/random.ts's Rng). */
+/** Seed mixing for per-image random streams (the generator itself is lib/core/random.ts's Rng). */
 export { mixSeed } from './sampling.js';
 
 /** The synthetic dataset: shape classes, distractors, saliency maps with injected errors. */

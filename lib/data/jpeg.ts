@@ -4,7 +4,7 @@
  * allocates anything.
  */
 import jpeg from 'jpeg-js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { Raster } from './raster.js';
 import { checkImageSize } from './size-limit.js';
 

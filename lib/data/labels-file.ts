@@ -2,7 +2,7 @@
  * labels.json: `{ "classes": [names...], "images": { id: [c...] } }`. Image entries may give
  * class indices (1..C) or class names; both are validated and normalised to sorted indices.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 /** The parsed content of labels.json. */
 export interface LabelsFile {

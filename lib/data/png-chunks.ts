@@ -3,7 +3,7 @@
  * Reading the header first lets us refuse absurd sizes before any pixel buffer exists.
  */
 import { inflateSync } from 'node:zlib';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { crc32 } from './crc32.js';
 import { checkImageSize } from './size-limit.js';
 

@@ -3,7 +3,7 @@
  * neither write palettes nor hand back the indices it reads: masks must round-trip exactly.
  */
 import { deflateSync } from 'node:zlib';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { VOC_PALETTE } from './palette.js';
 import { assemblePng, encodePngChunk, ihdrData, inflateImageData, parsePngChunks, readPngHeader } from './png-chunks.js';
 

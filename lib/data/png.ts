@@ -4,7 +4,7 @@
  * Every read checks the IHDR header first, so an oversized or non-PNG file fails before decoding.
  */
 import { PNG } from 'pngjs';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { decodePngSamples } from './png-palette.js';
 import { inflateImageData, parsePngChunks, readPngHeader } from './png-chunks.js';
 import type { Raster } from './raster.js';

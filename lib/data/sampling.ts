@@ -1,9 +1,9 @@
 /**
- * Sampling helpers over the shared seeded generator (lib/random.ts), plus seed mixing so that
+ * Sampling helpers over the shared seeded generator (lib/core/random.ts), plus seed mixing so that
  * each synthetic image gets its own independent stream: image i never depends on how many
  * images came before it, and images can be generated lazily in any order.
  */
-import type { Rng } from '../random.js';
+import type { Rng } from '../core/random.js';
 
 /** Uniform integer in [lo, hi], both inclusive. */
 export function intIn(rng: Rng, lo: number, hi: number): number {

@@ -5,7 +5,7 @@
  * it: the sample remembers its file size in `original`, and masks made for it are written back
  * at that size (maskAtFileSize), so every file on disk keeps its image's own size.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { Sample } from './sample.js';
 
 /**

@@ -3,7 +3,7 @@
  * (the per-pixel maps live next to it as SaliencyErrors/<id>.png), so a run on a written
  * synthetic folder can still report what was wrong where.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { InjectedErrors, SystematicErrorEvents } from './sample.js';
 
 const EVENT_LISTS = ['companions', 'salientCompanions', 'kindParts', 'contacts', 'contactParts'] as const;

@@ -10,7 +10,7 @@
  * `random` injects each error type per image or object with one rate, regardless of content.
  */
 import { gaussianBlur } from './blur.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../core/random.js';
 import { chance, intIn, pick } from './sampling.js';
 import { SaliencyErrorType, type InjectedErrors, type SystematicErrorEvents } from './sample.js';
 import { blobTest, rasterise } from './shapes.js';

@@ -8,7 +8,7 @@
  * the context a real saliency detector marks along with the object.
  */
 import { hsvToRgb } from './color.js';
-import type { Rng } from '../random.js';
+import type { Rng } from '../core/random.js';
 import { chance, intIn } from './sampling.js';
 import { CLASS_SHAPES, barTest, blobTest, classShapeTest, rasterise, type ClassShape, type InsideTest, type Placement } from './shapes.js';
 

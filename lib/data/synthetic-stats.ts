@@ -2,7 +2,7 @@
  * What a generated dataset turned out to contain: class frequencies, realised error rates and
  * saliency quality, accumulated image by image and formatted as the `epsx synth` summary.
  */
-import { SaliencyScore } from '../metrics.js';
+import { SaliencyScore } from './saliency-score.js';
 import type { Sample, Split } from './sample.js';
 import type { ResolvedSyntheticOptions } from './synthetic.js';
 

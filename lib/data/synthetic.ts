@@ -3,8 +3,8 @@
  * injected errors (systematic by default, see synthetic-saliency.ts). Deterministic from a seed; each image has its own random stream derived from
  * (seed, split, index), so images are generated lazily, in any order, with identical results.
  */
-import { UserError } from '../errors.js';
-import { Rng } from '../random.js';
+import { UserError } from '../core/errors.js';
+import { Rng } from '../core/random.js';
 import { mixSeed } from './sampling.js';
 import { labelsOfMask, SPLITS, type Dataset, type Sample, type Split } from './sample.js';
 import { makeSaliency, type SyntheticSaliency } from './synthetic-saliency.js';

@@ -1,6 +1,6 @@
 /** Paths inside a VOC-style dataset folder (docs/formats.md#dataset-folder). */
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { Split } from './sample.js';
 
 /** Sub-folders and files of a dataset folder, relative to its root. */

@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { exists, readBytes, readText, requireFolder } from './files.js';
 import { readImageFile } from './image-file.js';
 import { parseLabelsFile, type LabelsFile } from './labels-file.js';

@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { formatLabelsFile } from './labels-file.js';
 import { encodePalettePng } from './png-palette.js';

@@ -6,4 +6,4 @@ export { exportModel, MODEL_FILES } from './model.js';
 export type { ModelExportSummary } from './model.js';
 export { exportMasks, ExportInterrupted, AUG_LAYOUT } from './masks.js';
 export type { MaskExportOptions, MaskExportSummary } from './masks.js';
-export { checkNewFolder, writeFolderAtomic } from './folder.js';
+export { checkNewFolder, writeFolderAtomic } from '../atomic-folder.js';

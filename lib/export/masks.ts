@@ -15,7 +15,7 @@
  */
 import { copyFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { exists, readBytes, requireFolder } from '../data/files.js';
 import { readJpegHeader } from '../data/jpeg.js';

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeSafetensors, readCheckpoint } from '../checkpoint.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { Classifier } from '../../models/classifier.js';
 import { loadClassifier, loadSegmenter } from '../../models/load.js';
 import type { Segmenter } from '../../models/segmenter.js';

@@ -1,7 +1,7 @@
 /** Classification loss (all methods): multilabel soft margin on the GAP class scores. */
 import { bceWithLogits } from '../../ops/loss.js';
-import { assertShape, sameShape, shapeStr } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { assertShape, sameShape, shapeStr } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
 
 /**
  * L_cls = mean over batch and classes of BCEWithLogits(s_c, y_c), where scores s [N,C] are

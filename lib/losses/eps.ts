@@ -1,11 +1,11 @@
 /** EPS saliency loss (Lee et al., CVPR 2021), method `eps`: docs/method.md#eps-saliency-loss. */
-import { noGrad } from '../autograd.js';
+import { noGrad } from '../core/autograd.js';
 import { add, compare, div, maximum, mul, square, sub } from '../../ops/elementwise.js';
 import { softmax } from '../../ops/activation.js';
 import { mse } from '../../ops/loss.js';
 import { sum } from '../../ops/reduce.js';
-import { concat, slice } from '../../ops/shape.js';
-import { ones, zeros, type Tensor } from '../tensor.js';
+import { concat, slice } from '../../ops/movement.js';
+import { ones, zeros, type Tensor } from '../core/tensor.js';
 import { binarize, channelSum, checkMaps } from './maps.js';
 
 export interface EpsOptions {

@@ -4,14 +4,14 @@
  * dropped from the loss, which handles missing classes, missing object parts and false
  * coverage per pixel.
  */
-import { detach, noGrad } from '../autograd.js';
+import { detach, noGrad } from '../core/autograd.js';
 import { compare, div, maximum, mul, square, sub } from '../../ops/elementwise.js';
 import { softmax } from '../../ops/activation.js';
 import { pamr } from '../../ops/pamr.js';
 import type { PamrOptions } from '../../ops/pamr-geom.js';
 import { mean, sum } from '../../ops/reduce.js';
-import { concat } from '../../ops/shape.js';
-import { zeros, type Tensor } from '../tensor.js';
+import { concat } from '../../ops/movement.js';
+import { zeros, type Tensor } from '../core/tensor.js';
 import { binarize, channelSum, checkMaps } from './maps.js';
 
 /** PAMR settings for M_r (defaults: dilations [1,2,4,8,12,24], 10 iterations). */

@@ -3,13 +3,13 @@
  * label-weighted channel sums (how M_fg, M_bg and M_r are formed) and the resize that
  * brings saliency and image to the map size before they meet Z.
  */
-import { noGrad } from '../autograd.js';
+import { noGrad } from '../core/autograd.js';
 import { compare, div, maximum, mul } from '../../ops/elementwise.js';
 import { sum } from '../../ops/reduce.js';
 import { resizeBilinear } from '../../ops/resize.js';
-import { reshape } from '../../ops/shape.js';
-import { assertShape, shapeStr } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { reshape } from '../../ops/movement.js';
+import { assertShape, shapeStr } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
 
 /** B(x) = 1 where x > 0.5, else 0 (no gradient). */
 export const binarize = (x: Tensor): Tensor => compare(x, 'gt', 0.5);

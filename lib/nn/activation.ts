@@ -1,6 +1,6 @@
 /** Parameter-free activation layers. */
 import { relu } from '../../ops/elementwise.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { Module } from './module.js';
 
 /** max(x, 0) as a layer (no parameters); any shape. */

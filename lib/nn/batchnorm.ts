@@ -5,8 +5,8 @@
  */
 import { batchNormEval, batchNormTrain } from '../../ops/batchnorm.js';
 import { add, relu } from '../../ops/elementwise.js';
-import { assertShape, shapeStr } from '../shape.js';
-import { Tensor, ones, zeros } from '../tensor.js';
+import { assertShape, shapeStr } from '../core/shape.js';
+import { Tensor, ones, zeros } from '../core/tensor.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 

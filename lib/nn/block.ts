@@ -4,8 +4,8 @@
  * it is a strided 1x1 conv + BatchNorm. Dilation d keeps the resolution while widening the
  * receptive field (padding d keeps 3x3 outputs the same size), as in DeepLab backbones.
  */
-import type { Rng } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import type { Rng } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
 import { Module } from './module.js';

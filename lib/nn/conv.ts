@@ -1,7 +1,7 @@
 /** Conv2d layer: weight [K,C,k,k] (Kaiming-normal, seeded) and an optional zero-initialised bias. */
 import { conv2d } from '../../ops/conv.js';
-import { defaultRng, type Rng } from '../random.js';
-import { Tensor, zeros } from '../tensor.js';
+import { defaultRng, type Rng } from '../core/random.js';
+import { Tensor, zeros } from '../core/tensor.js';
 import { kaimingNormal, normal } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';

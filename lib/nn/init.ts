@@ -1,8 +1,8 @@
 /** Weight initialisers (seeded: the same Rng state gives the same weights). */
-import { allocate } from '../precision.js';
-import type { Rng } from '../random.js';
-import { sizeOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { allocate } from '../core/precision.js';
+import type { Rng } from '../core/random.js';
+import { sizeOf } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
 
 /** Normal(0, std^2) values. */
 export function normal(shape: readonly number[], std: number, rng: Rng): Tensor {

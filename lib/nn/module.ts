@@ -4,9 +4,9 @@
  * registered explicitly so names are stable ("layer1.conv1.weight") and checkpoints can
  * be matched entry by entry.
  */
-import { UserError } from '../errors.js';
-import { shapeStr, sameShape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { UserError } from '../core/errors.js';
+import { shapeStr, sameShape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Parameter } from './parameter.js';
 
 /** A named tensor as stored in a checkpoint (shape + raw values). */

@@ -3,8 +3,8 @@
  * optimiser per parameter: `lrMult` (heads learn faster than the backbone, as in EPS)
  * and `decay` (no weight decay on biases and BatchNorm affine terms).
  */
-import type { DataArray } from '../precision.js';
-import { Tensor } from '../tensor.js';
+import type { DataArray } from '../core/precision.js';
+import { Tensor } from '../core/tensor.js';
 
 /** Per-parameter optimiser tags. */
 export interface ParameterOptions {

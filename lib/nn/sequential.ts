@@ -1,5 +1,5 @@
 /** Sequential: children applied in order; named by index or by the keys of a record. */
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { ReLU } from './activation.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { Module } from './module.js';

@@ -3,9 +3,9 @@
  * what each module returns, then tabulate name, type, output shape, parameters and
  * convolution cost. Modules are listed in call order, nested modules indented.
  */
-import { noGrad } from '../autograd.js';
-import { shapeStr } from '../shape.js';
-import { Tensor, zeros } from '../tensor.js';
+import { noGrad } from '../core/autograd.js';
+import { shapeStr } from '../core/shape.js';
+import { Tensor, zeros } from '../core/tensor.js';
 import { Conv2d } from './conv.js';
 import type { Module } from './module.js';
 

@@ -2,7 +2,7 @@
  * The configuration of `epsx run`: every option, its default, the --quick preset, and the
  * merge order defaults < --quick < config file < command line. Validated in one place.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../data/size-limit.js';
 import { resolveSyntheticOptions, type SyntheticOptions } from '../data/synthetic.js';
 import { classifierTrainDefaults, METHODS, WARMUP_LOSSES, type ClassifierTrainConfig, type Method, type WarmupLoss } from '../train/classifier.js';

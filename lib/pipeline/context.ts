@@ -3,7 +3,7 @@ import { DEFAULT_MAX_PIXELS } from '../data/size-limit.js';
 import { openVocDataset } from '../data/voc-reader.js';
 import { synthetic } from '../data/synthetic.js';
 import type { Dataset, Sample } from '../data/sample.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { RunConfig } from './config.js';
 
 export interface RunData {

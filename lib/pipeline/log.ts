@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { describeFsError, writeFileAtomic } from '../atomic.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { StepRecord } from '../train/trainer.js';
 
 /** Where a stage sends its step records (the run log, or a worker's message port). */

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeFsError, writeFileAtomic } from '../atomic.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 /** A method name safe for file names: eps++ -> epspp. */
 export const slug = (s: string): string => s.replace(/\+/g, 'p');

@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setBackend } from '../backend.js';
-import { UserError } from '../errors.js';
+import { setBackend } from '../core/backend.js';
+import { UserError } from '../core/errors.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { METHODS, type Method } from '../train/classifier.js';
 import { validateRunConfig, type RunConfig } from './config.js';

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { renderHtml } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { pct, ratio as fmtRatio } from '../report/format.js';

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic.js';
 import { decodeSafetensors, encodeSafetensors } from '../checkpoint.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { Module, StateEntry } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Position } from '../train/trainer.js';

@@ -6,8 +6,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
-import { UserError } from '../errors.js';
-import { writeFolderAtomic } from '../export/folder.js';
+import { UserError } from '../core/errors.js';
+import { writeFolderAtomic } from '../atomic-folder.js';
 import { exists, readBytes, readText } from '../data/files.js';
 import { parseLabelsFile } from '../data/labels-file.js';
 import { readImageFile } from '../data/image-file.js';

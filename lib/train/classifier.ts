@@ -13,9 +13,9 @@ import { irdSaliencyDetails, scaleDilations, undroppedSaliencyLoss } from '../lo
 import { resizeToMap, validAtMap, validMean } from '../losses/maps.js';
 import type { SGD } from '../optim/sgd.js';
 import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { add } from '../../ops/elementwise.js';
-import { slice } from '../../ops/shape.js';
+import { slice } from '../../ops/movement.js';
 import type { Classifier } from '../../models/classifier.js';
 import { backboneDefaults } from '../../models/config.js';
 import { DEFAULT_DILATIONS } from '../../ops/pamr-geom.js';

@@ -6,9 +6,9 @@
 import { augment, type AugmentOptions } from '../data/augment.js';
 import { makeBatch, type Batch } from '../data/batch.js';
 import { mixSeed } from '../data/sampling.js';
-import { Rng } from '../random.js';
+import { Rng } from '../core/random.js';
 import type { Sample } from '../data/sample.js';
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../core/tensor.js';
 
 /** Options of BatchSampler. */
 export interface SamplerOptions {

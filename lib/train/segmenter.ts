@@ -4,12 +4,12 @@
  * fraction and pseudo-masks for the rest (SSSS), or true masks only (the upper bound).
  */
 import { mixSeed } from '../data/sampling.js';
-import { Rng } from '../random.js';
+import { Rng } from '../core/random.js';
 import type { Sample } from '../data/sample.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { SGD } from '../optim/sgd.js';
 import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { crossEntropy } from '../../ops/loss.js';
 import { add, mul } from '../../ops/elementwise.js';
 import type { Batch } from '../data/batch.js';

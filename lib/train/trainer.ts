@@ -3,12 +3,12 @@
  * optimiser step per batch, a log record per step, progress, NaN/Inf guard, and clean
  * stopping (the caller saves the position it gets back and can resume from it).
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { trainLr } from '../optim/schedule.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Batch } from '../data/batch.js';
 import type { Sample } from '../data/sample.js';
 import type { TrainConfig } from './config.js';

@@ -5,7 +5,7 @@
  * computed on the host), so no kernel needs a modulo. The elementwise kernels put
  * thread.x along a plane's contiguous pixels: the SIMD lanes read neighbouring values.
  */
-import type { DataArray } from '../../lib/precision.js';
+import type { DataArray } from '../../lib/core/precision.js';
 import type { GpuMode } from './gpu.js';
 import { F32_EXACT, f32, type Program } from './program.js';
 import { runSync } from './run.js';

@@ -15,7 +15,7 @@
  * `(v | 0)`, thread ids and literals so gpu.js emits int32 math (its locals are float32,
  * exact below 2^24: batches are split to stay under that).
  */
-import type { DataArray } from '../../lib/precision.js';
+import type { DataArray } from '../../lib/core/precision.js';
 import type { ConvGeom } from '../conv-geom.js';
 import type { GpuMode } from './gpu.js';
 import { batchChunks, planesWriter } from './pack.js';

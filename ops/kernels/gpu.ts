@@ -4,7 +4,7 @@
  * shapes compiles each kernel once. Least-recently-used kernels are destroyed past a limit.
  */
 import { GPU, type IKernelRunShortcut } from 'gpu.js';
-import type { KernelBackend } from '../../lib/backend.js';
+import type { KernelBackend } from '../../lib/core/backend.js';
 import { glSource } from './gl-source.js';
 import type { Launch } from './program.js';
 import { wideWasmKernel } from './wasm-codegen/wide-loads.js';

@@ -4,7 +4,7 @@
  * source. Affinity = five launches (std, max of a over j, exp(a - max), sum, normalise) so
  * the softmax needs only 2J exponentials per pixel; each propagation step is one launch.
  */
-import type { DataArray } from '../../lib/precision.js';
+import type { DataArray } from '../../lib/core/precision.js';
 import type { PamrGeom } from '../reference/pamr.js';
 import type { GpuMode } from './gpu.js';
 import { padReplicate } from './pack.js';

@@ -4,7 +4,7 @@
  * tap of each maximum; its backward gathers, per input pixel, the gradients of the (at
  * most ceil(k/s)^2) windows whose recorded tap is that pixel.
  */
-import type { DataArray } from '../../lib/precision.js';
+import type { DataArray } from '../../lib/core/precision.js';
 import type { PoolGeom } from '../pool-geom.js';
 import type { GpuMode } from './gpu.js';
 import { packPlanes } from './pack.js';

@@ -4,7 +4,7 @@
  * with per-axis tables built on the host: two taps for the bilinear forward, one for
  * nearest, and the transposed taps (every output that read a pixel) for the backward.
  */
-import type { DataArray } from '../../lib/precision.js';
+import type { DataArray } from '../../lib/core/precision.js';
 import type { ResizeGeom } from '../reference/resize.js';
 import type { LinearTaps } from '../resize-taps.js';
 import type { GpuMode } from './gpu.js';

@@ -6,7 +6,7 @@
  * (cheaper than the strided repack), and needs no hook in the code that writes weights.
  * Packed arrays are frozen (program.ts), so kernels keep them loaded across calls.
  */
-import type { DataArray } from '../../lib/precision.js';
+import type { DataArray } from '../../lib/core/precision.js';
 import { freeze } from './program.js';
 
 interface Entry { snap: Int32Array; packed: Float32Array[] }

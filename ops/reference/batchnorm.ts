@@ -3,7 +3,7 @@
  * `plane` = H*W values. Factors come one per plane (the host, ops/batchnorm.ts, folds the
  * statistics and affine terms per channel and repeats them for each image).
  */
-import { allocate, type DataArray } from '../../lib/precision.js';
+import { allocate, type DataArray } from '../../lib/core/precision.js';
 
 /** Per plane: [sum, sum of squared deviations from the plane's own mean] (2 values a plane). */
 export function bnPlaneMomentsRef(x: DataArray, planes: number, plane: number): DataArray {

@@ -3,7 +3,7 @@
  * kernel is tested against, and the path float64 gradient checks take. Loops walk
  * whole output rows so the inner loop is contiguous.
  */
-import { allocate, type DataArray } from '../../lib/precision.js';
+import { allocate, type DataArray } from '../../lib/core/precision.js';
 import type { ConvGeom } from '../conv-geom.js';
 
 /** Visit every (n, k, c, i, j) tap with its valid output-x range for output row oy. */

@@ -1,5 +1,5 @@
 /** Plain TypeScript PAMR (docs/method.md#pamr): affinities, then T propagation steps. */
-import { allocate, type DataArray } from '../../lib/precision.js';
+import { allocate, type DataArray } from '../../lib/core/precision.js';
 
 /** Sizes of a PAMR call; dy/dx are the J neighbour offsets. */
 export interface PamrGeom {

@@ -1,5 +1,5 @@
 /** Plain TypeScript global average pooling and max pooling (with their gradients). */
-import { allocate, type DataArray } from '../../lib/precision.js';
+import { allocate, type DataArray } from '../../lib/core/precision.js';
 import type { PoolGeom } from '../pool-geom.js';
 
 /** Mean of each [H,W] plane: planes = N*C, plane = H*W. */

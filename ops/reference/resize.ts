@@ -1,5 +1,5 @@
 /** Plain TypeScript bilinear and nearest resize of [planes, H, W] data, with gradients. */
-import { allocate, type DataArray } from '../../lib/precision.js';
+import { allocate, type DataArray } from '../../lib/core/precision.js';
 import type { LinearTaps } from '../resize-taps.js';
 
 /** Sizes of a resize: planes = N*C, [H,W] -> [OH,OW]. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { augment, makeBatch, synthetic, type Sample } from '../../lib/data/index.js';
-import { Rng } from '../../lib/random.js';
+import { Rng } from '../../lib/core/random.js';
 import { makeSample } from './helpers.js';
 
 /** A blank sample with one marker pixel: label 1 in the mask, 1.0 in image channel 0 and in the saliency. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import type { Sample } from '../../lib/data/index.js';
 
 /** A fresh temporary folder; `cleanup` removes every folder made so far. */

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfusionMatrix, SaliencyScore } from '../../lib/metrics.js';
-import { Rng } from '../../lib/random.js';
+import { ConfusionMatrix } from '../../lib/metrics.js';
+import { SaliencyScore } from '../../lib/data/saliency-score.js';
+import { Rng } from '../../lib/core/random.js';
 
 const C = 4;
 /** Images as [truth, prediction] pairs of label arrays (truth may hold 255). */

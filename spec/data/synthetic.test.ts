@@ -7,7 +7,7 @@ import { CLASS_MISS_DEFAULT, SALIENCY_ERROR_MODELS, SaliencyErrorType, Synthetic
 import { gaussianBlur } from '../../lib/data/blur.js';
 import { generateScene } from '../../lib/data/synthetic.js';
 import { SALIENCY_NOISE, saliencyBlurSigma } from '../../lib/data/synthetic-saliency.js';
-import { SaliencyScore } from '../../lib/metrics.js';
+import { SaliencyScore } from '../../lib/data/saliency-score.js';
 import { cleanup, tempDir } from './helpers.js';
 
 const all = (ds: ReturnType<typeof synthetic>): Sample[] => [...ds.ids('train'), ...ds.ids('val')].map((id) => ds.load(id));

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { SaliencyErrorType, labelsOfMask } from '../../lib/data/sample.js';
 import { mixSeed } from '../../lib/data/sampling.js';
-import { Rng } from '../../lib/random.js';
+import { Rng } from '../../lib/core/random.js';
 import { cutoutFromRgba, downscale, drawScene, realObjectsDataset, type Cutout, type ErrorRates, type Sources } from '../../bench/datasets/real-objects.js';
 
 /** An opaque disc of one colour in a transparent square. */

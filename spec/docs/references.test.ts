@@ -123,4 +123,34 @@ test('nothing cites the design file that lived outside the repository', () => {
   assert.equal(stale, [], `cite docs/... instead:\n${stale.join('\n')}`);
 });
 
+test('every source path the README and the docs pages name in backticks exists', () => {
+  const bad: string[] = [];
+  let count = 0;
+  for (const f of [join(root, 'README.md'), ...pages]) {
+    for (const m of readFileSync(f, 'utf8').matchAll(/`((?:lib|ops|models|cli|spec|bench)\/[\w./-]*)`/g)) {
+      if (m[1]!.endsWith('.d.ts')) continue; // emitted declarations, not sources
+      count++;
+      if (!existsSync(join(root, m[1]!))) bad.push(`${relative(root, f)}: ${m[1]} does not exist`);
+    }
+  }
+  assert.equal(bad, [], `moved or removed files still named:\n${bad.join('\n')}`);
+  assert.ok(count >= 40, `only ${count} paths found`);
+});
+
+test("the README's reading order states each file's length to within a fifth", () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Reading the engine'));
+  const rows = [...section.matchAll(/^\| ((?:`[^`]+`(?:, )?)+) \| (\d+) \|/gm)];
+  assert.ok(rows.length >= 8, `${rows.length} rows`);
+  let total = 0;
+  const off = rows.flatMap(([, cell, stated]) => {
+    const lines = [...cell!.matchAll(/`([^`]+)`/g)].reduce((n, m) => n + readFileSync(join(root, m[1]!), 'utf8').trimEnd().split('\n').length, 0);
+    total += lines;
+    return Math.abs(lines - Number(stated)) > 0.2 * lines ? [`${cell}: ${stated} stated, ${lines} now`] : [];
+  });
+  assert.equal(off, [], off.join('\n'));
+  const claimed = Number(/about ([\d,]+) lines/.exec(section)?.[1]?.replace(',', ''));
+  assert.ok(Math.abs(claimed - total) <= 0.2 * total, `about ${claimed} lines stated, ${total} now`);
+});
+
 test.run();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Rng } from '../../lib/random.js';
+import { Rng } from '../../lib/core/random.js';
 import { encodeSafetensors, saveCheckpoint } from '../../lib/checkpoint.js';
 import { decodePngLabels, encodePalettePng, encodePngGrey, encodePngRgb, formatLabelsFile, readPngHeader } from '../../lib/data/index.js';
 import { ExportInterrupted, exportMasks, writeFolderAtomic } from '../../lib/export/index.js';

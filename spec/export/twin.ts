@@ -8,10 +8,10 @@ import { add, relu } from '../../ops/elementwise.js';
 import { conv2d } from '../../ops/conv.js';
 import { gap } from '../../ops/pool.js';
 import { resizeBilinear } from '../../ops/resize.js';
-import { slice } from '../../ops/shape.js';
+import { slice } from '../../ops/movement.js';
 import { batchNorm2dEval } from '../../lib/nn/batchnorm.js';
 import type { ArchNode } from '../../lib/export/index.js';
-import type { Tensor } from '../../lib/tensor.js';
+import type { Tensor } from '../../lib/core/tensor.js';
 
 type Out = Tensor | [Tensor, Tensor];
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { crossEntropy, tensor, withPrecision } from '../../lib/index.js';
-import { Rng } from '../../lib/random.js';
+import { Rng } from '../../lib/core/random.js';
 import { weightedCrossEntropy } from '../../lib/train/segmenter.js';
 import { seedArb } from '../helpers/arbitrary.js';
 import { assertClose } from './fixtures.js';

@@ -1,7 +1,7 @@
 /** Async kernel entry points (threaded webasm; webgpu when an adapter answers) agree with the reference. */
 import { test } from 'uvu';
 import { asyncKernels, conv2d, gap, pamr, type KernelBackend } from '../../lib/index.js';
-import { unavailableReason, webgpuUnavailableReason } from '../../lib/backend.js';
+import { unavailableReason, webgpuUnavailableReason } from '../../lib/core/backend.js';
 import { assertClose, onBackend, seeded, valueAndGrads } from './helpers.js';
 
 async function asyncBackends(): Promise<KernelBackend[]> {

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UserError, conv2d, getBackend, setBackend, type BackendName } from '../../lib/index.js';
-import { unavailableReason, webgpuUnavailableReason } from '../../lib/backend.js';
+import { unavailableReason, webgpuUnavailableReason } from '../../lib/core/backend.js';
 import { seeded } from './helpers.js';
 
 test('auto picks the best working synchronous backend and says which', () => {

@@ -1,7 +1,7 @@
 /** Shared by the ops specs: the backends to compare, seeded tensors and a float32 closeness check. */
 import * as assert from 'uvu/assert';
 import { Rng, Tensor, setBackend, type KernelBackend } from '../../lib/index.js';
-import { unavailableReason } from '../../lib/backend.js';
+import { unavailableReason } from '../../lib/core/backend.js';
 
 /** gpu.js backends that run synchronously here (webgpu is async-only: see async.test.ts). */
 export const kernelBackends = (['webasm', 'cpu', 'headlessgl'] as const).filter((b) => unavailableReason(b) === null);

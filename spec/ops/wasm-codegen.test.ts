@@ -10,7 +10,7 @@ import { GPU, type IKernelRunShortcut } from 'gpu.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Tensor, conv2d, gap, maxPool2d, mul, pamr, resizeBilinear, resizeNearest, setBackend, sum } from '../../lib/index.js';
-import { unavailableReason } from '../../lib/backend.js';
+import { unavailableReason } from '../../lib/core/backend.js';
 import { flatten, launchSize } from '../../ops/kernels/gpu.js';
 import { materialize, type Launch } from '../../ops/kernels/program.js';
 import { launchObserver } from '../../ops/kernels/run.js';

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAX_CLASSES, parseLabelsFile } from '../../lib/data/labels-file.js';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { openVocDataset, synthetic, writeVocDataset } from '../../lib/data/index.js';
 import { cleanup, tempDir } from '../data/helpers.js';
 import { clean, runs, seen } from './fuzz.js';

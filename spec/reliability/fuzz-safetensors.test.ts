@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { decodeSafetensors, encodeSafetensors, readCheckpoint } from '../../lib/checkpoint.js';
 import { SGD } from '../../lib/optim/index.js';
 import { loadTrainState, saveTrainState } from '../../lib/pipeline/train-state.js';

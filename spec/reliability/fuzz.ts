@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check';
 import * as assert from 'uvu/assert';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 
 /** Per-case limits: generous for a loaded 2-core CI machine, far below what a forged size costs. */
 export const CASE_MS = 1500;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readCheckpoint, saveCheckpoint } from '../../lib/checkpoint.js';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { trainCls, trainClsOptions } from '../../cli/commands/train-cls.js';
 import { trainSeg, trainSegOptions } from '../../cli/commands/train-seg.js';
 import { Classifier } from '../../models/index.js';

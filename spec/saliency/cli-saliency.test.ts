@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openVocDataset, readPngHeader, synthetic, writeVocDataset } from '../../lib/data/index.js';
-import { UserError } from '../../lib/errors.js';
+import { UserError } from '../../lib/core/errors.js';
 import { writeSaliencyMaps } from '../../lib/saliency/dataset.js';
 import { cleanup, tempDir, throwsUserError } from '../data/helpers.js';
 

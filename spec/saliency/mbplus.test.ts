@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Rng } from '../../lib/random.js';
+import { Rng } from '../../lib/core/random.js';
 import { backgroundness, fastMbd, mbPlusSaliency, medianFilter, rgbToLab } from '../../lib/saliency/mbplus.js';
 import { dilate, erode, reconstruct } from '../../lib/saliency/morphology.js';
 

@@ -1,6 +1,6 @@
 /**
  * Node-only: loads the Dawn binary behind the `webgpu` package (gpu.js's WebGPU backend under
- * Node). Kept apart from lib/backend.ts so that the engine imports no node: module; the browser
+ * Node). Kept apart from lib/core/backend.ts so that the engine imports no node: module; the browser
  * bundle maps this file to cli/playground/browser/dawn.ts.
  */
 import { createRequire } from 'node:module';

@@ -1,16 +1,18 @@
 /**
  * Tensor: a contiguous row-major array with a shape, plus what autograd needs
- * (requiresGrad, the node that made it, and the accumulated .grad).
+ * (requiresGrad, the node that made it, and the accumulated .grad), and `backward`, the walk
+ * over the recorded nodes (here, not in ./autograd.ts, because `Tensor.backward` calls it and
+ * autograd makes Tensors: one module each way would be an import cycle).
  */
-import { backward } from './autograd.js';
-import type { Primitive, PrimitiveAttrs } from './primitives.js';
+import { noGrad } from './grad-mode.js';
+import type { Primitive, PrimitiveAttrs, Rule } from './primitives.js';
 import { allocate, toDataArray, type DataArray } from './precision.js';
 import { defaultRng, type Rng } from './random.js';
-import { assertShape, shapeStr, sizeOf, type Shape } from './shape.js';
+import { assertShape, sameShape, shapeStr, sizeOf, type Shape } from './shape.js';
 
-/** How a tensor was made: the primitive, its inputs and attributes (kept for backward). */
+/** How a tensor was made: the primitive's rule (`rule.name` names it), its inputs and attributes (kept for backward). */
 export interface Node<P extends Primitive = Primitive> {
-  primitive: P;
+  rule: Rule<P>;
   inputs: Tensor[];
   attrs: PrimitiveAttrs[P];
 }
@@ -124,4 +126,74 @@ export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
   const d = allocate(sizeOf(shape));
   for (let i = 0; i < d.length; i++) d[i] = rng.normal();
   return new Tensor(d, shape, opts.requiresGrad ?? false);
+}
+
+/** Tensors reachable from root through recorded nodes, inputs before consumers. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  // Iterative DFS: deep graphs (long training steps) must not overflow the call stack.
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [t, i] = top;
+    const inputs = t.node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const child = inputs[i]!;
+      if (child.requiresGrad && !seen.has(child)) {
+        seen.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+/**
+ * Reverse-mode autodiff from `root`: adds d(root)/d(leaf) into `.grad` of every reachable
+ * leaf with requiresGrad. `upstream` (same shape as root) is required unless root has one element.
+ * Throws when root does not require grad or the upstream shape does not match.
+ */
+export function backward(root: Tensor, upstream?: Tensor): void {
+  if (!root.requiresGrad) throw new Error('backward: tensor does not require grad (no input had requiresGrad, or it was made under noGrad)');
+  if (upstream === undefined && root.size !== 1) {
+    throw new Error(`backward: output has shape ${shapeStr(root.shape)}; pass an upstream gradient for non-scalar outputs`);
+  }
+  const seed = upstream ?? ones(root.shape);
+  if (!sameShape(seed.shape, root.shape)) {
+    throw new Error(`backward: upstream gradient ${shapeStr(seed.shape)} does not match output ${shapeStr(root.shape)}`);
+  }
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const order = topologicalOrder(root);
+  noGrad(() => {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k]!;
+      const g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t); // free intermediate gradients as soon as they are consumed
+      if (t.node === null) {
+        t.grad = t.grad === null ? g : accumulate(t.grad, g);
+        continue;
+      }
+      const { rule, inputs, attrs } = t.node;
+      const inputGrads = rule.vjp(g, inputs, t, attrs);
+      inputs.forEach((x, i) => {
+        const gi = inputGrads[i];
+        if (!x.requiresGrad || gi == null) return;
+        const prev = grads.get(x);
+        grads.set(x, prev === undefined ? gi : accumulate(prev, gi));
+      });
+    }
+  });
+}
+
+/** a + b into a fresh tensor (gradients are never mutated in place: they may be shared). */
+function accumulate(a: Tensor, b: Tensor): Tensor {
+  const out = new (a.data.constructor as Float32ArrayConstructor)(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i]! + b.data[i]!;
+  return new Tensor(out, a.shape);
 }

@@ -1,13 +1,15 @@
-/** Movement ops: reshape, permute, expand, slice, concat, pad, and composites built on them. */
-import { apply } from '../lib/autograd.js';
-import type { PadMode, RuleTable } from '../lib/primitives.js';
-import { allocate, type DataArray } from '../lib/precision.js';
-import { assertShape, normalizeAxes, sameShape, shapeStr, sizeOf, stridesOf } from '../lib/shape.js';
-import { Tensor } from '../lib/tensor.js';
-import { sum } from './reduce.js';
+/**
+ * Movement ops: reshape, permute, slice, concat, pad, and composites built on them. Broadcasting
+ * (`expand`) sits one level up in ./broadcast.ts with its gradient, `sum`.
+ */
+import { apply } from '../lib/core/autograd.js';
+import { defineRules, type PadMode } from '../lib/core/primitives.js';
+import { allocate, type DataArray } from '../lib/core/precision.js';
+import { assertShape, normalizeAxes, sameShape, shapeStr, sizeOf, stridesOf } from '../lib/core/shape.js';
+import { Tensor } from '../lib/core/tensor.js';
 import { gather } from './strided.js';
 
-type ShapePrimitive = 'reshape' | 'permute' | 'expand' | 'slice' | 'concat' | 'pad';
+type MovementPrimitive = 'reshape' | 'permute' | 'slice' | 'concat' | 'pad';
 
 /** For each axis: output index -> source index, or -1 for a constant-padded position. */
 function padIndexMaps(shape: readonly number[], pads: Array<[number, number]>, mode: PadMode): Int32Array[] {
@@ -75,7 +77,7 @@ function padConstant(x: Tensor, pads: Array<[number, number]>, value: number): {
   return { data: out, shape };
 }
 
-export const shapeRules: RuleTable<ShapePrimitive> = {
+export const movementRules = defineRules<MovementPrimitive>({
   reshape: {
     // Shares the buffer: tensors are never mutated in place by ops.
     forward: ([x], { shape }) => ({ data: x!.data, shape }),
@@ -91,20 +93,6 @@ export const shapeRules: RuleTable<ShapePrimitive> = {
       const inverse = new Array<number>(perm.length);
       perm.forEach((p, i) => (inverse[p] = i));
       return [permute(g, inverse)];
-    },
-  },
-  expand: {
-    forward: ([x], { shape }) => {
-      if (x!.size === 1) {
-        const data = allocate(sizeOf(shape)); // a broadcast scalar: one fill
-        return { data: data.fill(x!.data[0]!), shape };
-      }
-      const strides = stridesOf(x!.shape);
-      return { data: gather(x!.data, shape, x!.shape.map((d, i) => (d === 1 && shape[i] !== 1 ? 0 : strides[i]!))), shape };
-    },
-    vjp: (g, [x]) => {
-      const axes = x!.shape.flatMap((d, i) => (d === 1 && g.shape[i] !== 1 ? [i] : []));
-      return [axes.length === 0 ? g : sum(g, axes, { keepdim: true })];
     },
   },
   slice: {
@@ -164,7 +152,7 @@ export const shapeRules: RuleTable<ShapePrimitive> = {
       return [new Tensor(gx, x!.shape)];
     },
   },
-};
+});
 
 /** Reshape (one axis may be -1). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -175,7 +163,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     'reshape',
     `cannot reshape ${shapeStr(x.shape)} to ${shapeStr(shape)}`,
   );
-  return sameShape(full, x.shape) ? x : apply('reshape', [x], { shape: full });
+  return sameShape(full, x.shape) ? x : apply(movementRules.reshape, [x], { shape: full });
 }
 
 /** Reorder axes: output axis i is input axis perm[i] (negative axes allowed); ShapeError unless perm is a permutation. */
@@ -183,7 +171,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const p = normalizeAxes('permute', perm, x.ndim);
   assertShape(perm.length === x.ndim && p.length === x.ndim, 'permute', `${shapeStr(perm)} is not a permutation of ${x.ndim} axes`);
   const norm = perm.map((a) => (a < 0 ? a + x.ndim : a));
-  return norm.every((a, i) => a === i) ? x : apply('permute', [x], { perm: norm });
+  return norm.every((a, i) => a === i) ? x : apply(movementRules.permute, [x], { perm: norm });
 }
 
 /** Swap two axes. */
@@ -195,25 +183,12 @@ export function transpose(x: Tensor, a = -2, b = -1): Tensor {
   return permute(x, perm);
 }
 
-/** Broadcast to a shape (numpy rules: leading axes are added, size-1 axes stretch). */
-export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  assertShape(shape.length >= x.ndim, 'broadcastTo', `cannot broadcast ${shapeStr(x.shape)} to ${shapeStr(shape)}`);
-  const lifted = [...new Array<number>(shape.length - x.ndim).fill(1), ...x.shape];
-  assertShape(
-    lifted.every((d, i) => d === shape[i] || d === 1),
-    'broadcastTo',
-    `cannot broadcast ${shapeStr(x.shape)} to ${shapeStr(shape)}`,
-  );
-  const r = reshape(x, lifted);
-  return sameShape(lifted, shape) ? r : apply('expand', [r], { shape: [...shape] });
-}
-
 /** Elements [start, end) along an axis. */
 export function slice(x: Tensor, axis: number, start: number, end: number): Tensor {
   const [a] = normalizeAxes('slice', axis, x.ndim);
   const n = x.shape[a!]!;
   assertShape(0 <= start && start <= end && end <= n, 'slice', `range [${start},${end}) out of bounds for axis ${a} of ${shapeStr(x.shape)}`);
-  return start === 0 && end === n ? x : apply('slice', [x], { axis: a!, start, end });
+  return start === 0 && end === n ? x : apply(movementRules.slice, [x], { axis: a!, start, end });
 }
 
 /** Join tensors along `axis` (default 0); all shapes must match on the other axes (ShapeError otherwise, or for an empty list). */
@@ -226,7 +201,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
     'concat',
     `shapes ${xs.map((t) => shapeStr(t.shape)).join(', ')} differ outside axis ${a}`,
   );
-  return xs.length === 1 ? xs[0]! : apply('concat', [...xs], { axis: a! });
+  return xs.length === 1 ? xs[0]! : apply(movementRules.concat, [...xs], { axis: a! });
 }
 
 /** Options of pad: `mode` (default constant) and the constant `value` (default 0). */
@@ -242,7 +217,7 @@ export function pad(x: Tensor, pads: ReadonlyArray<readonly [number, number]>, o
   assertShape(full.every(([b, e]) => Number.isInteger(b) && Number.isInteger(e) && b >= 0 && e >= 0), 'pad', 'pads must be non-negative integers');
   const mode = opts.mode ?? 'constant';
   assertShape(mode === 'constant' || x.shape.every((d, i) => d > 0 || full[i]!.every((p) => p === 0)), 'pad', 'replicate needs non-empty axes');
-  return full.every(([b, e]) => b === 0 && e === 0) ? x : apply('pad', [x], { pads: full, mode, value: opts.value ?? 0 });
+  return full.every(([b, e]) => b === 0 && e === 0) ? x : apply(movementRules.pad, [x], { pads: full, mode, value: opts.value ?? 0 });
 }
 
 /** Merge the axes from `startAxis` (default 1) on into one: [N,C,H,W] -> [N,C*H*W]. */

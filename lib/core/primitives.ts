@@ -1,20 +1,13 @@
 /**
- * The primitive table. Every differentiable op in epsx is one of these primitives or a
+ * The primitives' types. Every differentiable op in epsx is one of these primitives or a
  * composite of them. Each primitive has one Rule: a forward on raw arrays and a vector-
  * Jacobian product (vjp) written with tensor ops, so gradients are themselves made of ops.
- * `RuleTable` maps every key of PrimitiveAttrs to its rule: adding a primitive without
- * a rule does not compile.
+ * The rules live with their op families (ops/*.ts), and the table of all of them, typed so
+ * that a primitive without a rule does not compile, sits above the ops in ops/rules.ts:
+ * the core imports no op (docs/architecture.md, "Layers").
  */
 import type { DataArray } from './precision.js';
 import type { Tensor } from './tensor.js';
-import { elementwiseRules } from '../ops/elementwise.js';
-import { reduceRules } from '../ops/reduce.js';
-import { shapeRules } from '../ops/shape.js';
-import { matmulRules } from '../ops/matmul.js';
-import { convRules } from '../ops/conv.js';
-import { poolRules } from '../ops/pool.js';
-import { resizeRules } from '../ops/resize.js';
-import { batchNormRules } from '../ops/batchnorm.js';
 
 /** Comparison of the `compare` primitive: greater, greater or equal, less, less or equal, equal, not equal. */
 export type CompareOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
@@ -81,16 +74,22 @@ export interface Raw {
 
 /** How one primitive runs: a forward on raw arrays and a vjp built from tensor ops. */
 export interface Rule<P extends Primitive> {
+  /** The primitive this rule implements (the key it is declared under, see defineRules). */
+  readonly name: P;
   forward(inputs: Tensor[], attrs: PrimitiveAttrs[P]): Raw;
   /** Gradients w.r.t. each input (null where none flows), given the output gradient. */
   vjp(grad: Tensor, inputs: Tensor[], out: Tensor, attrs: PrimitiveAttrs[P]): Array<Tensor | null>;
 }
 
+/** One rule per primitive of K, under its own name. */
 export type RuleTable<K extends Primitive> = { [P in K]: Rule<P> };
 
-let table: RuleTable<Primitive> | null = null;
-
-/** Built on first use: op modules import autograd, which imports this module. */
-export function rules(): RuleTable<Primitive> {
-  return (table ??= { ...elementwiseRules, ...reduceRules, ...shapeRules, ...matmulRules, ...convRules, ...poolRules, ...resizeRules, ...batchNormRules });
+/**
+ * Declare a family's rules (`defineRules<'sum' | 'max'>({ sum: {...}, max: {...} })`): each
+ * gets its key as its `name`, so a rule cannot be filed under another primitive's name.
+ */
+export function defineRules<K extends Primitive>(rules: { [P in K]: Omit<Rule<P>, 'name'> }): RuleTable<K> {
+  const named: Record<string, Rule<Primitive>> = {};
+  for (const [name, rule] of Object.entries<Omit<Rule<Primitive>, 'name'>>(rules)) named[name] = { name: name as Primitive, ...rule };
+  return named as RuleTable<K>;
 }

@@ -4,8 +4,8 @@
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { describeFsError } from '../atomic.js';
-import { UserError } from '../errors.js';
+import { describeFsError } from './atomic.js';
+import { UserError } from './core/errors.js';
 
 /**
  * Refuse `out` unless it is absent or an empty folder (an export never mixes with older files).
