@@ -17,3 +17,9 @@ const silentTask: ProgressTask = { tick() {}, done() {} };
 
 /** A reporter that reports nothing (the default for library calls). */
 export const silentProgress: ProgressReporter = { start: () => silentTask };
+
+/**
+ * Let the event loop run (SIGINT handlers, timers, a page's repaint) between steps of long
+ * work: resolves on the next turn, after pending I/O callbacks.
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));

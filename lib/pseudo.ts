@@ -10,6 +10,7 @@ import { assertShape, shapeStr } from './core/shape.js';
 import { Tensor, full } from './core/tensor.js';
 import { add, div, relu } from '../ops/elementwise.js';
 import { softmax } from '../ops/activation.js';
+import { argmaxChannels } from '../ops/argmax.js';
 import { pamr } from '../ops/pamr.js';
 import type { PamrOptions } from '../ops/pamr-geom.js';
 import { max } from '../ops/reduce.js';
@@ -19,7 +20,7 @@ import { resizeToMap } from './losses/maps.js';
 /** Image batch [N,3,H',W'] -> localization logits Z [N,C+1,h,w] (background in channel 0). */
 export type Localizer = (images: Tensor) => Tensor;
 
-/** Options of pseudoMask / makePseudoMasks (docs/method.md#pseudo-masks); every field has the default it names. */
+/** Options of pseudoMask, pseudoMasks and makePseudoMasks (docs/method.md#pseudo-masks); every field has the default it names. */
 export interface PseudoMaskOptions {
   /** Inference scales relative to the image size. Default [1.0, 0.5, 1.5]. */
   scales?: number[];
@@ -104,21 +105,7 @@ export function pseudoMasks(localize: Localizer, images: Tensor, labels: Readonl
       });
       const stacked = concat([full([1, 1, H, W], threshold), ...normalised], 1);
       const refined = opts.pamr ? pamr(slice(images, 0, n, n + 1), stacked, opts.pamr === true ? {} : opts.pamr) : stacked;
-      return { mask: argmaxLabels(refined, classes), scores: reshape(refined, refined.shape.slice(1)), classes };
+      return { mask: argmaxChannels(refined, classes)[0]!, scores: reshape(refined, refined.shape.slice(1)), classes };
     });
   });
-}
-
-/** Per pixel, the label of the highest-scoring channel (the first one on ties: background). */
-function argmaxLabels(scores: Tensor, classes: readonly number[]): Uint8Array {
-  const K = scores.shape[1]!;
-  const HW = scores.size / K;
-  const d = scores.data;
-  const mask = new Uint8Array(HW);
-  for (let p = 0; p < HW; p++) {
-    let best = 0;
-    for (let k = 1; k < K; k++) if (d[k * HW + p]! > d[best * HW + p]!) best = k;
-    mask[p] = classes[best]!;
-  }
-  return mask;
 }

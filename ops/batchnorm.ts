@@ -11,11 +11,11 @@
  * The residual r lets a ResNet block end in one pass: relu(bn2(conv2(h)) + shortcut).
  */
 import { apply } from '../lib/core/autograd.js';
-import { opBackend } from '../lib/core/backend.js';
 import { defineRules } from '../lib/core/primitives.js';
 import { allocate, type DataArray } from '../lib/core/precision.js';
 import { assertShape, sameShape, shapeStr } from '../lib/core/shape.js';
 import { Tensor } from '../lib/core/tensor.js';
+import { kernelsFor } from './kernel-choice.js';
 import { batchNormFits, batchNormKernels, type BatchNormKernels } from './kernels/batchnorm.js';
 import { bnAffineRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from './reference/batchnorm.js';
 
@@ -27,8 +27,7 @@ export interface NormStats {
 
 /** Kernel implementations for a tensor of `size` elements on the current backend. */
 function impl(size: number): BatchNormKernels {
-  const be = opBackend();
-  return be === 'reference' || !batchNormFits(size) ? reference : batchNormKernels(be);
+  return kernelsFor(batchNormFits(size), batchNormKernels) ?? reference;
 }
 
 const reference: BatchNormKernels = {

@@ -4,20 +4,14 @@
  * differentiable), and the bias gradient is a sum.
  */
 import { apply } from '../lib/core/autograd.js';
-import { opBackend } from '../lib/core/backend.js';
 import { defineRules } from '../lib/core/primitives.js';
 import { Tensor } from '../lib/core/tensor.js';
+import { kernelsFor } from './kernel-choice.js';
 import { convGeom, type Conv2dOptions, type ConvGeom } from './conv-geom.js';
-import { convFits, convKernels, type ConvKernels } from './kernels/conv.js';
+import { convFits, convKernels } from './kernels/conv.js';
 import { conv2dBackwardBiasRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, conv2dRef } from './reference/conv.js';
 
 export type { Conv2dOptions } from './conv-geom.js';
-
-/** The gpu.js kernels for the current backend, or null for the reference loops. */
-function kernelsFor(g: ConvGeom): ConvKernels | null {
-  const be = opBackend();
-  return be === 'reference' || !convFits(g) ? null : convKernels(be);
-}
 
 function geomOf([x, w, b]: Tensor[], attrs: Conv2dOptions): ConvGeom {
   return convGeom(x!.shape, w!.shape, b ? b.shape : null, attrs);
@@ -28,14 +22,14 @@ export const convRules = defineRules<'conv2d'>({
     forward: (inputs, attrs) => {
       const g = geomOf(inputs, attrs);
       const [x, w, b] = inputs;
-      const k = kernelsFor(g);
+      const k = kernelsFor(convFits(g), convKernels);
       const data = k ? k.forward(x!.data, w!.data, b?.data ?? null, g) : conv2dRef(x!.data, w!.data, b?.data ?? null, g);
       return { data, shape: [g.N, g.K, g.OH, g.OW] };
     },
     vjp: (gy, inputs, _out, attrs) => {
       const g = geomOf(inputs, attrs);
       const [x, w, b] = inputs;
-      const k = kernelsFor(g);
+      const k = kernelsFor(convFits(g), convKernels);
       const gx = x!.requiresGrad ? (k ? k.backwardInput(gy.data, w!.data, g) : conv2dBackwardInputRef(gy.data, w!.data, g)) : null;
       const gw = w!.requiresGrad ? (k ? k.backwardWeight(gy.data, x!.data, g) : conv2dBackwardWeightRef(gy.data, x!.data, g)) : null;
       const gb = b?.requiresGrad ? conv2dBackwardBiasRef(gy.data, g) : null;

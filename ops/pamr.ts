@@ -2,11 +2,11 @@
  * PAMR (pixel-adaptive mask refinement), docs/method.md#pamr. Not differentiable: the
  * result is always a detached tensor, and nothing is recorded for autograd.
  */
-import { opBackend } from '../lib/core/backend.js';
 import { allocate, type DataArray } from '../lib/core/precision.js';
 import { assertShape, shapeStr } from '../lib/core/shape.js';
 import { Tensor } from '../lib/core/tensor.js';
-import { pamrFits, pamrKernels, type PamrKernels } from './kernels/pamr.js';
+import { kernelsFor } from './kernel-choice.js';
+import { pamrFits, pamrKernels } from './kernels/pamr.js';
 import {
   DEFAULT_DILATIONS, DEFAULT_ITERATIONS, checkDilations, checkPamrShapes, pamrOffsets, type PamrOptions,
 } from './pamr-geom.js';
@@ -19,14 +19,8 @@ function geomOf(image: Tensor, dilations: readonly number[]): PamrGeom {
   return { N, K, H, W, ...pamrOffsets(dilations), D: dilations.length };
 }
 
-/** The gpu.js kernels for the current backend (null: reference loops). */
-function kernelsFor(g: PamrGeom, C: number): PamrKernels | null {
-  const be = opBackend();
-  return be === 'reference' || !pamrFits(g, C) ? null : pamrKernels(be);
-}
-
 function affinity(image: Tensor, g: PamrGeom): DataArray {
-  const k = kernelsFor(g, 1);
+  const k = kernelsFor(pamrFits(g, 1), pamrKernels);
   return k ? k.affinity(image.data, g) : pamrAffinityRef(image.data, g);
 }
 
@@ -48,7 +42,7 @@ export function pamr(image: Tensor, mask: Tensor, opts: PamrOptions = {}): Tenso
   const g = geomOf(image, dilations);
   const C = mask.shape[1]!;
   const alpha = affinity(image, g);
-  const k = kernelsFor(g, C);
+  const k = kernelsFor(pamrFits(g, C), pamrKernels);
   let m: DataArray = mask.data;
   if (k) m = k.propagate(m, alpha, C, iterations, g);
   else for (let t = 0; t < iterations; t++) m = pamrStepRef(m, alpha, C, g);

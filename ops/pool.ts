@@ -1,21 +1,15 @@
 /** Global average pooling and 2-d max pooling, as primitives with kernel-backed gradients. */
 import { apply } from '../lib/core/autograd.js';
-import { opBackend } from '../lib/core/backend.js';
 import { defineRules } from '../lib/core/primitives.js';
 import { assertShape, shapeStr } from '../lib/core/shape.js';
 import { Tensor } from '../lib/core/tensor.js';
+import { kernelsFor } from './kernel-choice.js';
 import { F32_EXACT } from './kernels/program.js';
 import { poolGeom, type MaxPool2dOptions } from './pool-geom.js';
-import { poolFits, poolKernels, type PoolKernels } from './kernels/pool.js';
+import { poolFits, poolKernels } from './kernels/pool.js';
 import { gapBackwardRef, gapRef, maxPool2dBackwardRef, maxPool2dRef } from './reference/pool.js';
 
 export type { MaxPool2dOptions } from './pool-geom.js';
-
-/** The gpu.js kernels for the current backend (null: reference loops). */
-function kernelsFor(fits: boolean): PoolKernels | null {
-  const be = opBackend();
-  return be === 'reference' || !fits ? null : poolKernels(be);
-}
 
 const gapFits = (x: Tensor): boolean => x.size < F32_EXACT / 2;
 
@@ -23,12 +17,12 @@ export const poolRules = defineRules<'gap' | 'maxPool2d'>({
   gap: {
     forward: ([x]) => {
       const [N, C, H, W] = x!.shape as [number, number, number, number];
-      const k = kernelsFor(gapFits(x!));
+      const k = kernelsFor(gapFits(x!), poolKernels);
       return { data: k ? k.gap(x!.data, N * C, H * W) : gapRef(x!.data, N * C, H * W), shape: [N, C] };
     },
     vjp: (g, [x]) => {
       const [N, C, H, W] = x!.shape as [number, number, number, number];
-      const k = kernelsFor(gapFits(x!));
+      const k = kernelsFor(gapFits(x!), poolKernels);
       const gx = k ? k.gapBackward(g.data, N * C, H * W) : gapBackwardRef(g.data, N * C, H * W);
       return [new Tensor(gx, x!.shape)];
     },
@@ -36,12 +30,12 @@ export const poolRules = defineRules<'gap' | 'maxPool2d'>({
   maxPool2d: {
     forward: ([x], attrs) => {
       const g = poolGeom(x!.shape, attrs);
-      const k = kernelsFor(poolFits(g));
+      const k = kernelsFor(poolFits(g), poolKernels);
       return { data: k ? k.maxPool(x!.data, g) : maxPool2dRef(x!.data, g), shape: [x!.shape[0]!, x!.shape[1]!, g.OH, g.OW] };
     },
     vjp: (gy, [x], _out, attrs) => {
       const g = poolGeom(x!.shape, attrs);
-      const k = kernelsFor(poolFits(g));
+      const k = kernelsFor(poolFits(g), poolKernels);
       return [new Tensor(k ? k.maxPoolBackward(gy.data, x!.data, g) : maxPool2dBackwardRef(gy.data, x!.data, g), x!.shape)];
     },
   },

@@ -1,10 +1,10 @@
 /** Bilinear (align_corners false/true) and nearest resize of [N,C,H,W] tensors, PyTorch conventions. */
 import { apply } from '../lib/core/autograd.js';
-import { opBackend } from '../lib/core/backend.js';
 import { defineRules } from '../lib/core/primitives.js';
 import { assertShape, shapeStr } from '../lib/core/shape.js';
 import { Tensor } from '../lib/core/tensor.js';
-import { resizeFits, resizeKernels, type ResizeKernels } from './kernels/resize.js';
+import { kernelsFor } from './kernel-choice.js';
+import { resizeFits, resizeKernels } from './kernels/resize.js';
 import { linearTaps, nearestTaps } from './resize-taps.js';
 import {
   resizeBilinearBackwardRef, resizeBilinearRef, resizeNearestBackwardRef, resizeNearestRef, type ResizeGeom,
@@ -26,12 +26,6 @@ function resizeGeom(op: string, x: readonly number[], size: readonly number[]): 
   return { planes: x[0]! * x[1]!, H: x[2]!, W: x[3]!, OH: size[0]!, OW: size[1]! };
 }
 
-/** The gpu.js kernels for the current backend (null: reference loops). */
-function kernelsFor(g: ResizeGeom): ResizeKernels | null {
-  const be = opBackend();
-  return be === 'reference' || !resizeFits(g) ? null : resizeKernels(be);
-}
-
 const outShape = (x: Tensor, g: ResizeGeom): number[] => [x.shape[0]!, x.shape[1]!, g.OH, g.OW];
 
 export const resizeRules = defineRules<'resizeBilinear' | 'resizeNearest'>({
@@ -39,13 +33,13 @@ export const resizeRules = defineRules<'resizeBilinear' | 'resizeNearest'>({
     forward: ([x], { size, alignCorners }) => {
       const g = resizeGeom('resizeBilinear', x!.shape, size);
       const [ty, tx] = [linearTaps(g.H, g.OH, alignCorners), linearTaps(g.W, g.OW, alignCorners)];
-      const k = kernelsFor(g);
+      const k = kernelsFor(resizeFits(g), resizeKernels);
       return { data: k ? k.bilinear(x!.data, g, ty, tx) : resizeBilinearRef(x!.data, g, ty, tx), shape: outShape(x!, g) };
     },
     vjp: (gy, [x], _out, { size, alignCorners }) => {
       const g = resizeGeom('resizeBilinear', x!.shape, size);
       const [ty, tx] = [linearTaps(g.H, g.OH, alignCorners), linearTaps(g.W, g.OW, alignCorners)];
-      const k = kernelsFor(g);
+      const k = kernelsFor(resizeFits(g), resizeKernels);
       return [new Tensor(k ? k.bilinearBackward(gy.data, g, ty, tx) : resizeBilinearBackwardRef(gy.data, g, ty, tx), x!.shape)];
     },
   },
@@ -53,7 +47,7 @@ export const resizeRules = defineRules<'resizeBilinear' | 'resizeNearest'>({
     forward: ([x], { size }) => {
       const g = resizeGeom('resizeNearest', x!.shape, size);
       const [sy, sx] = [nearestTaps(g.H, g.OH), nearestTaps(g.W, g.OW)];
-      const k = kernelsFor(g);
+      const k = kernelsFor(resizeFits(g), resizeKernels);
       return { data: k ? k.nearest(x!.data, g, sy, sx) : resizeNearestRef(x!.data, g, sy, sx), shape: outShape(x!, g) };
     },
     vjp: (gy, [x], _out, { size }) => {

@@ -1,6 +1,7 @@
 /** `epsx pseudo`: pseudo-masks for a split from a trained classifier, as VOC palette PNGs. */
 import type { CAC } from 'cac';
-import { makePseudoMasks, scoreMasks } from '../../lib/evaluate.js';
+import { scoreMasks } from '../../lib/evaluate.js';
+import { makePseudoMasks } from '../../lib/pseudo-dataset.js';
 import { addBackendOption, applyBackend } from '../backend.js';
 import { addDataOption, addSplitOption, loadSplit, maxPixelsOption, openData, skippedNote, splitOption } from '../dataset.js';
 import { formatIouTable } from '../iou.js';

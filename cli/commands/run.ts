@@ -1,6 +1,7 @@
 /** `epsx run`: the whole EPS++ pipeline in one command. */
 import { readFileSync } from 'node:fs';
 import type { CAC } from 'cac';
+import { BACKEND_NAMES } from '../../lib/core/backend.js';
 import { UserError } from '../../lib/core/errors.js';
 import { mergeConfig, quickPreset, runDefaults, validateRunConfig, type RunConfig } from '../../lib/pipeline/config.js';
 import { openVocDataset } from '../../lib/data/voc-reader.js';
@@ -8,7 +9,7 @@ import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../../lib/data/size-limit.
 import { latestRun, timestampName } from '../../lib/pipeline/run-dir.js';
 import { runPipeline } from '../../lib/pipeline/run.js';
 import { runSeeds, type SeedsMetrics } from '../../lib/pipeline/seeds.js';
-import { Interrupted } from '../../lib/pipeline/stages.js';
+import { Interrupted } from '../../lib/pipeline/interrupted.js';
 import { METHODS } from '../../lib/train/classifier.js';
 import { choiceOption, numberListOption, numberOption, stringOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
@@ -42,7 +43,7 @@ function flagsToPatch(f: Record<string, unknown>): Record<string, unknown> {
   set('out', stringOption('--out', f.out));
   set('name', stringOption('--name', f.name));
   set('method', choiceOption('--method', f.method, METHODS));
-  set('backend', choiceOption('--backend', f.backend, ['auto', 'webasm', 'cpu', 'reference', 'headlessgl', 'webgpu'] as const));
+  set('backend', choiceOption('--backend', f.backend, BACKEND_NAMES));
   set('seed', numberOption('--seed', f.seed, { integer: true, min: 0 }));
   set('labeledFraction', numberOption('--labeled-fraction', f.labeledFraction, { min: 0.001, max: 1 }));
   set('width', numberOption('--width', f.width, { integer: true, min: 1, max: 256 }));
@@ -87,7 +88,7 @@ export function register(cli: CAC): void {
     .option('--labeled-fraction <r>', 'Semi-supervised: true masks for this fraction of train images')
     .option('--no-pamr', 'Pseudo-masks without PAMR refinement (default: refined with PAMR before the argmax)')
     .option('--no-full-bound', 'Skip training the fully-supervised bound')
-    .option('--backend <name>', 'Kernel backend: auto, webasm, cpu, reference, headlessgl, webgpu (default auto)')
+    .option('--backend <name>', `Kernel backend: ${BACKEND_NAMES.join(', ')} (default auto)`)
     .option('--seed <n>', 'Random seed (default 0)')
     .option('--width <n>', 'Backbone width (default 16)')
     .option('--train <n>', 'Synthetic train images (default 1000)')

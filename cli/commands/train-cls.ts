@@ -2,7 +2,8 @@
 import type { CAC } from 'cac';
 import { saveCheckpoint } from '../../lib/checkpoint.js';
 import { silentProgress, type ProgressReporter } from '../../lib/progress.js';
-import { METHODS, WARMUP_LOSSES, classifierOptimizer, classifierTrainDefaults, trainClassifier, type Method, type WarmupLoss } from '../../lib/train/classifier.js';
+import { METHODS, WARMUP_LOSSES, classifierTrainDefaults, trainClassifier, type Method, type WarmupLoss } from '../../lib/train/classifier.js';
+import { sgdFor } from '../../lib/train/config.js';
 import { Classifier } from '../../models/index.js';
 import { backboneDefaults } from '../../models/config.js';
 import { addBackendOption, applyBackend } from '../backend.js';
@@ -52,7 +53,7 @@ export async function trainCls(o: TrainClsOptions, progress: ProgressReporter = 
   const log = startTraining(o);
   const model = new Classifier({ numClasses: data.dataset.classes.length, width: o.width, seed: o.seed });
   const cfg = { ...classifierTrainDefaults, method: o.method, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, warmupEpochs: o.warmupEpochs, warmupLoss: o.warmupLoss, augment: o.augment };
-  await runTraining(o, log, progress, stopRequested, (hooks) => trainClassifier(model, classifierOptimizer(model, cfg), samples, cfg, hooks));
+  await runTraining(o, log, progress, stopRequested, (hooks) => trainClassifier(model, sgdFor(model, cfg), samples, cfg, hooks));
   const warmup: Record<string, string> = o.method === 'eps++' ? { warmup_epochs: String(o.warmupEpochs), warmup_loss: o.warmupLoss } : {};
   saveCheckpoint(o.out, model, { method: o.method, ...warmup, ...trainingMetadata(o, data.name, log.steps) });
   return { model, log };

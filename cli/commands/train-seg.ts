@@ -7,7 +7,8 @@ import { saveCheckpoint } from '../../lib/checkpoint.js';
 import type { Sample } from '../../lib/data/index.js';
 import { UserError } from '../../lib/core/errors.js';
 import { silentProgress, type ProgressReporter } from '../../lib/progress.js';
-import { labeledIds, mixMasks, segmenterOptimizer, segmenterTrainDefaults, trainSegmenter } from '../../lib/train/segmenter.js';
+import { labeledIds, mixMasks, segmenterTrainDefaults, trainSegmenter } from '../../lib/train/segmenter.js';
+import { sgdFor } from '../../lib/train/config.js';
 import { Segmenter } from '../../models/index.js';
 import { backboneDefaults } from '../../models/config.js';
 import { addBackendOption, applyBackend } from '../backend.js';
@@ -77,7 +78,7 @@ export async function trainSeg(o: TrainSegOptions, progress: ProgressReporter = 
   const labeledWeight = o.masks.kind === 'pseudo' ? o.masks.labeledWeight : 1;
   const cfg = { ...segmenterTrainDefaults, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, labeledWeight, augment: o.augment };
   const labeled = o.masks.kind === 'pseudo' ? labeledIds(samples, o.masks.labeledFraction, o.seed) : new Set<string>();
-  await runTraining(o, log, progress, stopRequested, (hooks) => trainSegmenter(model, segmenterOptimizer(model, cfg), samples, cfg, { ...hooks, labeled }));
+  await runTraining(o, log, progress, stopRequested, (hooks) => trainSegmenter(model, sgdFor(model, cfg), samples, cfg, { ...hooks, labeled }));
   saveCheckpoint(o.out, model, { masks: describeSource(o.masks), ...trainingMetadata(o, data.name, log.steps) });
   return { model, log };
 }

@@ -11,7 +11,8 @@ import { irdMaps } from '../../lib/losses/ird.js';
 import { resizeToMap } from '../../lib/losses/maps.js';
 import { pseudoMask } from '../../lib/pseudo.js';
 import { Tensor } from '../../lib/core/tensor.js';
-import { classifierOptimizer, classifierTrainDefaults, trainClassifier, type ClassifierTrainConfig, type Method } from '../../lib/train/classifier.js';
+import { classifierTrainDefaults, trainClassifier, type ClassifierTrainConfig, type Method } from '../../lib/train/classifier.js';
+import { sgdFor } from '../../lib/train/config.js';
 import type { Position, StepRecord } from '../../lib/train/trainer.js';
 import type { SGD } from '../../lib/optim/sgd.js';
 import { Classifier } from '../../models/classifier.js';
@@ -89,7 +90,7 @@ export class MethodRun {
     };
     // Same seed for every method: the three start from the same weights and see the same batches.
     this.model = new Classifier({ numClasses: CLASSES, seed: settings.seed });
-    this.optimizer = classifierOptimizer(this.model, this.cfg);
+    this.optimizer = sgdFor(this.model, this.cfg);
   }
 
   get step(): number {

@@ -16,12 +16,18 @@ import { UserError } from './errors.js';
 import { getPrecision } from './precision.js';
 
 /**
+ * Every name setBackend accepts, the one list the CLI's --backend and run configs offer:
+ * 'auto' (the first sync backend that works: headlessgl, webgl, webasm, cpu, reference), then
+ * the concrete backends.
+ */
+export const BACKEND_NAMES = ['auto', 'webasm', 'cpu', 'reference', 'headlessgl', 'webgl', 'webgpu'] as const;
+/** What setBackend accepts: a KernelBackend, or 'auto'. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+/**
  * A concrete kernel backend: gpu.js webasm, cpu, headlessgl, webgl (a browser's WebGL2, else WebGL1) or
  * webgpu (async kernels only), or the plain TypeScript reference loops.
  */
-export type KernelBackend = 'webasm' | 'cpu' | 'headlessgl' | 'webgl' | 'webgpu' | 'reference';
-/** What setBackend accepts: a KernelBackend, or 'auto' (the first sync backend that works: headlessgl, webgl, webasm, cpu, reference). */
-export type BackendName = KernelBackend | 'auto';
+export type KernelBackend = Exclude<BackendName, 'auto'>;
 
 /** The result of a backend choice (setBackend/getBackend): what was asked for, what runs, and why. */
 export interface BackendInfo {
@@ -75,11 +81,9 @@ function bestSync(): BackendInfo['backend'] {
 
 let current: BackendInfo | null = null;
 
-const NAMES: readonly BackendName[] = ['auto', 'webasm', 'cpu', 'headlessgl', 'webgl', 'webgpu', 'reference'];
-
 /** Choose the kernel backend; throws a one-line UserError when the named one cannot run here. */
 export function setBackend(name: BackendName): BackendInfo {
-  if (!NAMES.includes(name)) throw new UserError(`unknown backend ${JSON.stringify(name)}; expected one of ${NAMES.join(', ')}`);
+  if (!BACKEND_NAMES.includes(name)) throw new UserError(`unknown backend ${JSON.stringify(name)}; expected one of ${BACKEND_NAMES.join(', ')}`);
   let info: BackendInfo;
   if (name === 'auto') {
     const b = bestSync();

@@ -2,6 +2,7 @@
  * The configuration of `epsx run`: every option, its default, the --quick preset, and the
  * merge order defaults < --quick < config file < command line. Validated in one place.
  */
+import { BACKEND_NAMES } from '../core/backend.js';
 import { UserError } from '../core/errors.js';
 import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../data/size-limit.js';
 import { resolveSyntheticOptions, type SyntheticOptions } from '../data/synthetic.js';
@@ -120,9 +121,6 @@ const augment = (v: unknown) => {
   const cropOk = crop === undefined || crop === null || posInt(crop) || (Array.isArray(crop) && crop.length === 2 && crop.every(posInt));
   return (scale === undefined || range) && (flip === undefined || bool(flip)) && cropOk;
 };
-/** The backends `setBackend` knows (cli/backend.ts offers the same list as --backend). */
-const BACKENDS = ['auto', 'webasm', 'cpu', 'reference', 'headlessgl', 'webgpu'];
-
 /** Check every field's type and range; the message names the option and the value. */
 export function validateRunConfig(c: RunConfig, source: string): RunConfig {
   const get = (path: string) => path.split('.').reduce<unknown>((o, k) => (isPlainObject(o) ? o[k] : undefined), c);
@@ -130,7 +128,7 @@ export function validateRunConfig(c: RunConfig, source: string): RunConfig {
     ['name', (v) => typeof v === 'string' && /^[^/\\]*$/.test(v) && v !== '.' && v !== '..', 'a folder name (no slashes)'],
     ['out', nonEmpty, 'a folder path'],
     ['data', (v) => v === null || nonEmpty(v), 'a dataset folder path or null'],
-    ['backend', (v) => BACKENDS.includes(v as string), `one of ${BACKENDS.join(', ')}`],
+    ['backend', (v) => (BACKEND_NAMES as readonly unknown[]).includes(v), `one of ${BACKEND_NAMES.join(', ')}`],
     ['ablation', bool, 'true or false'],
     ['fullBound', bool, 'true or false'],
     ['synthetic', isPlainObject, 'an object'],

@@ -1,10 +1,28 @@
-/** Building a stage context: the data of a run, loaded once per thread. */
+/** The context every stage of `epsx run` works in, and building its data: loaded once per thread. */
 import { DEFAULT_MAX_PIXELS } from '../data/size-limit.js';
 import { openVocDataset } from '../data/voc-reader.js';
 import { synthetic } from '../data/synthetic.js';
 import type { Dataset, Sample } from '../data/sample.js';
 import { UserError } from '../core/errors.js';
+import type { ProgressReporter } from '../progress.js';
 import type { RunConfig } from './config.js';
+import type { Ledger } from './ledger.js';
+import type { StepSink } from './log.js';
+import type { RunDir } from './run-dir.js';
+
+/** What a stage is given: the run's config, folder, log and ledger, its data, progress and the stop poll. */
+export interface RunContext {
+  config: RunConfig;
+  dir: RunDir;
+  log: StepSink;
+  ledger: Ledger;
+  classes: string[];
+  train: Sample[];
+  val: Sample[];
+  progress: ProgressReporter;
+  shouldStop: () => boolean;
+  saveLedger: () => void;
+}
 
 export interface RunData {
   classes: string[];

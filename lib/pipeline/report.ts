@@ -7,7 +7,7 @@ import { pct } from '../report/format.js';
 import type { DropSummary } from '../metrics.js';
 import type { Curve, MiouRow, Panel, ReportInput, TextTable } from '../report/types.js';
 import type { StepRecord } from '../train/trainer.js';
-import type { RunContext } from './stages.js';
+import type { RunContext } from './context.js';
 import { labelsOnlyNote } from './context.js';
 
 /** The figures of a finished run, as written to metrics.json (docs/formats.md#run-folder). */

@@ -14,9 +14,13 @@ import { RunLog } from './log.js';
 import type { Classifier } from '../../models/classifier.js';
 import { collectMetrics, writeReport, type RunMetrics } from './report.js';
 import { RunDir } from './run-dir.js';
-import { labelsOnlyNote, loadRunData } from './context.js';
+import { labelsOnlyNote, loadRunData, type RunContext } from './context.js';
 import { derivedCropNote } from '../train/sampler.js';
-import { classifierStage, irdMatchStage, panelStage, pseudoStage, readPseudoMasks, segmenterStage, type Ledger, type RunContext } from './stages.js';
+import type { Ledger } from './ledger.js';
+import { classifierStage, irdMatchStage } from './stages/classifier.js';
+import { panelStage } from './stages/panels.js';
+import { pseudoMaskStage, readPseudoMasks } from './stages/pseudo-masks.js';
+import { segmenterStage } from './stages/segmenter.js';
 
 /** How the caller follows and steers runPipeline (all optional). */
 export interface RunHooks {
@@ -121,7 +125,7 @@ async function mainChain(ctx: RunContext, info: (line: string) => void): Promise
     if (main) mainClassifier = classifier;
     // The ablation scores both variants (raw and PAMR-refined) from one pass of the classifier.
     const variants = [{ pamr: config.pseudo.pamr, write: main }, ...(config.ablation ? [{ pamr: !config.pseudo.pamr, write: false }] : [])];
-    const [used] = await pseudoStage(ctx, method, classifier, variants);
+    const [used] = await pseudoMaskStage(ctx, method, classifier, variants);
     info(`pseudo-masks (${method}${config.pseudo.pamr ? ' + PAMR' : ''}): train mIoU ${(100 * used!.score.mIoU).toFixed(1)}`);
     if (main) mainPseudo = readPseudoMasks(used!.dir!, ctx.train);
   }

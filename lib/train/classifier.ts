@@ -12,7 +12,7 @@ import { epsSaliencyLoss } from '../losses/eps.js';
 import { irdSaliencyDetails, scaleDilations, undroppedSaliencyLoss } from '../losses/ird.js';
 import { resizeToMap, validAtMap, validMean } from '../losses/maps.js';
 import type { SGD } from '../optim/sgd.js';
-import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
+import { trainDefaults, type TrainConfig } from './config.js';
 import type { Tensor } from '../core/tensor.js';
 import { add } from '../../ops/elementwise.js';
 import { slice } from '../../ops/movement.js';
@@ -121,9 +121,6 @@ export function classifierLoss(model: Classifier, images: Tensor, saliency: Tens
   const ird = irdSaliencyDetails(maps, labels, sal, resizeToMap(images, size), { dilations: cfg.pamrDilations, iterations: cfg.pamrIterations, ...(v && { valid: v }) });
   return { loss: add(lossCls, ird.loss), metrics: { loss_cls: lossCls.item(), loss_sal: ird.loss.item(), ird_dropped: ird.dropped } };
 }
-
-/** SGD with momentum and weight decay from `cfg` over the classifier's parameters (the head at its lrMult). */
-export const classifierOptimizer = (model: Classifier, cfg: ClassifierTrainConfig): SGD => sgdFor(model, cfg);
 
 /** Optional hooks of the training functions: progress, per-step records, stop polling, epoch ends, resume position. */
 export type TrainHooks = Pick<TrainLoopOptions, 'progress' | 'onRecord' | 'shouldStop' | 'onEpochEnd' | 'start'>;

@@ -25,7 +25,7 @@ export const trainDefaults: TrainConfig = {
   augment: { scale: [0.8, 1.2], crop: null, flip: true },
 };
 
-/** SGD with momentum and weight decay; each parameter's lrMult scales its rate (the models' headLrMult). */
+/** The optimizer of a training run (classifier or segmenter): SGD with the config's rate, momentum and weight decay over the model's parameters; each parameter's lrMult scales its rate (the models' headLrMult). */
 export function sgdFor(model: Module<unknown>, cfg: TrainConfig): SGD {
   return new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
 }

@@ -8,7 +8,7 @@ import { Rng } from '../core/random.js';
 import type { Sample } from '../data/sample.js';
 import { UserError } from '../core/errors.js';
 import type { SGD } from '../optim/sgd.js';
-import { sgdFor, trainDefaults, type TrainConfig } from './config.js';
+import { trainDefaults, type TrainConfig } from './config.js';
 import { Tensor } from '../core/tensor.js';
 import { crossEntropy } from '../../ops/loss.js';
 import { add, mul } from '../../ops/elementwise.js';
@@ -29,9 +29,6 @@ export interface SegmenterTrainConfig extends TrainConfig {
 
 /** Defaults: the shared TrainConfig defaults, true-mask pixels weighted like pseudo-mask pixels. */
 export const segmenterTrainDefaults: SegmenterTrainConfig = { ...trainDefaults, labeledWeight: 1 };
-
-/** SGD with momentum and weight decay from `cfg` over the segmenter's parameters (the head at its lrMult). */
-export const segmenterOptimizer = (model: Segmenter, cfg: SegmenterTrainConfig): SGD => sgdFor(model, cfg);
 
 /**
  * The ids of the seeded fraction `labeledFraction` of samples that keep their true masks (SSSS),

@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { trainLr } from '../optim/schedule.js';
-import { silentProgress, type ProgressReporter } from '../progress.js';
+import { silentProgress, yieldToEventLoop, type ProgressReporter } from '../progress.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Batch } from '../data/batch.js';
 import type { Sample } from '../data/sample.js';
@@ -83,8 +83,6 @@ export class NumericFault extends UserError {
     this.fault = fault;
   }
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Run the steps from `o.start` (default the beginning) with lr = trainLr(baseLr, step, total) (warm-up, then poly),

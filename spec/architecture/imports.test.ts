@@ -18,7 +18,7 @@ export const LAYERS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['ops', ['ops/', 'lib/tensor-methods.ts']],
   ['nn', ['lib/nn/', 'lib/optim/', 'lib/checkpoint.ts']],
   ['models', ['models/']],
-  ['method', ['lib/losses/', 'lib/pseudo.ts', 'lib/train/', 'lib/evaluate.ts', 'lib/metrics.ts', 'lib/inspect.ts', 'lib/saliency/']],
+  ['method', ['lib/losses/', 'lib/pseudo.ts', 'lib/pseudo-dataset.ts', 'lib/train/', 'lib/evaluate.ts', 'lib/metrics.ts', 'lib/inspect.ts', 'lib/saliency/']],
   ['pipeline', ['lib/pipeline/', 'lib/report/', 'lib/export/']],
   ['cli', ['cli/']],
   ['package root', ['lib/index.ts']],
@@ -160,7 +160,7 @@ test('every source file belongs to a layer', () => {
 
 test('no import goes up a layer', () => {
   const up = all
-    .filter((e) => layerOf(e.to) > layerOf(e.from))
+    .filter((e) => layerOf(e.from) >= 0 && layerOf(e.to) > layerOf(e.from))
     .map((e) => `${e.from} (${LAYERS[layerOf(e.from)]![0]}) imports ${e.to} (${LAYERS[layerOf(e.to)]![0]})`);
   assert.equal(up, [], `imports against the layer order:\n  ${up.join('\n  ')}`);
 });

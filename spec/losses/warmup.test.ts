@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert';
 import { Tensor, gap, slice, softmax, tensor, withPrecision } from '../../lib/index.js';
 import { clsLoss, epsSaliencyLoss, irdSaliencyLoss, undroppedSaliencyLoss } from '../../lib/losses/index.js';
 import { synthetic } from '../../lib/data/synthetic.js';
-import { classifierLoss, classifierOptimizer, classifierTrainDefaults, irdStartStep, trainClassifier, type ClassifierTrainConfig, type LossPhase } from '../../lib/train/classifier.js';
+import { classifierLoss, classifierTrainDefaults, irdStartStep, trainClassifier, type ClassifierTrainConfig, type LossPhase } from '../../lib/train/classifier.js';
+import { sgdFor } from '../../lib/train/config.js';
 import type { StepRecord } from '../../lib/train/trainer.js';
 import { Classifier } from '../../models/index.js';
 import { seedArb } from '../helpers/arbitrary.js';
@@ -92,7 +93,7 @@ test('trainClassifier: warm-up steps log no IRD drops, the first IRD step carrie
     const model = new Classifier({ numClasses: ds.classes.length, width: 4 });
     const cfg: ClassifierTrainConfig = { ...classifierTrainDefaults, pamrIterations: 2, batchSize: 2, epochs: 2, augment: null, warmupEpochs };
     const records: StepRecord[] = [];
-    await trainClassifier(model, classifierOptimizer(model, cfg), samples, cfg, { onRecord: (r) => records.push(r) });
+    await trainClassifier(model, sgdFor(model, cfg), samples, cfg, { onRecord: (r) => records.push(r) });
     const start = irdStartStep(cfg, 4);
     assert.is(records.length, 8);
     for (const r of records) {

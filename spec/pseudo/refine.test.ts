@@ -3,8 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Tensor } from '../../lib/index.js';
 import { synthetic } from '../../lib/data/synthetic.js';
-import { makePseudoMasks } from '../../lib/evaluate.js';
-import { refinePseudoMask } from '../../lib/pipeline/stages.js';
+import { makePseudoMasks, refinePseudoMask } from '../../lib/pseudo-dataset.js';
 import { Classifier } from '../../models/index.js';
 
 test('refinePseudoMask(raw scores) = makePseudoMasks({ pamr: true }), for cam and eps++', () => {

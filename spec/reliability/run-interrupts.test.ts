@@ -13,7 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mergeConfig, quickPreset, runDefaults, validateRunConfig, type RunConfig } from '../../lib/pipeline/config.js';
 import { runPipeline } from '../../lib/pipeline/run.js';
-import { Interrupted } from '../../lib/pipeline/stages.js';
+import { Interrupted } from '../../lib/pipeline/interrupted.js';
 import type { ProgressReporter } from '../../lib/progress.js';
 import { cleanup, tempDir } from '../cli/helpers.js';
 

@@ -56,7 +56,7 @@ test('--config: wrong types', async () => {
   await withConfig({ synthetic: 5 }, 'synthetic must be an object');
   await withConfig({ pseudo: { pamr: 'yes' } }, `'pseudo.pamr' must be true or false, got "yes"`);
   await withConfig({ pseudo: { scales: [] } }, "'pseudo.scales' must be a list of positive numbers, got []");
-  await withConfig({ backend: 'quantum' }, "'backend' must be one of auto, webasm, cpu, reference, headlessgl, webgpu, got \"quantum\"");
+  await withConfig({ backend: 'quantum' }, "'backend' must be one of auto, webasm, cpu, reference, headlessgl, webgl, webgpu, got \"quantum\"");
   await withConfig({ ablation: 'yes' }, `'ablation' must be true or false, got "yes"`);
   await withConfig({ data: 5 }, "'data' must be a dataset folder path or null, got 5");
   await withConfig({ name: '../elsewhere' }, "'name' must be a folder name (no slashes)");
@@ -78,7 +78,7 @@ test('--config: values out of range', async () => {
 test('flags: bad values, unknown flags, conflicts', async () => {
   await refuses(['--labeled-fraction', '2'], '--labeled-fraction must be a number in 0.001..1, got 2');
   await refuses(['--method', 'foo'], "--method must be one of cam, eps, eps++, got 'foo'");
-  await refuses(['--backend', 'foo'], "--backend must be one of auto, webasm, cpu, reference, headlessgl, webgpu, got 'foo'");
+  await refuses(['--backend', 'foo'], "--backend must be one of auto, webasm, cpu, reference, headlessgl, webgl, webgpu, got 'foo'");
   await refuses(['--seed=-1'], '--seed must be an integer in >= 0, got -1');
   await refuses(['--cls-epochs', '1.5'], "--cls-epochs must be an integer, got '1.5'");
   await refuses(['--width', '1000'], '--width must be an integer in 1..256, got 1000');
