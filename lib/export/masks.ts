@@ -16,7 +16,7 @@
 import { copyFileSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { silentProgress, type ProgressReporter } from '../progress.js';
+import { silentProgress, yieldToEventLoop, type ProgressReporter } from '../progress.js';
 import { exists, readBytes, requireFolder } from '../data/files.js';
 import { readJpegHeader } from '../data/jpeg.js';
 import { readPngHeader } from '../data/png-chunks.js';
@@ -99,7 +99,7 @@ export async function exportMasks(dataDir: string, masksDir: string, out: string
     const pairs: string[] = [];
     for (const id of ids) {
       // Let a pending SIGINT handler run, then honour it: a VOC-sized export takes minutes.
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       if (stopRequested()) throw new ExportInterrupted('export interrupted');
       const imagePath = images.get(id)!; // the reader checked that every listed id has an image
       const image = `${AUG_LAYOUT.images}/${basename(imagePath)}`;

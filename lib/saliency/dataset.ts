@@ -15,7 +15,7 @@ import { decodePngLabels, encodePngGrey } from '../data/png.js';
 import { rgbToChw, unitToGrey } from '../data/raster.js';
 import { VOC_LAYOUT, imageFilePath } from '../data/voc-layout.js';
 import { indexImages } from '../data/voc-reader.js';
-import { silentProgress, type ProgressReporter } from '../progress.js';
+import { silentProgress, yieldToEventLoop, type ProgressReporter } from '../progress.js';
 import { mbPlusSaliency, type MbPlusOptions } from './mbplus.js';
 import { SaliencyQualityScore, type SaliencyQuality } from './quality.js';
 
@@ -83,7 +83,7 @@ export async function writeSaliencyMaps(root: string, options: SaliencyDatasetOp
         score.add(map, mask.data);
       }
       task.tick();
-      await new Promise<void>((resolve) => setImmediate(resolve)); // let a Ctrl-C be seen
+      await yieldToEventLoop(); // let a Ctrl-C be seen
     }
     task.done();
   });
