@@ -60,7 +60,13 @@ export async function openPage(opts: { width: number; height: number; flags?: st
     const exited = new Promise((ok) => browser.once('exit', ok));
     browser.kill();
     await exited; // chromium writes its profile until it is gone
-    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+    // Chromium's helper processes can outlive the main one for a moment and still write into the
+    // profile; a temporary folder left behind is not a failed check, so removal is best-effort.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (e) {
+      console.warn(`note: could not remove the temporary Chromium profile ${profile}: ${(e as Error).message}`);
+    }
   };
 
   try {
