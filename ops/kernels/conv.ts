@@ -64,7 +64,7 @@ function coreSource(p: Core, tapArrays: number): string {
   const Kp = roundUp(p.K, 4);
   const plane = p.Hp * p.Wp;
   const T = p.kh * p.kw;
-  const wRef = (t: number): string => (tapArrays === 1 && T > 1 ? `w0[wk + ${t * p.C * Kp}]` : `w${t}[wk]`);
+  const wRef = (t: number): string => (tapArrays === 1 && T > 1 ? `w0[wk + this.thread.x + ${t * p.C * Kp}]` : `w${t}[wk + this.thread.x]`);
   // Row by row: the row's weights, then each input column once, feeding every (output x,
   // tap) pair that reads it. Few values are live at a time (4 sums, kw weights, 1 input),
   // which keeps TurboFan from spilling.
@@ -87,7 +87,7 @@ function coreSource(p: Core, tapArrays: number): string {
   const n = Math.floor(this.thread.z / ${p.OH});
   const oy = this.thread.z - n * ${p.OH};
   let rb = n * ${p.C * plane} + oy * ${p.sh * p.Wp} + this.thread.y * ${PX * p.sw};
-  let wk = this.thread.x + 0.0;
+  let wk = 0;
   let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0;
   for (let c = 0; c < ${p.C}; c++) {
 ${body}
@@ -196,7 +196,7 @@ function weightGradSource(p: Core): string {
       if (!uses.has(col)) uses.set(col, []);
       uses.get(col)!.push(`a${jj} += d${u} * v;`);
     }
-  const body = Array.from({ length: WU }, (_, u) => `const d${u} = g${u}[wk];`).join('\n') + '\n' +
+  const body = Array.from({ length: WU }, (_, u) => `const d${u} = g${u}[wk + this.thread.x];`).join('\n') + '\n' +
     [...uses.keys()].sort((a, b) => a - b).map((col) => `v = x[(rb | 0) + ${col}];\n${uses.get(col)!.join(' ')}`).join('\n');
   const rowStart = JG === 1
     ? `this.thread.y * ${p.dh * p.Wp}`
@@ -204,7 +204,7 @@ function weightGradSource(p: Core): string {
   const ret = [0, 1, 2, 3].map((jj) => (jj < nj ? `a${jj}` : '0.0')).join(', ');
   return `function (x, ${Array.from({ length: WU }, (_, u) => `g${u}`).join(', ')}) {
   let rb = this.thread.z * ${plane} + ${rowStart};
-  let wk = this.thread.x + 0.0;
+  let wk = 0;
   let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0;
   for (let n = 0; n < ${p.N}; n++) {
     for (let oy = 0; oy < ${p.OH}; oy++) {

@@ -87,6 +87,7 @@ test('every project kernel gives stock gpu.js output bit for bit with wide loads
   }
   assert.ok(emitted.wide > before.wide, 'wide loads were emitted');
   assert.ok(emitted.splat > before.splat, 'splat loads were emitted');
+  assert.ok(emitted.intLocals > before.intLocals, 'integer locals were declared i32');
 });
 
 test('wide-load candidates that are not consecutive or in bounds fall back to the stock gather', () => {
@@ -105,6 +106,13 @@ test('wide-load candidates that are not consecutive or in bounds fall back to th
     ['function (a) { let k = this.thread.x + 9.0; k = k + -4; return a[k] + a[-(-this.thread.x) + 1]; }', [12]],
     // stride 2 and a data-dependent index: never wide, stock code
     ['function (a) { return a[this.thread.x * 2]; }', [16]],
+    // i32 locals: uniform + thread.x running off either end, used in float math, and
+    // assigned under a divergent branch (then lane-varying)
+    ['function (a) { let k = 30; return a[k + this.thread.x]; }', [12]],
+    ['function (a) { let k = -3; k = k + 1; return a[this.thread.x + k - 1] + a[this.thread.x + 2 * k]; }', [12]],
+    ['function (a) { const n = Math.floor(this.thread.y / 2); let r = n * 7 + this.thread.y; let s = 0.0; for (let i = 0; i < 3; i++) { s += a[r + this.thread.x] * (r * 0.5) + r / 3; r = r + 3; } return s; }', [8, 4]],
+    ['function (a) { let k = 0; if (this.thread.x % 3 > 0) { k = 5; } let q = k * 2 + this.thread.x; return a[k + this.thread.x] + a[q] + k; }', [12]],
+    ['function (a) { let q = this.thread.y * 9 + this.thread.x; q += 1; return a[q] - a[q - 1] * q; }', [8, 3]],
     ['function (a, o) { return a[o[this.thread.x]]; }', [8]],
   ];
   for (const [src, output] of kernels) {

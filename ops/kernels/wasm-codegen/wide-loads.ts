@@ -110,6 +110,83 @@ function localCoefs(node: any): Map<string, number | null> {
   return coefs;
 }
 
+/** Math functions whose result is an integer (gpu.js types them Integer). */
+const INTEGER_MATH = new Set(['floor', 'ceil', 'trunc']);
+
+/** Whether `ast` has an integer value whenever `ints` (locals) do: integer literals
+ * (written without a point), thread ids, `+ - *` of such, bitwise operators, Math.floor. */
+function integral(ast: Ast, ints: ReadonlySet<string>): boolean {
+  switch (ast.type) {
+    case 'Literal':
+      return typeof ast.value === 'number' && Number.isInteger(ast.value) && !/[.eE]/.test(String(ast.raw ?? ast.value));
+    case 'Identifier':
+      return ints.has(ast.name);
+    case 'MemberExpression':
+      return !ast.computed && ast.object.type === 'MemberExpression' && ast.object.object.type === 'ThisExpression' &&
+        ast.object.property.name === 'thread' && ['x', 'y', 'z'].includes(ast.property.name);
+    case 'BinaryExpression':
+      if (['|', '&', '^', '<<', '>>', '>>>'].includes(ast.operator)) return true;
+      return ['+', '-', '*'].includes(ast.operator) && integral(ast.left, ints) && integral(ast.right, ints);
+    case 'UnaryExpression':
+      return (ast.operator === '-' || ast.operator === '+') && integral(ast.argument, ints);
+    case 'CallExpression':
+      return ast.callee.type === 'MemberExpression' && ast.callee.object.type === 'Identifier' && ast.callee.object.name === 'Math' &&
+        INTEGER_MATH.has(ast.callee.property.name);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Locals that only ever hold integers: every definition (declaration, `=`, `+=`, `-=`, `*=`,
+ * `++`, `--`) is integral given the others (the largest such set, by elimination). Stock gpu.js
+ * declares an integer-initialised local f32, so index math runs in f32 and converts at every
+ * array read; these are declared i32 instead. The values are the same while they stay below
+ * 2^24 in magnitude, where f32 is exact: the kernels' `...Fits` guards keep every index there.
+ */
+function integralLocals(node: any): Set<string> {
+  const defs = new Map<string, Array<Ast | null>>();
+  const add = (name: string, value: Ast | null): void => {
+    if (!defs.has(name)) defs.set(name, []);
+    defs.get(name)!.push(value);
+  };
+  const never = { type: 'Never' };
+  const walk = (ast: Ast): void => {
+    if (!ast || typeof ast !== 'object') return;
+    if (Array.isArray(ast)) return ast.forEach(walk);
+    if (ast.type === 'VariableDeclarator' && ast.id.type === 'Identifier') add(ast.id.name, ast.init ?? never);
+    if (ast.type === 'AssignmentExpression' && ast.left.type === 'Identifier')
+      add(ast.left.name, ['=', '+=', '-=', '*='].includes(ast.operator) ? ast.right : never);
+    if (ast.type === 'UpdateExpression' && ast.argument.type === 'Identifier') add(ast.argument.name, null);
+    for (const key in ast) if (key !== 'parent' && key !== 'loc') walk(ast[key]);
+  };
+  walk(node.getJsAST());
+  const args: string[] = node.argumentNames ?? [];
+  const ints = new Set([...defs.keys()].filter((name) => !args.includes(name)));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const name of [...ints]) {
+      if (defs.get(name)!.every((v) => v === null || integral(v, ints))) continue;
+      ints.delete(name);
+      changed = true;
+    }
+  }
+  return ints;
+}
+
+/** Identifiers read in `ast`. */
+function identifiers(ast: Ast, out: string[] = []): string[] {
+  if (!ast || typeof ast !== 'object') return out;
+  if (Array.isArray(ast)) {
+    ast.forEach((a) => identifiers(a, out));
+    return out;
+  }
+  if (ast.type === 'Identifier') out.push(ast.name);
+  if (ast.type === 'MemberExpression' && !ast.computed) return identifiers(ast.object, out);
+  for (const key in ast) if (key !== 'parent' && key !== 'loc') identifiers(ast[key], out);
+  return out;
+}
+
 function uleb(n: number, out: number[]): void {
   do {
     let b = n & 0x7f;
@@ -126,6 +203,38 @@ function wideNodeClass(Base: any): any {
     _loadEnd = -1;
     _loadOffset = 0;
 
+    _ints?: Set<string>;
+
+    /** Integer-valued locals (integralLocals), computed once per node. */
+    ints(): Set<string> {
+      return (this._ints ??= integralLocals(this));
+    }
+
+    stmtVariableDeclaration(varDecNode: Ast): void {
+      const ints = this.ints();
+      for (const d of varDecNode.declarations ?? []) {
+        const single = { ...varDecNode, declarations: [d] };
+        const type = d.init && d.id.type === 'Identifier' && ints.has(d.id.name) ? this.getType(d.init) : null;
+        if (type !== 'Integer' && type !== 'LiteralInteger') {
+          super.stmtVariableDeclaration(single);
+          continue;
+        }
+        // stock: an integer initialiser makes an f32 local; an i32 one keeps index math in i32
+        this.getDeclaration(d.id).valueType = 'Integer';
+        this.setScalarLocal(d.id.name, 'i32', 'Integer', () => this.emitIndex(d.init));
+        if (this.assembler) emitted.intLocals++;
+        if (this.isThreadDependent(d.init)) this.taintedLocals.add(d.id.name);
+      }
+    }
+
+    vDeclareVarying(declaration: Ast, varDecNode: Ast): void {
+      const type = declaration.id.type === 'Identifier' && this.ints().has(declaration.id.name) ? this.getType(declaration.init) : null;
+      if (type !== 'Integer' && type !== 'LiteralInteger') return super.vDeclareVarying(declaration, varDecNode);
+      this.getDeclaration(declaration.id).valueType = 'Integer';
+      this.vSetVaryingScalar(declaration.id.name, 'vi32', 'Integer', () => this.vEmitIndex(declaration.init));
+      emitted.intLocals++;
+    }
+
     vGather(table: string, name: string, xProperty: Ast, yProperty: Ast, zProperty: Ast, mNode: Ast): string {
       const layout: Layout | undefined = this.assembler?.layout?.[table]?.[name];
       if (yProperty || zProperty || !layout || layout.flatLength < 4) return super.vGather(table, name, xProperty, yProperty, zProperty, mNode);
@@ -134,6 +243,27 @@ function wideNodeClass(Base: any): any {
       const em: Emitter = this.em;
       const idx = em.addLocal('v128');
       const s = em.addLocal('i32');
+      if (this.getType(xProperty) === 'Integer' && integral(xProperty, this.ints()) && identifiers(xProperty).every((n) => !this.vInfo.varying.has(n))) {
+        // uniform i32 terms + thread.x: the lanes are s..s+3 exactly (no lane-varying local,
+        // which a divergent branch could have set per lane), only bounds need a check; lane
+        // 0's index is the scalar expression (thread.x reads the quad's first x)
+        this.emitIndex(xProperty);
+        em.localTee(s);
+        em.i32Const(layout.flatLength - 4).i32LeU();
+        em.if_('v128');
+        em.localGet(s).i32Const(2).i32Shl().v128Load(layout.offset, 2);
+        em.else_();
+        em.localGet(s).i32x4Splat().v128ConstI32x4(0, 1, 2, 3).i32x4Add();
+        this.vZero();
+        em.i32x4MaxS();
+        const max = layout.flatLength - 1;
+        em.v128ConstI32x4(max, max, max, max).i32x4MinS().localSet(idx);
+        em.localGet(idx).i32x4ExtractLane(0).i32Const(2).i32Shl().f32Load(layout.offset).f32x4Splat();
+        for (let lane = 1; lane < 4; lane++) em.localGet(idx).i32x4ExtractLane(lane).i32Const(2).i32Shl().f32Load(layout.offset).f32x4ReplaceLane(lane);
+        em.end();
+        emitted.wide++;
+        return 'vf32';
+      }
       this.vEmitIndex(xProperty);
       em.localTee(idx).i32x4ExtractLane(0).localTee(s);
       // lanes s..s+3 in bounds (unsigned compare also rejects s < 0) and consecutive
@@ -197,8 +327,8 @@ function wideNodeClass(Base: any): any {
   };
 }
 
-/** Wide and splat loads emitted so far (lets specs check the extension is in use). */
-export const emitted = { wide: 0, splat: 0 };
+/** Wide and splat loads and i32 locals emitted so far (lets specs check the extension is in use). */
+export const emitted = { wide: 0, splat: 0, intLocals: 0 };
 
 let cached: any | null | undefined;
 
