@@ -4,15 +4,12 @@
  * (./pseudo.ts makes the masks of one batch); and the PAMR refinement of a raw pseudo-mask
  * from its scores, without running the classifier again.
  */
-import { noGrad } from './core/autograd.js';
 import type { Tensor } from './core/tensor.js';
 import type { Sample } from './data/sample.js';
 import { BATCH_IMAGES, sameSizeBatches } from './data/same-size-batches.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
-import { pseudoMasks, type PseudoMask, type PseudoMaskOptions } from './pseudo.js';
-import { argmaxChannels } from '../ops/argmax.js';
+import { pseudoMasks, refinePseudoMasks, type PseudoMask, type PseudoMaskOptions } from './pseudo.js';
 import { reshape } from '../ops/movement.js';
-import { pamr } from '../ops/pamr.js';
 import type { Classifier } from '../models/classifier.js';
 
 /** Pseudo-masks (docs/method.md#pseudo-masks) for every sample, at its own size, from its image-level labels. */
@@ -53,7 +50,6 @@ export function makePseudoMasks(
  * running the classifier again.
  */
 export function refinePseudoMask(image: Tensor, r: PseudoMask): Uint8Array {
-  const [K, H, W] = r.scores.shape as [number, number, number];
-  const refined = noGrad(() => pamr(reshape(image, [1, 3, H, W]), reshape(r.scores, [1, K, H, W]), {}));
-  return argmaxChannels(refined, r.classes)[0]!;
+  const [, H, W] = r.scores.shape as [number, number, number];
+  return refinePseudoMasks(reshape(image, [1, 3, H, W]), [r])[0]!;
 }

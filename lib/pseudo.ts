@@ -11,7 +11,7 @@ import { Tensor, full } from './core/tensor.js';
 import { add, div, relu } from '../ops/elementwise.js';
 import { softmax } from '../ops/activation.js';
 import { argmaxChannels } from '../ops/argmax.js';
-import { pamr } from '../ops/pamr.js';
+import { pamrEach } from '../ops/pamr.js';
 import type { PamrOptions } from '../ops/pamr-geom.js';
 import { max } from '../ops/reduce.js';
 import { concat, reshape, slice, unsqueeze } from '../ops/movement.js';
@@ -92,7 +92,7 @@ export function pseudoMasks(localize: Localizer, images: Tensor, labels: Readonl
   const [, , H, W] = images.shape as [number, number, number, number];
   return noGrad(() => {
     const all = multiScaleMaps(localize, images, scales, flip, method === 'cam');
-    return labels.map((y, n) => {
+    const raw = labels.map((y, n) => {
       const total = slice(all, 0, n, n + 1);
       assertShape(total.shape[1] === y.length + 1, 'pseudoMask', `model gives ${total.shape[1]} maps for ${y.length} labels (expected C+1)`);
       const classes = [0];
@@ -103,9 +103,24 @@ export function pseudoMasks(localize: Localizer, images: Tensor, labels: Readonl
         const peak = max(map).item();
         return peak > 0 ? div(map, peak) : map;
       });
-      const stacked = concat([full([1, 1, H, W], threshold), ...normalised], 1);
-      const refined = opts.pamr ? pamr(slice(images, 0, n, n + 1), stacked, opts.pamr === true ? {} : opts.pamr) : stacked;
-      return { mask: argmaxChannels(refined, classes)[0]!, scores: reshape(refined, refined.shape.slice(1)), classes };
+      return { stacked: concat([full([1, 1, H, W], threshold), ...normalised], 1), classes };
+    });
+    // PAMR refines every image's scores in one batch (each with its own image's affinities)
+    const refined = opts.pamr ? pamrEach(images, raw.map((r) => r.stacked), opts.pamr === true ? {} : opts.pamr) : raw.map((r) => r.stacked);
+    return raw.map(({ classes }, n) => {
+      const scores = refined[n]!;
+      return { mask: argmaxChannels(scores, classes)[0]!, scores: reshape(scores, scores.shape.slice(1)), classes };
     });
   });
+}
+
+/**
+ * The PAMR-refined masks of raw pseudo-masks (scores [K+1,H,W] as pseudoMasks gives them
+ * without PAMR) of same-size images [N,3,H,W]: what pseudoMasks gives with `pamr`, without
+ * running the model again. One batch of kernel launches for all of them.
+ */
+export function refinePseudoMasks(images: Tensor, raw: readonly PseudoMask[], opts: PamrOptions = {}): Uint8Array[] {
+  const [, , H, W] = images.shape as [number, number, number, number];
+  const refined = noGrad(() => pamrEach(images, raw.map((r) => reshape(r.scores, [1, r.classes.length, H, W])), opts));
+  return refined.map((scores, n) => argmaxChannels(scores, raw[n]!.classes)[0]!);
 }

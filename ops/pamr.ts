@@ -35,20 +35,55 @@ export function pamrAffinity(image: Tensor, dilations: readonly number[] = DEFAU
 /** Refine mask [N,C,H,W] with T steps of image-adaptive neighbour averaging. */
 export function pamr(image: Tensor, mask: Tensor, opts: PamrOptions = {}): Tensor {
   checkPamrShapes(image.shape, mask.shape);
+  const C = mask.shape[1]!;
+  return new Tensor(refinePlanes(image, mask.data, Array.from({ length: mask.shape[0]! * C }, (_, p) => Math.floor(p / C)), C, opts), mask.shape);
+}
+
+/**
+ * PAMR of one mask per image, each with its own channel count: image [N,K,H,W], masks[n]
+ * [1,C_n,H,W] (or [C_n,H,W]). Gives what pamr gives each image alone (each channel is
+ * refined with its own image's affinities), in fewer, larger kernel launches.
+ */
+export function pamrEach(image: Tensor, masks: readonly Tensor[], opts: PamrOptions = {}): Tensor[] {
+  const [N, , H, W] = image.shape;
+  assertShape(image.ndim === 4 && masks.length === N, 'pamr', `expects image [N,K,H,W] and N masks, got ${shapeStr(image.shape)} and ${masks.length}`);
+  const HW = H! * W!;
+  const planeImage: number[] = [];
+  masks.forEach((m, n) => {
+    const shape = m.ndim === 3 ? [1, ...m.shape] : m.shape;
+    checkPamrShapes([1, ...image.shape.slice(1)], shape);
+    for (let c = 0; c < shape[1]!; c++) planeImage.push(n);
+  });
+  const all = allocate(planeImage.length * HW);
+  let at = 0;
+  for (const m of masks) {
+    all.set(m.data, at);
+    at += m.size;
+  }
+  const out = refinePlanes(image, all, planeImage, masks.reduce((c, m) => Math.max(c, m.size / HW), 1), opts);
+  at = 0;
+  return masks.map((m) => {
+    const r = new Tensor(out.slice(at, at + m.size), m.shape);
+    at += m.size;
+    return r;
+  });
+}
+
+/** T steps over mask planes [P,H,W], plane p of image planeImage[p] (non-decreasing); C = the most planes of one image. */
+function refinePlanes(image: Tensor, planes: DataArray, planeImage: readonly number[], C: number, opts: PamrOptions): DataArray {
   const dilations = opts.dilations ?? DEFAULT_DILATIONS;
   const iterations = opts.iterations ?? DEFAULT_ITERATIONS;
   checkDilations('pamr', dilations);
   assertShape(Number.isInteger(iterations) && iterations >= 0, 'pamr', `iterations must be an integer >= 0, got ${iterations}`);
   const g = geomOf(image, dilations);
-  const C = mask.shape[1]!;
   const alpha = affinity(image, g);
   const k = kernelsFor(pamrFits(g, C), pamrKernels);
-  let m: DataArray = mask.data;
-  if (k) m = k.propagate(m, alpha, C, iterations, g);
-  else for (let t = 0; t < iterations; t++) m = pamrStepRef(m, alpha, C, g);
-  if (m === mask.data) {
+  let m: DataArray = planes;
+  if (k) m = k.propagate(m, alpha, planeImage, iterations, g);
+  else for (let t = 0; t < iterations; t++) m = pamrStepRef(m, alpha, planeImage, g);
+  if (m === planes) {
     m = allocate(m.length);
-    m.set(mask.data);
+    m.set(planes);
   }
-  return new Tensor(m, mask.shape);
+  return m;
 }

@@ -47,22 +47,22 @@ export function pamrAffinityRef(img: DataArray, g: PamrGeom): DataArray {
   return alpha;
 }
 
-/** One step M(p) <- sum_j alpha(p,j) M(clamp(p + o_j)) for a mask with C channels. */
-export function pamrStepRef(mask: DataArray, alpha: DataArray, C: number, g: PamrGeom): DataArray {
-  const { N, H, W, dy, dx } = g;
+/** One step M(p) <- sum_j alpha(p,j) M(clamp(p + o_j)) for mask planes [P,H,W], plane p of image planeImage[p]. */
+export function pamrStepRef(mask: DataArray, alpha: DataArray, planeImage: ArrayLike<number>, g: PamrGeom): DataArray {
+  const { H, W, dy, dx } = g;
   const J = dy.length;
   const HW = H * W;
-  const out = allocate(N * C * HW);
-  for (let n = 0; n < N; n++)
-    for (let c = 0; c < C; c++) {
-      const mb = (n * C + c) * HW;
-      for (let j = 0; j < J; j++) {
-        const ab = (n * J + j) * HW;
-        for (let y = 0; y < H; y++) {
-          const row = clamp(y + dy[j]!, H - 1) * W;
-          for (let x = 0; x < W; x++) out[mb + y * W + x] += alpha[ab + y * W + x]! * mask[mb + row + clamp(x + dx[j]!, W - 1)]!;
-        }
+  const out = allocate(planeImage.length * HW);
+  for (let p = 0; p < planeImage.length; p++) {
+    const mb = p * HW;
+    const n = planeImage[p]!;
+    for (let j = 0; j < J; j++) {
+      const ab = (n * J + j) * HW;
+      for (let y = 0; y < H; y++) {
+        const row = clamp(y + dy[j]!, H - 1) * W;
+        for (let x = 0; x < W; x++) out[mb + y * W + x] += alpha[ab + y * W + x]! * mask[mb + row + clamp(x + dx[j]!, W - 1)]!;
       }
     }
+  }
   return out;
 }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ShapeError, Tensor, pamr, pamrAffinity, type KernelBackend } from '../../lib/index.js';
+import { pamrEach } from '../../ops/pamr.js';
 import { assertClose, kernelBackends, onBackend, seeded } from './helpers.js';
 
 const backends: KernelBackend[] = ['reference', ...kernelBackends];
@@ -111,6 +112,39 @@ for (const backend of kernelBackends) {
     );
   });
 }
+
+for (const backend of backends) {
+  test(`pamrEach on ${backend} = pamr on each image alone (channel counts differ), bit for bit`, () => {
+    fc.assert(
+      fc.property(caseArb, fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 2, maxLength: 2 }), (c, Cs) => {
+        const image = seeded([c.N, c.K, c.H, c.W], c.seed, 0, 1);
+        const masks = Array.from({ length: c.N }, (_, n) => seeded([1, Cs[n]!, c.H, c.W], c.seed + 1 + n));
+        const opts = { dilations: c.dilations, iterations: c.iterations };
+        const each = onBackend(backend, () => pamrEach(image, masks, opts));
+        masks.forEach((m, n) => {
+          const alone = onBackend(backend, () => pamr(new Tensor(image.data.slice(n * c.K * c.H * c.W, (n + 1) * c.K * c.H * c.W), [1, c.K, c.H, c.W]), m, opts));
+          assert.equal(each[n]!.shape, m.shape);
+          assert.equal(Array.from(each[n]!.data), Array.from(alone.data), `image ${n} of ${JSON.stringify(c)}, channels ${Cs}`);
+        });
+      }),
+      { numRuns: 15 },
+    );
+  });
+}
+
+test('pamrEach splits batches past the float32 index range into chunks (same as one image at a time)', () => {
+  // 3 images of 320x320 with 48 neighbours: alpha is 4.9M floats per image, so the kernels take one image per launch
+  const image = seeded([3, 3, 320, 320], 21, 0, 1);
+  const masks = [1, 2, 1].map((C, n) => seeded([1, C, 320, 320], 22 + n));
+  // the chunking is the program's, the same on every backend: the fastest one checks it
+  for (const backend of kernelBackends.slice(0, 1)) {
+    const each = onBackend(backend, () => pamrEach(image, masks, { iterations: 1 }));
+    masks.forEach((m, n) => {
+      const alone = onBackend(backend, () => pamr(new Tensor(image.data.slice(n * 307200, (n + 1) * 307200), [1, 3, 320, 320]), m, { iterations: 1 }));
+      assert.equal(Array.from(each[n]!.data), Array.from(alone.data), `${backend} image ${n}`);
+    });
+  }
+});
 
 test('pamr default dilations and iterations run on a 64x64 image', () => {
   const image = seeded([1, 3, 64, 64], 5, 0, 1);

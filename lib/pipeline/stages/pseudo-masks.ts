@@ -2,14 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../atomic.js';
-import { Tensor } from '../../core/tensor.js';
 import { decodePngLabels } from '../../data/png.js';
 import { encodePalettePng } from '../../data/png-palette.js';
 import type { Sample } from '../../data/sample.js';
 import { maskAtFileSize, maskAtSampleSize } from '../../data/size-limit.js';
 import { scoreMasks, type MiouResult } from '../../evaluate.js';
 import { yieldToEventLoop, type ProgressReporter } from '../../progress.js';
-import { makePseudoMasks, refinePseudoMask } from '../../pseudo-dataset.js';
+import { makePseudoMasks } from '../../pseudo-dataset.js';
+import { refinePseudoMasks, type PseudoMask } from '../../pseudo.js';
+import { sameSizeBatches } from '../../data/same-size-batches.js';
 import type { Method } from '../../train/classifier.js';
 import type { Classifier } from '../../../models/classifier.js';
 import type { RunContext } from '../context.js';
@@ -42,7 +43,6 @@ export async function pseudoMaskStage(ctx: RunContext, method: Method, model: Cl
     await yieldToEventLoop();
     if (ctx.shouldStop()) throw new Interrupted(`interrupted before ${keyOf(todo[0]!)}; the stages done so far are saved`);
     const t0 = performance.now();
-    const byId = new Map(ctx.train.map((s) => [s.id, s]));
     const made = todo.map((v) => ({ v, dir: v.write ? ctx.dir.pseudoDir(`${method}${v.pamr ? '-pamr' : ''}`) : null, masks: new Map<string, Uint8Array>() }));
     // A few images at a time, yielding in between, so that Ctrl-C stops this stage too. One
     // progress task spans the chunks. Masks are per image: chunking does not change them.
@@ -52,22 +52,24 @@ export async function pseudoMaskStage(ctx: RunContext, method: Method, model: Cl
     try {
       for (let i = 0; i < ctx.train.length; i += PSEUDO_CHUNK) {
         const chunk = ctx.train.slice(i, i + PSEUDO_CHUNK);
-        makePseudoMasks(model, chunk, {
-          ...ctx.config.pseudo,
-          pamr: false,
-          method,
-          progress: chunkProgress,
-          onMask: (id, r) => {
-            const sample = byId.get(id)!;
-            for (const m of made) {
-              const mask = m.v.pamr ? refinePseudoMask(new Tensor(sample.image, [1, 3, sample.height, sample.width]), r) : r.mask;
-              m.masks.set(id, mask);
-              if (!m.dir) continue;
-              const file = maskAtFileSize(sample, mask); // at the image file's own size
-              writeFileAtomic(join(m.dir, `${id}.png`), encodePalettePng(file.width, file.height, file.mask));
-            }
-          },
-        });
+        const raw = new Map<string, PseudoMask>();
+        makePseudoMasks(model, chunk, { ...ctx.config.pseudo, pamr: false, method, progress: chunkProgress, onMask: (id, r) => raw.set(id, r) });
+        // the refined variant: the chunk's raw scores through PAMR together, by image size
+        const refined = new Map<string, Uint8Array>();
+        if (made.some((m) => m.v.pamr))
+          for (const { group, images } of sameSizeBatches(chunk, PSEUDO_CHUNK)) {
+            const masks = refinePseudoMasks(images, group.map((s) => raw.get(s.id)!));
+            group.forEach((s, k) => refined.set(s.id, masks[k]!));
+          }
+        for (const sample of chunk) {
+          for (const m of made) {
+            const mask = m.v.pamr ? refined.get(sample.id)! : raw.get(sample.id)!.mask;
+            m.masks.set(sample.id, mask);
+            if (!m.dir) continue;
+            const file = maskAtFileSize(sample, mask); // at the image file's own size
+            writeFileAtomic(join(m.dir, `${sample.id}.png`), encodePalettePng(file.width, file.height, file.mask));
+          }
+        }
         done += chunk.length;
         await yieldToEventLoop();
         if (ctx.shouldStop() && done < ctx.train.length) {
