@@ -57,7 +57,12 @@ function tapWeights(w: ArrayLike<number>, K: number, C: number, T: number): Floa
       for (let t = 0; t < T; t++) all[(t * C + c) * Kp + k] = w[s + t]!;
     }
   if (T > MAX_TAP_ARRAYS) return [all];
-  return Array.from({ length: T }, (_, t) => all.subarray(t * C * Kp, (t + 1) * C * Kp));
+  // each tap's array padded past a multiple of 4 KiB, so that the kernel's T reads of one
+  // (channel, lane) index do not all fall in one L1 set
+  const S = C * Kp + 16;
+  const padded = new Float32Array(T * S);
+  for (let t = 0; t < T; t++) padded.set(all.subarray(t * C * Kp, (t + 1) * C * Kp), t * S);
+  return Array.from({ length: T }, (_, t) => padded.subarray(t * S, (t + 1) * S));
 }
 
 function coreSource(p: Core, tapArrays: number): string {
