@@ -27,31 +27,26 @@ export function planesWriter(src: ArrayLike<number>, p: PackSpec): ArgWriter {
   const x1 = Math.max(x0, Math.min(W, Math.floor((Wq - 1 - offX) / stepX) + 1));
   const length = C * plane + p.tail;
   const fill = p.fill ?? 0;
-  // Rows copy with one memcpy; only the padding around them is filled (the destination
-  // holds stale data, and filling everything first would write the interior twice).
-  const rowCopy = stepX === 1 && src instanceof Float32Array;
+  // Long rows copy with one memcpy each; short ones (the common 16-32 pixel feature maps)
+  // element by element, since a typed-array call per row costs more than the row itself.
+  // The padding is one fill over everything first: cheaper than filling around each row.
+  const rowCopy = stepX === 1 && src instanceof Float32Array && x1 - x0 >= 64;
   return {
     length,
     write(out, at) {
-      if (!rowCopy) out.fill(fill, at, at + length);
-      else out.fill(fill, at + C * plane, at + length);
+      out.fill(fill, at, at + length);
       for (let n = 0; n < N; n++)
         for (let c = 0; c < C; c++) {
           const d0 = at + c * plane + n * Hq * Wq;
-          let filled = 0; // rows of this image's plane [0, filled) are written
           for (let y = 0; y < H; y++) {
             const r = y * stepY + offY;
-            if (r < 0 || r >= Hq || x1 === x0) continue; // no pixel of this row lands
+            if (r < 0 || r >= Hq) continue; // no pixel of this row lands
             const s = ((n * C + c) * H + y) * W;
             const d = d0 + r * Wq + offX;
-            if (rowCopy) {
-              out.fill(fill, d0 + filled * Wq, d + x0);
-              out.set(src.subarray(s + x0, s + x1), d + x0);
-              filled = r + 1;
-              out.fill(fill, d + x1, d0 + filled * Wq);
-            } else for (let x = x0; x < x1; x++) out[d + x * stepX] = src[s + x]!;
+            if (rowCopy) out.set((src as Float32Array).subarray(s + x0, s + x1), d + x0);
+            else if (stepX === 1) for (let x = x0; x < x1; x++) out[d + x] = src[s + x]!;
+            else for (let x = x0; x < x1; x++) out[d + x * stepX] = src[s + x]!;
           }
-          if (rowCopy) out.fill(fill, d0 + filled * Wq, d0 + Hq * Wq);
         }
     },
   };
