@@ -28,12 +28,13 @@ export type Method = 'cam' | 'eps' | 'eps++';
 export const METHODS: readonly Method[] = ['cam', 'eps', 'eps++'];
 
 /**
- * The saliency loss of eps++ before the IRD switches on: 'eps' (the EPS loss) or 'undropped'
+ * The saliency loss of eps++ before the IRD switches on: 'eps' (the EPS loss), 'cls' (none: the
+ * classification loss alone, i.e. CAM training) or 'undropped'
  * (the IRD loss with no pixel dropped: per-image mean of (M_fg - S)^2).
  */
-export type WarmupLoss = 'eps' | 'undropped';
+export type WarmupLoss = 'eps' | 'undropped' | 'cls';
 /** Every WarmupLoss. */
-export const WARMUP_LOSSES: readonly WarmupLoss[] = ['eps', 'undropped'];
+export const WARMUP_LOSSES: readonly WarmupLoss[] = ['eps', 'undropped', 'cls'];
 
 /** Classifier training options: the shared TrainConfig plus the method and its loss hyper-parameters. */
 export interface ClassifierTrainConfig extends TrainConfig {
@@ -107,9 +108,9 @@ export function classifierLoss(model: Classifier, images: Tensor, saliency: Tens
   const v = valid && validAtMap(valid, size);
   const scores = v ? validMean(slice(maps, 1, 1, maps.shape[1]!), v) : out.scores;
   const lossCls = clsLoss(scores, labels);
-  if (cfg.method === 'cam') return { loss: lossCls, metrics: { loss_cls: lossCls.item() } };
-  const sal = resizeToMap(saliency, size);
   const warm = cfg.method === 'eps++' && phase === 'warmup';
+  if (cfg.method === 'cam' || (warm && cfg.warmupLoss === 'cls')) return { loss: lossCls, metrics: { loss_cls: lossCls.item() } };
+  const sal = resizeToMap(saliency, size);
   if (cfg.method === 'eps' || (warm && cfg.warmupLoss === 'eps')) {
     const lossSal = epsSaliencyLoss(maps, labels, sal, { tau: cfg.tau, lambda: cfg.lambda, ...(v && { valid: v }) });
     return { loss: add(lossCls, lossSal), metrics: { loss_cls: lossCls.item(), loss_sal: lossSal.item() } };
