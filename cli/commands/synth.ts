@@ -3,7 +3,7 @@ import type { CAC } from 'cac';
 import { UserError } from '../../lib/core/errors.js';
 import { choiceOption, numberListOption, numberOption, requireOption, stringOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
-import { CLASS_MISS_DEFAULT, SALIENCY_ERROR_MODELS, SYNTHETIC_LIMITS, SyntheticStats, synthetic, writeVocDataset, type NumericSyntheticOption, type SyntheticOptions } from '../../lib/data/index.js';
+import { APPEARANCES, CLASS_MISS_DEFAULT, SALIENCY_ERROR_MODELS, SYNTHETIC_LIMITS, SyntheticStats, synthetic, writeVocDataset, type NumericSyntheticOption, type SyntheticOptions } from '../../lib/data/index.js';
 
 /** CLI flag of each numeric generator option. */
 const FLAGS: Record<NumericSyntheticOption, string> = {
@@ -43,6 +43,7 @@ export function register(cli: CAC): void {
     falseCoverage: 'Random errors: per-image rate of a distractor or background patch marked salient',
   };
   command.option('--errors <model>', `Saliency-error model: ${SALIENCY_ERROR_MODELS.join(' or ')} (default: systematic)`);
+  command.option('--appearance <kind>', `Where an object's class shows: ${APPEARANCES.join(' or ')} (parts: only on its head, on a body any class may have) (default: whole)`);
   command.option('--class-miss <list>', `Systematic errors: per-class miss rates, one per class or one for all (default: ${Object.values(CLASS_MISS_DEFAULT).join(',')})`);
   for (const key of Object.keys(FLAGS) as NumericSyntheticOption[]) {
     command.option(`${FLAGS[key]} <${SYNTHETIC_LIMITS[key].real ? 'p' : 'n'}>`, `${describe[key]} (default: ${SYNTHETIC_LIMITS[key].default})`);
@@ -61,6 +62,8 @@ export function register(cli: CAC): void {
       }
       const errors = choiceOption('--errors', flags.errors, SALIENCY_ERROR_MODELS);
       if (errors !== undefined) options.errors = errors;
+      const appearance = choiceOption('--appearance', flags.appearance, APPEARANCES);
+      if (appearance !== undefined) options.appearance = appearance;
       const classMiss = numberListOption('--class-miss', flags.classMiss, { min: 0, max: 1 });
       const classes = options.classes ?? SYNTHETIC_LIMITS.classes.default;
       if (classMiss !== undefined && classMiss.length !== 1 && classMiss.length !== classes) throw new UserError(`--class-miss needs one rate or one per class (${classes}), got ${classMiss.length}`);

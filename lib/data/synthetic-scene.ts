@@ -1,7 +1,8 @@
 /**
  * Draws one synthetic scene: a cluttered background, salient-looking distractors that belong to
  * no class, and 1-3 class objects on top. Each class has its own shape, hue band and stripe
- * direction (all jittered), so a small CNN can learn it from image-level labels, while
+ * direction (all jittered; with appearance 'parts' the hue and stripes only on the head), so a
+ * small CNN can learn it from image-level labels, while
  * distractors share neither the shapes nor the hues and so are never evidence for a class.
  * Some classes travel with a companion structure drawn under them (water under a disc, rails
  * under a triangle, as water under a boat or rails under a train): background in the truth, and
@@ -171,7 +172,22 @@ function drawCompanion(scene: Scene, rng: Rng, kind: 'water' | 'rails', index: n
   }
 }
 
-function drawObjects(scene: Scene, rng: Rng, numClasses: number, companionRate: number): void {
+/**
+ * Appearance 'parts': the class colour and stripes only on the object's head, the pixels with v
+ * below this cut (object coordinates, radius 1, v down in the shape's own frame: about the upper
+ * 40% of a disc), the rest a body of any hue. As in photographs, where a bird's body looks like a mammal's
+ * and the head tells them apart, the class evidence then sits in a part: classification alone
+ * lights up the head (what CAM is known for), while the saliency map covers the whole object.
+ */
+export const HEAD_CUT = -0.15;
+/** An object's pixels split into its head (v < HEAD_CUT) and the rest. */
+function splitHead(pixels: Int32Array, at: Placement, size: number): [Int32Array, Int32Array] {
+  const cos = Math.cos(at.angle), sin = Math.sin(at.angle);
+  const inHead = (p: number) => { const x = p % size, y = (p - x) / size; return (cos * (y + 0.5 - at.cy) - sin * (x + 0.5 - at.cx)) / at.radius < HEAD_CUT; };
+  return [pixels.filter(inHead), pixels.filter((p) => !inHead(p))];
+}
+
+function drawObjects(scene: Scene, rng: Rng, numClasses: number, companionRate: number, appearance: 'whole' | 'parts'): void {
   const { size } = scene;
   for (let wanted = intIn(rng, 1, 3), k = 0; k < wanted; k++) {
     const cls = intIn(rng, 1, numClasses);
@@ -181,7 +197,12 @@ function drawObjects(scene: Scene, rng: Rng, numClasses: number, companionRate: 
     if (companion && chance(rng, companionRate)) drawCompanion(scene, rng, companion, scene.objectClasses.length, placed.pixels, placed.at);
     const hue = (cls - 1 + rng.uniform(-0.15, 0.15)) / numClasses;
     const stripeAngle = ((cls - 1) * Math.PI) / numClasses + rng.uniform(-0.2, 0.2);
-    paint(scene.image, size, placed.pixels, hsvToRgb(hue, rng.uniform(0.7, 1), rng.uniform(0.7, 1)), randomStripes(rng, size, stripeAngle, rng.uniform(0.06, 0.14)));
+    const classLook = (pixels: Int32Array) => paint(scene.image, size, pixels, hsvToRgb(hue, rng.uniform(0.7, 1), rng.uniform(0.7, 1)), randomStripes(rng, size, stripeAngle, rng.uniform(0.06, 0.14)));
+    if (appearance === 'parts') {
+      const [head, body] = splitHead(placed.pixels, placed.at, size);
+      paint(scene.image, size, body, hsvToRgb(rng.uniform(0, 1), rng.uniform(0.25, 0.6), rng.uniform(0.45, 0.85)), randomStripes(rng, size, rng.uniform(0, Math.PI), rng.uniform(0.06, 0.14)));
+      classLook(head);
+    } else classLook(placed.pixels);
     const index = scene.objectClasses.length;
     for (const p of placed.pixels) {
       scene.mask[p] = cls;
@@ -196,7 +217,7 @@ function drawObjects(scene: Scene, rng: Rng, numClasses: number, companionRate: 
  * Draw a complete scene of size x size pixels with objects from classes 1..numClasses; objects of
  * a class with a companion get it with probability `companionRate`.
  */
-export function drawScene(rng: Rng, size: number, numClasses: number, companionRate: number): Scene {
+export function drawScene(rng: Rng, size: number, numClasses: number, companionRate: number, appearance: 'whole' | 'parts' = 'whole'): Scene {
   const plane = size * size;
   const scene: Scene = {
     size,
@@ -211,7 +232,7 @@ export function drawScene(rng: Rng, size: number, numClasses: number, companionR
   };
   drawBackground(scene.image, size, rng);
   drawDistractors(scene, rng, numClasses);
-  drawObjects(scene, rng, numClasses, companionRate);
+  drawObjects(scene, rng, numClasses, companionRate, appearance);
   // Sensor noise over everything, then clamp to the valid range.
   for (let i = 0; i < scene.image.length; i++) scene.image[i] = Math.min(1, Math.max(0, scene.image[i] + 0.02 * rng.normal()));
   return scene;

@@ -14,6 +14,9 @@ import { CLASS_SHAPES, type ClassShape } from './shapes.js';
 /** The saliency-error models (see synthetic-saliency.ts). */
 export const SALIENCY_ERROR_MODELS = ['systematic', 'random'] as const;
 
+/** Where an object's class shows (see synthetic-scene.ts): its whole area, or only its head. */
+export const APPEARANCES = ['whole', 'parts'] as const;
+
 /**
  * Default per-class miss rate of the systematic model. Detectors trained on salient-object data
  * find compact filled shapes and miss thin, holed or spiky ones, which read as background
@@ -35,6 +38,8 @@ export interface SyntheticOptions {
   seed?: number;
   /** Saliency-error model: 'systematic' (default) or 'random'. */
   errors?: (typeof SALIENCY_ERROR_MODELS)[number];
+  /** 'whole' (default): the class colour and stripes cover the object; 'parts': only its head, on a body any class may have. */
+  appearance?: (typeof APPEARANCES)[number];
   /** Share of objects of a class with a companion (disc: water, triangle: rails) drawn with it (default 0.8); both models. */
   companion?: number;
   /** Systematic: per-class miss rate, one per class or one for all (default CLASS_MISS_DEFAULT). */
@@ -56,7 +61,7 @@ export interface SyntheticOptions {
 }
 
 /** The options that are single numbers. */
-export type NumericSyntheticOption = Exclude<keyof SyntheticOptions, 'errors' | 'classMiss'>;
+export type NumericSyntheticOption = Exclude<keyof SyntheticOptions, 'errors' | 'appearance' | 'classMiss'>;
 
 /** Default value and accepted range of every numeric option (integers unless `real`). */
 export const SYNTHETIC_LIMITS: Record<NumericSyntheticOption, { default: number; min: number; max: number; real?: boolean }> = {
@@ -91,6 +96,9 @@ export function resolveSyntheticOptions(options: SyntheticOptions = {}): Resolve
   const errors = options.errors ?? 'systematic';
   if (!SALIENCY_ERROR_MODELS.includes(errors)) throw new RangeError(`synthetic: errors = ${errors} is not one of ${SALIENCY_ERROR_MODELS.join(', ')}`);
   resolved.errors = errors;
+  const appearance = options.appearance ?? 'whole';
+  if (!APPEARANCES.includes(appearance)) throw new RangeError(`synthetic: appearance = ${appearance} is not one of ${APPEARANCES.join(', ')}`);
+  resolved.appearance = appearance;
   const classes = CLASS_SHAPES.slice(0, resolved.classes);
   const miss = options.classMiss ?? classes.map((shape) => CLASS_MISS_DEFAULT[shape]);
   const okMiss = Array.isArray(miss) && (miss.length === 1 || miss.length === classes.length) && miss.every((v) => typeof v === 'number' && v >= 0 && v <= 1);
@@ -114,7 +122,7 @@ export function syntheticId(split: Split, index: number): string {
 /** Draw one image of the synthetic dataset with everything known about it: the scene and the binary saliency too. */
 export function generateScene(options: ResolvedSyntheticOptions, split: Split, index: number): { scene: Scene; saliency: SyntheticSaliency } {
   const rng = new Rng(mixSeed(options.seed, SPLITS.indexOf(split), index));
-  const scene = drawScene(rng, options.size, options.classes, options.companion);
+  const scene = drawScene(rng, options.size, options.classes, options.companion, options.appearance);
   return { scene, saliency: makeSaliency(scene, options, rng) };
 }
 

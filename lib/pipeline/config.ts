@@ -5,7 +5,7 @@
 import { BACKEND_NAMES } from '../core/backend.js';
 import { UserError } from '../core/errors.js';
 import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../data/size-limit.js';
-import { resolveSyntheticOptions, type SyntheticOptions } from '../data/synthetic.js';
+import { SYNTHETIC_LIMITS, resolveSyntheticOptions, type NumericSyntheticOption, type SyntheticOptions } from '../data/synthetic.js';
 import { classifierTrainDefaults, METHODS, WARMUP_LOSSES, type ClassifierTrainConfig, type Method, type WarmupLoss } from '../train/classifier.js';
 import { segmenterTrainDefaults, type SegmenterTrainConfig } from '../train/segmenter.js';
 
@@ -53,7 +53,14 @@ export const runDefaults: RunConfig = {
   name: '',
   out: 'runs',
   data: null,
-  synthetic: { train: 1000, val: 200, size: 64, classes: 6, seed: 0 },
+  // Every generator option at its default, so that a config file may set any of them
+  // (classMiss undefined: the per-class defaults of the classes drawn).
+  synthetic: {
+    ...(Object.fromEntries(Object.entries(SYNTHETIC_LIMITS).map(([k, v]) => [k, v.default])) as Record<NumericSyntheticOption, number>),
+    errors: 'systematic',
+    appearance: 'whole',
+    classMiss: undefined,
+  },
   method: 'eps++',
   ablation: false,
   fullBound: true,

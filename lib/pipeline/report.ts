@@ -111,7 +111,7 @@ export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[
     curves: curves(records),
     panels,
     notes: [
-      `data: ${ctx.config.data ?? `synthetic (${ctx.train.length} train, ${ctx.val.length} val)`}`,
+      `data: ${ctx.config.data ?? `synthetic (${ctx.train.length} train, ${ctx.val.length} val; ${ctx.config.synthetic.errors ?? 'systematic'} saliency errors, appearance ${ctx.config.synthetic.appearance ?? 'whole'})`}`,
       `classes: ${ctx.classes.join(', ')}`,
       ...(labelsOnlyNote(ctx) ? [labelsOnlyNote(ctx)] : []),
       ...records.filter((r) => typeof r.event === 'string').map((r) => `${r.stage}, step ${r.step + 1}: ${r.event}`),

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { CLASS_MISS_DEFAULT, SALIENCY_ERROR_MODELS, SaliencyErrorType, SyntheticStats, labelsOfMask, resolveSyntheticOptions, synthetic, writeVocDataset, type Sample } from '../../lib/data/index.js';
 import { gaussianBlur } from '../../lib/data/blur.js';
 import { generateScene } from '../../lib/data/synthetic.js';
+import { HEAD_CUT, type Scene } from '../../lib/data/synthetic-scene.js';
 import { SALIENCY_NOISE, saliencyBlurSigma } from '../../lib/data/synthetic-saliency.js';
 import { SaliencyScore } from '../../lib/data/saliency-score.js';
 import { cleanup, tempDir } from './helpers.js';
@@ -212,31 +213,45 @@ test('random model: zero gives clean saliency, rates are realised within binomia
   for (const s of all(synthetic({ train: 20, val: 0, errors: 'random', missingClass: 1 }))) assert.is(s.errors!.missingClasses.length, 1);
 });
 
+/**
+ * Share of val objects whose mean colour over `region` (pixels of object k of a scene) is nearest
+ * to their own class's mean over the train objects: how much of the class that region shows.
+ */
+function colourNamesClass(options: Parameters<typeof synthetic>[0], region: (scene: Scene, k: number) => number[]): number {
+  const o = resolveSyntheticOptions(options);
+  const objects = (split: 'train' | 'val', count: number) => Array.from({ length: count }, (_, i) => generateScene(o, split, i).scene).flatMap((scene) =>
+    scene.objectClasses.map((cls, k) => {
+      const plane = scene.size * scene.size, pixels = region(scene, k);
+      return { cls, colour: [0, 1, 2].map((c) => pixels.reduce((acc, p) => acc + scene.image[c * plane + p]!, 0) / pixels.length), n: pixels.length };
+    }).filter((x) => x.n >= 4));
+  const centroid = Array.from({ length: o.classes + 1 }, () => [0, 0, 0, 0]);
+  for (const { cls, colour } of objects('train', o.train)) colour.forEach((v, i) => (centroid[cls]![i] += v)), centroid[cls]![3]++;
+  const val = objects('val', o.val);
+  const right = val.filter(({ cls, colour }) => {
+    const dist = (k: number) => colour.reduce((acc, v, i) => acc + (v - centroid[k]![i]! / centroid[k]![3]!) ** 2, 0);
+    return Array.from({ length: o.classes }, (_, i) => i + 1).reduce((best, k) => (dist(k) < dist(best) ? k : best)) === cls;
+  }).length;
+  return right / val.length;
+}
+const visiblePixels = (scene: Scene, k: number) => [...scene.objectOwner.keys()].filter((p) => scene.objectOwner[p] === k);
+const headPixels = (inHead: boolean) => (scene: Scene, k: number) => {
+  const at = scene.objectPlacements[k]!, cos = Math.cos(at.angle), sin = Math.sin(at.angle);
+  return visiblePixels(scene, k).filter((p) => {
+    const x = p % scene.size, y = (p - x) / scene.size;
+    return ((cos * (y + 0.5 - at.cy) - sin * (x + 0.5 - at.cx)) / at.radius < HEAD_CUT) === inHead;
+  });
+};
+
 test('classes carry a colour cue: nearest mean colour names most objects', () => {
-  const meanColour = (s: Sample, cls: number) => {
-    const plane = s.height * s.width, sum = [0, 0, 0];
-    let n = 0;
-    for (let p = 0; p < plane; p++) if (s.mask![p] === cls) { n++; for (let c = 0; c < 3; c++) sum[c] += s.image[c * plane + p]; }
-    return sum.map((v) => v / n);
-  };
-  const ds = synthetic({ train: 150, val: 60, seed: 9 });
-  const centroid = Array.from({ length: 7 }, () => [0, 0, 0, 0]);
-  for (const id of ds.ids('train')) {
-    const s = ds.load(id);
-    for (const c of s.labels) meanColour(s, c).forEach((v, i) => (centroid[c][i] += v)), centroid[c][3]++;
-  }
-  let right = 0, total = 0;
-  for (const id of ds.ids('val')) {
-    const s = ds.load(id);
-    for (const c of s.labels) {
-      const m = meanColour(s, c);
-      const dist = (k: number) => m.reduce((acc, v, i) => acc + (v - centroid[k][i] / centroid[k][3]) ** 2, 0);
-      const nearest = [1, 2, 3, 4, 5, 6].reduce((best, k) => (dist(k) < dist(best) ? k : best));
-      right += nearest === c ? 1 : 0;
-      total++;
-    }
-  }
-  assert.ok(right / total > 0.85, `colour alone names ${right}/${total}`);
+  const rate = colourNamesClass({ train: 150, val: 60, seed: 9 }, visiblePixels);
+  assert.ok(rate > 0.85, `colour alone names ${rate}`);
+});
+
+test('appearance parts: the head names the class, the body does not', () => {
+  const options = { train: 150, val: 60, seed: 9, appearance: 'parts' as const };
+  const head = colourNamesClass(options, headPixels(true)), body = colourNamesClass(options, headPixels(false));
+  assert.ok(head > 0.85, `head colour names ${head}`);
+  assert.ok(body < 0.4, `body colour names ${body} (chance is 1/6)`);
 });
 
 test('options are validated', () => {
@@ -246,6 +261,7 @@ test('options are validated', () => {
   assert.throws(() => synthetic({ classes: 3, classMiss: [0.1, 0.2] }), /classMiss = \[0.1,0.2\] must be one rate in 0..1, or one per class \(3\)/);
   assert.throws(() => synthetic({ classMiss: [2] }), /classMiss/);
   assert.throws(() => synthetic({ errors: 'sometimes' as 'random' }), /errors = sometimes is not one of systematic, random/);
+  assert.throws(() => synthetic({ appearance: 'stripes' as 'parts' }), /appearance = stripes is not one of whole, parts/);
   assert.equal(synthetic({ classes: 3, classMiss: [0.4] }).options.classMiss, [0.4, 0.4, 0.4]);
   assert.throws(() => synthetic({ train: 2.5 }), /train/);
   assert.throws(() => synthetic({ train: 2 }).load('train_00002'), /unknown synthetic image id/);
