@@ -5,17 +5,20 @@
  * pixels the pseudo-mask gets right (object vs background). A method that learnt the saliency
  * map's errors labels the context and the salient distractors as objects; CAM never saw them.
  *
- * Run: `node --import tsx bench/pseudo-errors.ts N CKPT...` (the first N train images of the
- * default synthetic set; one pass at scale 1, no flip, no PAMR, so it measures the maps alone).
+ * Run: `node --import tsx bench/pseudo-errors.ts [OPTIONS_JSON] N CKPT...` (the first N train images
+ * of the synthetic set, the default one unless generator options are given as JSON, e.g.
+ * '{"appearance":"parts"}'; one pass at scale 1, no flip, no PAMR, so it measures the maps alone).
  * The method of each checkpoint is the one stored in its metadata (`epsx train-cls`, `epsx run`).
  */
 import { basename } from 'node:path';
-import { ConfusionMatrix, METHODS, SALIENCY_ERROR_NAMES, loadClassifier, makePseudoMasks, readCheckpoint, synthetic, type Method } from '../lib/index.js';
+import { ConfusionMatrix, METHODS, SALIENCY_ERROR_NAMES, loadClassifier, makePseudoMasks, readCheckpoint, synthetic, type Method, type SyntheticOptions } from '../lib/index.js';
 
-const [countArg, ...checkpoints] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const options = args[0]?.startsWith('{') ? (JSON.parse(args.shift()!) as SyntheticOptions) : {};
+const [countArg, ...checkpoints] = args;
 const count = Number(countArg);
-if (!Number.isInteger(count) || count < 1 || checkpoints.length === 0) throw new Error('usage: bench/pseudo-errors.ts N CKPT...');
-const data = synthetic();
+if (!Number.isInteger(count) || count < 1 || checkpoints.length === 0) throw new Error('usage: bench/pseudo-errors.ts [OPTIONS_JSON] N CKPT...');
+const data = synthetic(options);
 const samples = data.ids('train').slice(0, count).map((id) => data.load(id));
 const thresholds = [0.1, 0.2, 0.3, 0.4, 0.5];
 const methodOf = (path: string): Method => {
@@ -24,7 +27,7 @@ const methodOf = (path: string): Method => {
   return method;
 };
 
-console.log(`first ${count} train images of the default synthetic set; scale 1, no flip, no PAMR`);
+console.log(`first ${count} train images of the synthetic set ${JSON.stringify(options)}; scale 1, no flip, no PAMR`);
 console.log(['checkpoint', 'method', 'threshold', 'mIoU', 'bg->class', 'object missed', ...SALIENCY_ERROR_NAMES.map((n) => `right on ${n}`)].join('\t'));
 for (const path of checkpoints) {
   const model = loadClassifier(path);
