@@ -12,11 +12,14 @@ function formatInfo(info: Record<string, string | number>): string {
 }
 
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+  // One live bar at a time: a task that starts while another's bar is drawn (stages trained
+  // side by side) reports like a non-TTY task, one line when it ends.
+  let barActive = false;
   return {
     start(label: string, total: number): ProgressTask {
       const t0 = Date.now();
       let last: Record<string, string | number> = {};
-      if (!stream.isTTY) {
+      if (!stream.isTTY || barActive) {
         let count = 0;
         return {
           tick: (n = 1, info) => {
@@ -38,6 +41,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
         cliProgress.Presets.shades_classic,
       );
       bar.start(total, 0, { info: '' });
+      barActive = true;
       let value = 0;
       return {
         tick: (n = 1, info) => {
@@ -45,7 +49,10 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
           if (info) last = info;
           bar.update(value, { info: formatInfo(last) });
         },
-        done: () => bar.stop(),
+        done: () => {
+          bar.stop();
+          barActive = false;
+        },
       };
     },
   };

@@ -74,7 +74,7 @@ function headline(metrics: Metrics, std?: Metrics): string[] {
     const ratio = v.ratioToFull !== undefined ? `  (${pm(v.ratioToFull, std?.segmenter[k]?.ratioToFull, (x) => x.toFixed(3))} of full)` : '';
     lines.push(`  segmenter ${k.padEnd(17)} val mIoU ${pm(v.mIoU, std?.segmenter[k]?.mIoU, pct)}${ratio}`);
   }
-  const total = Object.values(metrics.timings).reduce((a, b) => a + b, 0);
+  const total = metrics.seconds ?? Object.values(metrics.timings).reduce((a, b) => a + b, 0);
   lines.push(`  time ${total.toFixed(0)} s${std ? ' per seed (mean)' : ''} (${Object.entries(metrics.timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
   return lines;
 }

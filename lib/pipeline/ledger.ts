@@ -13,6 +13,8 @@ export interface Ledger {
   /** Results of finished stages, by stage key. */
   done: Record<string, unknown>;
   timings: Record<string, number>;
+  /** Seconds counted twice in `timings`: stages that ran side by side (absent: none did). */
+  overlap?: number;
 }
 
 /** Run `body` once: record its result and time in the ledger; later runs read it back. */

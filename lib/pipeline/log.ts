@@ -13,6 +13,9 @@ export interface StepSink {
   append(r: StepRecord): void;
   /** Forget a stage's records from step `first` on (they are about to be produced again). */
   dropFrom(stage: string, first: number): void;
+  /** Put these stages' records last, stage by stage in this order (each in its own order), as
+   * if the stages had run one after the other: stages trained side by side interleave. */
+  settle?(stages: readonly string[]): void;
 }
 
 export class RunLog implements StepSink {
@@ -34,6 +37,14 @@ export class RunLog implements StepSink {
     if (kept.length === this.records.length) return;
     this.records.splice(0, this.records.length, ...kept);
     writeFileAtomic(this.path, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
+
+  settle(stages: readonly string[]): void {
+    const rest = this.records.filter((r) => !stages.includes(r.stage));
+    const ordered = [...rest, ...stages.flatMap((st) => this.records.filter((r) => r.stage === st))];
+    if (ordered.every((r, i) => r === this.records[i])) return;
+    this.records.splice(0, this.records.length, ...ordered);
+    writeFileAtomic(this.path, ordered.map((r) => JSON.stringify(r) + '\n').join(''));
   }
 
   append(r: StepRecord): void {

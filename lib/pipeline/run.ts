@@ -20,7 +20,8 @@ import type { Ledger } from './ledger.js';
 import { classifierStage, irdMatchStage } from './stages/classifier.js';
 import { panelStage } from './stages/panels.js';
 import { pseudoMaskStage, readPseudoMasks } from './stages/pseudo-masks.js';
-import { segmenterStage } from './stages/segmenter.js';
+import { segmenterStages } from './side-by-side.js';
+import type { SegmenterVariant } from './stages/segmenter.js';
 
 /** How the caller follows and steers runPipeline (all optional). */
 export interface RunHooks {
@@ -31,6 +32,11 @@ export interface RunHooks {
   shouldStop?: () => boolean;
   /** Continue the run in config.out/config.name from its state.json. */
   resume?: boolean;
+  /**
+   * Train two segmenter variants at a time, one per core, where two cores are there (default
+   * true). The numbers are the same either way; false runs every stage in turn on all cores.
+   */
+  sideBySide?: boolean;
 }
 
 /** A finished run: its folder, the metrics written to metrics.json, and the engine backend used. */
@@ -78,7 +84,7 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
     saveLedger: () => dir.writeJson('state.json', ledger),
   };
   ctx.saveLedger();
-  return stages(ctx, info, backend.backend, log);
+  return stages(ctx, info, backend.backend, log, hooks.sideBySide ?? true);
 }
 
 /** A state.json read back for --resume: its shape and its configuration are checked before use. */
@@ -91,15 +97,16 @@ function checkLedger(ledger: Ledger | null, file: string): Ledger | null {
   return ledger;
 }
 
-async function stages(ctx: RunContext, info: (line: string) => void, backend: string, log: RunLog): Promise<RunOutcome> {
+async function stages(ctx: RunContext, info: (line: string) => void, backend: string, log: RunLog, sideBySide: boolean): Promise<RunOutcome> {
   const { config, dir } = ctx;
-  const classifier = await mainChain(ctx, info);
-  if ((config.fullBound || config.ablation) && !ctx.train.some((s) => s.mask)) {
-    info('fully supervised bound skipped: no train image has a true mask (image-level labels only)');
-  } else if (config.fullBound || config.ablation) {
-    const full = await segmenterStage(ctx, 'full', null, classifier);
-    info(`fully supervised bound: val mIoU ${(100 * full.mIoU).toFixed(1)}`);
-  }
+  const { classifier, pseudo } = await mainChain(ctx, info);
+  // SSSS is always shown beside WSSS from the same classifier and pseudo-masks: it must beat it.
+  const variants: SegmenterVariant[] = config.labeledFraction === null ? ['wsss'] : ['wsss', 'ssss'];
+  const full = (config.fullBound || config.ablation) && ctx.train.some((s) => s.mask);
+  if ((config.fullBound || config.ablation) && !full) info('fully supervised bound skipped: no train image has a true mask (image-level labels only)');
+  const scores = await segmenterStages(ctx, full ? [...variants, 'full'] : variants, pseudo, classifier, sideBySide);
+  variants.forEach((v, i) => info(`segmenter (${v}): val mIoU ${(100 * scores[i]!.mIoU).toFixed(1)}`));
+  if (full) info(`fully supervised bound: val mIoU ${(100 * scores[variants.length]!.mIoU).toFixed(1)}`);
 
   const t1 = performance.now();
   const segKey = config.labeledFraction === null ? 'segmenter-wsss' : 'segmenter-ssss';
@@ -112,8 +119,8 @@ async function stages(ctx: RunContext, info: (line: string) => void, backend: st
   return { dir: dir.root, metrics, backend, classes: ctx.classes };
 }
 
-/** Classifier(s) -> pseudo-masks -> segmenter on them; returns the classifier of config.method. */
-async function mainChain(ctx: RunContext, info: (line: string) => void): Promise<Classifier> {
+/** Classifier(s) -> pseudo-masks; returns the classifier of config.method and its pseudo-masks. */
+async function mainChain(ctx: RunContext, info: (line: string) => void): Promise<{ classifier: Classifier; pseudo: Map<string, Uint8Array> }> {
   const { config } = ctx;
   const methods: Method[] = config.ablation ? [...METHODS] : [config.method];
   let mainPseudo: Map<string, Uint8Array> | null = null;
@@ -129,11 +136,5 @@ async function mainChain(ctx: RunContext, info: (line: string) => void): Promise
     info(`pseudo-masks (${method}${config.pseudo.pamr ? ' + PAMR' : ''}): train mIoU ${(100 * used!.score.mIoU).toFixed(1)}`);
     if (main) mainPseudo = readPseudoMasks(used!.dir!, ctx.train);
   }
-
-  // SSSS is always shown beside WSSS from the same classifier and pseudo-masks: it must beat it.
-  for (const variant of config.labeledFraction === null ? (['wsss'] as const) : (['wsss', 'ssss'] as const)) {
-    const r = await segmenterStage(ctx, variant, mainPseudo, mainClassifier!);
-    info(`segmenter (${variant}): val mIoU ${(100 * r.mIoU).toFixed(1)}`);
-  }
-  return mainClassifier!;
+  return { classifier: mainClassifier!, pseudo: mainPseudo! };
 }

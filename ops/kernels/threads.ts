@@ -32,9 +32,18 @@ export let threadedLaunches = 0;
 export let sharedModuleLaunches = 0;
 let broken = false;
 
+let limit: number | null = null;
+
+/** Split launches over at most n threads from now on (null: no limit), e.g. while another
+ * thread of the process trains a model of its own on the other cores. */
+export function limitThreads(n: number | null): void {
+  limit = n;
+}
+
 export function threadCount(): number {
   const env = Number(process.env.EPSX_THREADS);
-  return Number.isInteger(env) && env >= 1 ? env : Math.min(8, availableParallelism());
+  const n = Number.isInteger(env) && env >= 1 ? env : Math.min(8, availableParallelism());
+  return limit === null ? n : Math.max(1, Math.min(n, limit));
 }
 
 function pool(): Worker[] {

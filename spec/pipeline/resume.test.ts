@@ -16,6 +16,7 @@ const args = (name: string) => ['--import', tsx, join(root, 'cli/main.ts'), 'run
 const metrics = (name: string) => {
   const m = JSON.parse(readFileSync(join(work, 'runs', name, 'metrics.json'), 'utf8'));
   delete m.timings;
+  delete m.seconds;
   return m;
 };
 const classifierSteps = (name: string) => {

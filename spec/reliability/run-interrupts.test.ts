@@ -33,6 +33,7 @@ function stopIn(label: string, after = 1): { progress: ProgressReporter; shouldS
 const metricsOf = (name: string) => {
   const m = JSON.parse(readFileSync(join(out, name, 'metrics.json'), 'utf8'));
   delete m.timings;
+  delete m.seconds;
   return m;
 };
 const stepsOf = (name: string) =>
@@ -54,7 +55,7 @@ test('stop in each stage in turn, resume each time: same metrics and log as one 
   for (const [i, [label, after, message]] of stops.entries()) {
     const hooks = stopIn(label, after);
     try {
-      await runPipeline(config('cut'), { ...hooks, resume: i > 0 });
+      await runPipeline(config('cut'), { ...hooks, resume: i > 0, sideBySide: false });
       assert.unreachable(`no stop in ${label}`);
     } catch (e) {
       assert.instance(e, Interrupted, `stop in ${label}: ${(e as Error).stack}`);
@@ -65,6 +66,25 @@ test('stop in each stage in turn, resume each time: same metrics and log as one 
   assert.equal(metricsOf('cut'), metricsOf('straight'));
   assert.equal(stepsOf('cut'), stepsOf('straight'), 'the log reads as one run: every step once, in order');
   assert.is(done.dir, join(out, 'cut'));
+});
+
+test('a stop while two segmenters train side by side stops both; resuming ends as one uninterrupted run', async () => {
+  // the straight run above trained them side by side too (the default where there are two cores)
+  let ticks = 0;
+  const hooks = {
+    progress: { start: (l: string) => ({ tick: (n = 1) => void (l === 'segmenter (wsss)' && (ticks += n)), done: () => {} }) },
+    shouldStop: () => ticks >= 2,
+  };
+  try {
+    await runPipeline(config('side'), hooks);
+    assert.unreachable('no stop');
+  } catch (e) {
+    assert.instance(e, Interrupted, (e as Error).stack);
+    assert.match((e as Error).message, /^segmenter \((wsss|full)\) interrupted at epoch 1, batch \d; state saved$/);
+  }
+  await runPipeline(config('side'), { resume: true });
+  assert.equal(metricsOf('side'), metricsOf('straight'));
+  assert.equal(stepsOf('side'), stepsOf('straight'), 'the log reads as one run: every step once, in order');
 });
 
 test.after(cleanup);

@@ -5,6 +5,8 @@
  */
 export const threadedLaunches = 0;
 
+export function limitThreads(): void {}
+
 export function threadCount(): number {
   return 1;
 }
