@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `epsx` command line: one file per subcommand under cli/commands, run by cli/app.ts. */
-import { runCli } from './app.js';
+import { relaunch } from './relaunch.js';
 
 // `epsx ... | head` closes stdout early: stop quietly, as Unix tools do, instead of crashing.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -8,6 +8,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const code = await runCli(process.argv);
+// Heavy commands run in a second process started with the Node flags they need (relaunch.ts).
+const relaunched = relaunch(process.argv, import.meta.url);
+const code = relaunched ? await relaunched : await (await import('./app.js')).runCli(process.argv);
 // A command may have set its own exit status (run: 130 after an interrupt); errors override it.
 if (code !== 0) process.exitCode = code;
