@@ -22,6 +22,8 @@ export interface RunContext {
   progress: ProgressReporter;
   shouldStop: () => boolean;
   saveLedger: () => void;
+  /** Run stages side by side where there are two cores (default true; lib/pipeline/side-by-side.ts). */
+  sideBySide?: boolean;
 }
 
 export interface RunData {

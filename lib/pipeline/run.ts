@@ -33,8 +33,9 @@ export interface RunHooks {
   /** Continue the run in config.out/config.name from its state.json. */
   resume?: boolean;
   /**
-   * Train two segmenter variants at a time, one per core, where two cores are there (default
-   * true). The numbers are the same either way; false runs every stage in turn on all cores.
+   * Run stages side by side, one per core, where two cores are there (default true): two
+   * segmenter variants at a time, the two halves of the pseudo-masks. The numbers are the same
+   * either way; false runs everything in turn on all cores.
    */
   sideBySide?: boolean;
 }
@@ -82,9 +83,10 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
     progress: hooks.progress ?? silentProgress,
     shouldStop: hooks.shouldStop ?? (() => false),
     saveLedger: () => dir.writeJson('state.json', ledger),
+    sideBySide: hooks.sideBySide ?? true,
   };
   ctx.saveLedger();
-  return stages(ctx, info, backend.backend, log, hooks.sideBySide ?? true);
+  return stages(ctx, info, backend.backend, log);
 }
 
 /** A state.json read back for --resume: its shape and its configuration are checked before use. */
@@ -97,14 +99,14 @@ function checkLedger(ledger: Ledger | null, file: string): Ledger | null {
   return ledger;
 }
 
-async function stages(ctx: RunContext, info: (line: string) => void, backend: string, log: RunLog, sideBySide: boolean): Promise<RunOutcome> {
+async function stages(ctx: RunContext, info: (line: string) => void, backend: string, log: RunLog): Promise<RunOutcome> {
   const { config, dir } = ctx;
   const { classifier, pseudo } = await mainChain(ctx, info);
   // SSSS is always shown beside WSSS from the same classifier and pseudo-masks: it must beat it.
   const variants: SegmenterVariant[] = config.labeledFraction === null ? ['wsss'] : ['wsss', 'ssss'];
   const full = (config.fullBound || config.ablation) && ctx.train.some((s) => s.mask);
   if ((config.fullBound || config.ablation) && !full) info('fully supervised bound skipped: no train image has a true mask (image-level labels only)');
-  const scores = await segmenterStages(ctx, full ? [...variants, 'full'] : variants, pseudo, classifier, sideBySide);
+  const scores = await segmenterStages(ctx, full ? [...variants, 'full'] : variants, pseudo, classifier);
   variants.forEach((v, i) => info(`segmenter (${v}): val mIoU ${(100 * scores[i]!.mIoU).toFixed(1)}`));
   if (full) info(`fully supervised bound: val mIoU ${(100 * scores[variants.length]!.mIoU).toFixed(1)}`);
 

@@ -1,10 +1,11 @@
 /**
- * The segmenter stages of `epsx run`, two at a time where there are two cores: one trains in a
- * worker thread (./stage-worker.ts), the other in this thread, each on one kernel thread.
+ * Stages of `epsx run` side by side where there are two cores: the segmenter variants two at a
+ * time, and the two halves of the pseudo-masks (./stages/pseudo-masks.ts), one in a worker
+ * thread (./stage-worker.ts), the other in this thread, each on one kernel thread.
  * Within one training step a fair share of the work is host code that one thread runs while
  * the other core waits (packing, autograd, BatchNorm statistics, data augmentation), so two
  * independent models on one core each finish sooner than the two in turn on both cores. Each
- * variant gives the numbers it gives alone: the same stage code, seeds and kernels (whose
+ * part gives the numbers it gives alone: the same stage code, seeds and kernels (whose
  * results do not depend on the thread count).
  */
 import type { MiouResult } from '../evaluate.js';
@@ -18,20 +19,19 @@ import type { RunContext } from './context.js';
 import { Interrupted } from './interrupted.js';
 import type { Ledger } from './ledger.js';
 import { slug } from './run-dir.js';
-import type { SegmenterJob, StageMessage } from './stage-worker.js';
+import type { SegmenterJob, StageJob, StageMessage } from './stage-worker.js';
 import { segmenterStage, type SegmenterVariant } from './stages/segmenter.js';
 
 const key = (v: SegmenterVariant): string => `segmenter-${v}`;
 
 /**
  * Train and evaluate the segmenter variants (in this order in the ledger and the log), two
- * side by side while two are left and two cores are there (unless `sideBySide` is false);
- * returns each variant's val scores.
+ * side by side while two are left (see sideBySide); returns each variant's val scores.
  */
-export async function segmenterStages(ctx: RunContext, variants: readonly SegmenterVariant[], pseudo: ReadonlyMap<string, Uint8Array> | null, init: Classifier, sideBySide = true): Promise<MiouResult[]> {
+export async function segmenterStages(ctx: RunContext, variants: readonly SegmenterVariant[], pseudo: ReadonlyMap<string, Uint8Array> | null, init: Classifier): Promise<MiouResult[]> {
   const todo = variants.filter((v) => !(key(v) in ctx.ledger.done));
   while (todo.length > 0) {
-    if (sideBySide && todo.length >= 2 && threadCount() >= 2) await pair(ctx, todo.shift()!, todo.shift()!, pseudo, init);
+    if (todo.length >= 2 && sideBySide(ctx)) await pair(ctx, todo.shift()!, todo.shift()!, pseudo, init);
     else {
       const v = todo.shift()!;
       await segmenterStage(ctx, v, v === 'full' ? null : pseudo, init);
@@ -49,14 +49,18 @@ function rebuild(m: Extract<StageMessage, { kind: 'failed' }>): Error {
   return e;
 }
 
-/** Variant `a` here and `b` in a worker, one kernel thread each; both recorded in the ledger (a first). */
-async function pair(ctx: RunContext, a: SegmenterVariant, b: SegmenterVariant, pseudo: ReadonlyMap<string, Uint8Array> | null, init: Classifier): Promise<void> {
-  const stop = new Int32Array(new SharedArrayBuffer(4));
-  const raise = () => Atomics.store(stop, 0, 1);
-  const stopped = () => Atomics.load(stop, 0) !== 0 || ctx.shouldStop();
+/** A stage job running in a worker thread: its records and progress go to ctx as they come. */
+export interface StageWorker {
+  /** Resolves with the job's result and seconds; rejects with its error (as the CLI's classes). */
+  done: Promise<{ result: unknown; seconds: number }>;
+  terminate(): Promise<number>;
+}
+
+/** Start `job` in a worker thread (it limits itself to one kernel thread). */
+export function startStageWorker(ctx: RunContext, job: StageJob, what: string): StageWorker {
   const worker = startModuleWorker(new URL(`./stage-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
   const tasks = new Map<number, ProgressTask>();
-  const inWorker = new Promise<Extract<StageMessage, { kind: 'done' }>>((resolve, reject) => {
+  const done = new Promise<{ result: unknown; seconds: number }>((resolve, reject) => {
     worker.on('message', (m: StageMessage) => {
       if (m.kind === 'record') ctx.log.append(m.record);
       else if (m.kind === 'drop') ctx.log.dropFrom(m.stage, m.first);
@@ -67,36 +71,53 @@ async function pair(ctx: RunContext, a: SegmenterVariant, b: SegmenterVariant, p
       else tasks.get(m.id)?.done();
     });
     worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`the ${key(b)} worker stopped (exit code ${code}) before it finished`)));
+    worker.on('exit', (code) => reject(new Error(`the ${what} worker stopped (exit code ${code}) before it finished`)));
   });
+  worker.postMessage(job);
+  return { done, terminate: () => worker.terminate() };
+}
+
+/** A flag shared with a worker, raised when ctx asks to stop (polled) or by hand; `lower` stops polling. */
+export function stopFlag(ctx: RunContext): { flag: Int32Array; raise: () => void; raised: () => boolean; lower: () => void } {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const raise = () => Atomics.store(flag, 0, 1);
+  // Ctrl-C while only the worker works still reaches it
+  const poll = setInterval(() => ctx.shouldStop() && raise(), 100);
+  return { flag, raise, raised: () => Atomics.load(flag, 0) !== 0 || ctx.shouldStop(), lower: () => clearInterval(poll) };
+}
+
+/** Whether stages may run side by side here: asked for (the default) and two cores. */
+export const sideBySide = (ctx: RunContext): boolean => (ctx.sideBySide ?? true) && threadCount() >= 2;
+
+/** Variant `a` here and `b` in a worker, one kernel thread each; both recorded in the ledger (a first). */
+async function pair(ctx: RunContext, a: SegmenterVariant, b: SegmenterVariant, pseudo: ReadonlyMap<string, Uint8Array> | null, init: Classifier): Promise<void> {
+  const stop = stopFlag(ctx);
   const job: SegmenterJob = {
-    variant: b, config: ctx.config, root: ctx.dir.root, backend: getBackend().backend, classes: ctx.classes, train: ctx.train, val: ctx.val,
-    pseudo: b === 'full' || pseudo === null ? null : new Map(pseudo), classifier: ctx.dir.checkpoint(`classifier-${slug(ctx.config.method)}`), stop,
+    kind: 'segmenter', variant: b, config: ctx.config, root: ctx.dir.root, backend: getBackend().backend, classes: ctx.classes, train: ctx.train, val: ctx.val,
+    pseudo: b === 'full' || pseudo === null ? null : new Map(pseudo), classifier: ctx.dir.checkpoint(`classifier-${slug(ctx.config.method)}`), stop: stop.flag,
   };
   const t0 = performance.now();
-  worker.postMessage(job);
-  // Ctrl-C while only the worker trains still reaches it
-  const poll = setInterval(() => ctx.shouldStop() && raise(), 100);
+  const worker = startStageWorker(ctx, job, key(b));
   limitThreads(1);
   const scratch: Ledger = { config: ctx.config, done: {}, timings: {} };
-  const here = { ...ctx, ledger: scratch, saveLedger: () => {}, shouldStop: stopped };
+  const here = { ...ctx, ledger: scratch, saveLedger: () => {}, shouldStop: stop.raised };
   const [mine, theirs] = await Promise.allSettled([
     segmenterStage(here, a, a === 'full' ? null : pseudo, init).catch((e: unknown) => {
-      raise(); // the worker saves its state and stops too
+      stop.raise(); // the worker saves its state and stops too
       throw e;
     }),
-    inWorker.catch((e: unknown) => {
-      raise();
+    worker.done.catch((e: unknown) => {
+      stop.raise();
       throw e;
     }),
   ]);
-  clearInterval(poll);
+  stop.lower();
   limitThreads(null);
   await worker.terminate();
   ctx.log.settle?.([`segmenter (${a})`, `segmenter (${b})`]);
   for (const [v, r] of [[a, mine], [b, theirs]] as const) {
     if (r.status !== 'fulfilled') continue;
-    const [result, seconds] = v === a ? [scratch.done[key(a)], scratch.timings[key(a)] ?? 0] : [(r.value as Extract<StageMessage, { kind: 'done' }>).result, (r.value as Extract<StageMessage, { kind: 'done' }>).seconds];
+    const [result, seconds] = v === a ? [scratch.done[key(a)], scratch.timings[key(a)] ?? 0] : [(r.value as { result: unknown }).result, (r.value as { seconds: number }).seconds];
     ctx.ledger.done[key(v)] = result;
     ctx.ledger.timings[key(v)] = (ctx.ledger.timings[key(v)] ?? 0) + seconds;
   }

@@ -87,5 +87,26 @@ test('a stop while two segmenters train side by side stops both; resuming ends a
   assert.equal(stepsOf('side'), stepsOf('straight'), 'the log reads as one run: every step once, in order');
 });
 
+test('a stop while the two halves of the pseudo-masks are made side by side stops both; resuming ends as one uninterrupted run', async () => {
+  // 40 train images: this thread makes 24 (3 chunks), a worker 16 (2 chunks)
+  const more = (name: string) => validateRunConfig(mergeConfig(config(name), { synthetic: { train: 40 } }, 'test'), 'test');
+  await runPipeline(more('straight-40'), { sideBySide: false });
+  let ticks = 0;
+  const hooks = {
+    progress: { start: (l: string) => ({ tick: (n = 1) => void (l === 'pseudo-masks' && (ticks += n)), done: () => {} }) },
+    shouldStop: () => ticks >= 8,
+  };
+  try {
+    await runPipeline(more('halves'), hooks);
+    assert.unreachable('no stop');
+  } catch (e) {
+    assert.instance(e, Interrupted, (e as Error).stack);
+    assert.match((e as Error).message, /^pseudo-masks \(eps\+\+\) interrupted after \d+ of 40 images/);
+  }
+  await runPipeline(more('halves'), { resume: true });
+  assert.equal(metricsOf('halves'), metricsOf('straight-40'));
+  assert.equal(stepsOf('halves'), stepsOf('straight-40'));
+});
+
 test.after(cleanup);
 test.run();

@@ -7,7 +7,12 @@ import { encodePalettePng } from '../../data/png-palette.js';
 import type { Sample } from '../../data/sample.js';
 import { maskAtFileSize, maskAtSampleSize } from '../../data/size-limit.js';
 import { scoreMasks, type MiouResult } from '../../evaluate.js';
-import { yieldToEventLoop, type ProgressReporter } from '../../progress.js';
+import { yieldToEventLoop } from '../../progress.js';
+import { getBackend } from '../../core/backend.js';
+import { limitThreads } from '../../../ops/kernels/threads.js';
+import type { PseudoConfig } from '../config.js';
+import { sideBySide, startStageWorker, stopFlag } from '../side-by-side.js';
+import type { PseudoJob, PseudoJobResult } from '../stage-worker.js';
 import { makePseudoMasks } from '../../pseudo-dataset.js';
 import { refinePseudoMasks, type PseudoMask } from '../../pseudo.js';
 import { sameSizeBatches } from '../../data/same-size-batches.js';
@@ -31,10 +36,57 @@ export interface PseudoVariant {
   write: boolean;
 }
 
+/** Where a variant's masks go: refined with PAMR or not, written as PNGs in `dir` (null: only kept). */
+export interface MaskSink {
+  pamr: boolean;
+  dir: string | null;
+}
+
+/**
+ * The pseudo-masks of `samples` for each sink, a few images at a time (one multi-scale pass of
+ * the classifier; the refined masks refine the raw scores), written as PNGs where a sink has a
+ * folder. Between chunks it yields (so that Ctrl-C is seen) and stops when asked: `done` says
+ * how many images it made. Returns per sink the masks by id. Masks are per image: neither the
+ * chunking nor the split of the samples changes them.
+ */
+export async function stageMasks(
+  model: Classifier, method: Method, pseudo: PseudoConfig, samples: readonly Sample[], sinks: readonly MaskSink[],
+  tick: (n: number) => void, shouldStop: () => boolean,
+): Promise<{ masks: Array<Map<string, Uint8Array>>; done: number }> {
+  const masks = sinks.map(() => new Map<string, Uint8Array>());
+  let done = 0;
+  for (let i = 0; i < samples.length; i += PSEUDO_CHUNK) {
+    const chunk = samples.slice(i, i + PSEUDO_CHUNK);
+    const raw = new Map<string, PseudoMask>();
+    makePseudoMasks(model, chunk, { ...pseudo, pamr: false, method, onMask: (id, r) => raw.set(id, r) });
+    // the refined variant: the chunk's raw scores through PAMR together, by image size
+    const refined = new Map<string, Uint8Array>();
+    if (sinks.some((m) => m.pamr))
+      for (const { group, images } of sameSizeBatches(chunk, PSEUDO_CHUNK)) {
+        const out = refinePseudoMasks(images, group.map((s) => raw.get(s.id)!));
+        group.forEach((s, k) => refined.set(s.id, out[k]!));
+      }
+    for (const sample of chunk)
+      sinks.forEach((sink, k) => {
+        const mask = sink.pamr ? refined.get(sample.id)! : raw.get(sample.id)!.mask;
+        masks[k]!.set(sample.id, mask);
+        if (!sink.dir) return;
+        const file = maskAtFileSize(sample, mask); // at the image file's own size
+        writeFileAtomic(join(sink.dir, `${sample.id}.png`), encodePalettePng(file.width, file.height, file.mask));
+      });
+    done += chunk.length;
+    tick(chunk.length);
+    await yieldToEventLoop();
+    if (shouldStop() && done < samples.length) break;
+  }
+  return { masks, done };
+}
+
 /**
  * Pseudo-masks of the train split in each asked variant, from one multi-scale pass of the
  * classifier (the refined variant refines the raw scores); each variant is written as palette
- * PNGs when `write`, always scored, and recorded in the ledger under its own key.
+ * PNGs when `write`, always scored, and recorded in the ledger under its own key. Where stages
+ * may run side by side (../side-by-side.ts), a worker thread makes the second half.
  */
 export async function pseudoMaskStage(ctx: RunContext, method: Method, model: Classifier, variants: readonly PseudoVariant[]): Promise<PseudoResult[]> {
   const keyOf = (v: PseudoVariant) => `pseudo-${slug(method)}${v.pamr ? '-pamr' : ''}`;
@@ -43,47 +95,51 @@ export async function pseudoMaskStage(ctx: RunContext, method: Method, model: Cl
     await yieldToEventLoop();
     if (ctx.shouldStop()) throw new Interrupted(`interrupted before ${keyOf(todo[0]!)}; the stages done so far are saved`);
     const t0 = performance.now();
-    const made = todo.map((v) => ({ v, dir: v.write ? ctx.dir.pseudoDir(`${method}${v.pamr ? '-pamr' : ''}`) : null, masks: new Map<string, Uint8Array>() }));
-    // A few images at a time, yielding in between, so that Ctrl-C stops this stage too. One
-    // progress task spans the chunks. Masks are per image: chunking does not change them.
+    const sinks: MaskSink[] = todo.map((v) => ({ pamr: v.pamr, dir: v.write ? ctx.dir.pseudoDir(`${method}${v.pamr ? '-pamr' : ''}`) : null }));
     const task = ctx.progress.start('pseudo-masks', ctx.train.length);
-    const chunkProgress: ProgressReporter = { start: () => ({ tick: (n, info) => task.tick(n, info), done: () => {} }) };
-    let done = 0;
+    const n = ctx.train.length;
+    const split = sideBySide(ctx) && n >= 2 * PSEUDO_CHUNK ? Math.ceil(n / 2 / PSEUDO_CHUNK) * PSEUDO_CHUNK : n;
+    let parts: Array<{ masks: Array<Map<string, Uint8Array>>; done: number }>;
     try {
-      for (let i = 0; i < ctx.train.length; i += PSEUDO_CHUNK) {
-        const chunk = ctx.train.slice(i, i + PSEUDO_CHUNK);
-        const raw = new Map<string, PseudoMask>();
-        makePseudoMasks(model, chunk, { ...ctx.config.pseudo, pamr: false, method, progress: chunkProgress, onMask: (id, r) => raw.set(id, r) });
-        // the refined variant: the chunk's raw scores through PAMR together, by image size
-        const refined = new Map<string, Uint8Array>();
-        if (made.some((m) => m.v.pamr))
-          for (const { group, images } of sameSizeBatches(chunk, PSEUDO_CHUNK)) {
-            const masks = refinePseudoMasks(images, group.map((s) => raw.get(s.id)!));
-            group.forEach((s, k) => refined.set(s.id, masks[k]!));
+      if (split === n) parts = [await stageMasks(model, method, ctx.config.pseudo, ctx.train, sinks, (k) => task.tick(k), ctx.shouldStop)];
+      else {
+        const stop = stopFlag(ctx);
+        const job: PseudoJob = {
+          kind: 'pseudo', method, samples: ctx.train.slice(split), sinks, config: ctx.config, root: ctx.dir.root, backend: getBackend().backend,
+          classes: ctx.classes, classifier: ctx.dir.checkpoint(`classifier-${slug(method)}`), stop: stop.flag,
+        };
+        // the worker's progress counts in this stage's one task
+        const shared = { ...ctx, progress: { start: () => ({ tick: (k = 1) => task.tick(k), done: () => {} }) } };
+        const worker = startStageWorker(shared, job, `pseudo-masks (${method})`);
+        limitThreads(1);
+        try {
+          const settled = await Promise.allSettled([
+            stageMasks(model, method, ctx.config.pseudo, ctx.train.slice(0, split), sinks, (k) => task.tick(k), stop.raised),
+            worker.done.then((d) => d.result as PseudoJobResult),
+          ]);
+          const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) {
+            stop.raise();
+            throw failed.reason;
           }
-        for (const sample of chunk) {
-          for (const m of made) {
-            const mask = m.v.pamr ? refined.get(sample.id)! : raw.get(sample.id)!.mask;
-            m.masks.set(sample.id, mask);
-            if (!m.dir) continue;
-            const file = maskAtFileSize(sample, mask); // at the image file's own size
-            writeFileAtomic(join(m.dir, `${sample.id}.png`), encodePalettePng(file.width, file.height, file.mask));
-          }
-        }
-        done += chunk.length;
-        await yieldToEventLoop();
-        if (ctx.shouldStop() && done < ctx.train.length) {
-          throw new Interrupted(`pseudo-masks (${method}) interrupted after ${done} of ${ctx.train.length} images (made again on resume)`);
+          parts = settled.map((r) => (r as PromiseFulfilledResult<PseudoJobResult>).value);
+        } finally {
+          stop.lower();
+          limitThreads(null);
+          await worker.terminate();
         }
       }
     } finally {
       task.done();
     }
+    const done = parts.reduce((a, p) => a + p.done, 0);
+    if (done < n) throw new Interrupted(`pseudo-masks (${method}) interrupted after ${done} of ${n} images (made again on resume)`);
     const seconds = (performance.now() - t0) / 1000;
-    for (const m of made) {
-      ctx.ledger.done[keyOf(m.v)] = { dir: m.dir, score: scoreMasks(m.masks, ctx.train, ctx.classes.length) } satisfies PseudoResult;
-      ctx.ledger.timings[keyOf(m.v)] = (ctx.ledger.timings[keyOf(m.v)] ?? 0) + seconds / made.length;
-    }
+    todo.forEach((v, k) => {
+      const masks = new Map(parts.flatMap((p) => [...p.masks[k]!]));
+      ctx.ledger.done[keyOf(v)] = { dir: sinks[k]!.dir, score: scoreMasks(masks, ctx.train, ctx.classes.length) } satisfies PseudoResult;
+      ctx.ledger.timings[keyOf(v)] = (ctx.ledger.timings[keyOf(v)] ?? 0) + seconds / todo.length;
+    });
     ctx.saveLedger();
   }
   return variants.map((v) => ctx.ledger.done[keyOf(v)] as PseudoResult);
