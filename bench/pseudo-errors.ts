@@ -10,7 +10,7 @@
  * '{"appearance":"parts"}'; one pass at scale 1, no flip, no PAMR, so it measures the maps alone).
  * The method of each checkpoint is the one stored in its metadata (`epsx train-cls`, `epsx run`).
  */
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { ConfusionMatrix, METHODS, SALIENCY_ERROR_NAMES, loadClassifier, makePseudoMasks, readCheckpoint, synthetic, type Method, type SyntheticOptions } from '../lib/index.js';
 
 const args = process.argv.slice(2);
@@ -48,6 +48,6 @@ for (const path of checkpoints) {
       }
     }
     const share = (a: number, b: number) => (b > 0 ? (a / b).toFixed(3) : '-');
-    console.log([basename(path), method, threshold, cm.meanIoU().toFixed(3), share(bgAsClass, bg), share(missed, fg), ...right.map((r, k) => share(r, seen[k]!))].join('\t'));
+    console.log([`${basename(dirname(path))}/${basename(path)}`, method, threshold, cm.meanIoU().toFixed(3), share(bgAsClass, bg), share(missed, fg), ...right.map((r, k) => share(r, seen[k]!))].join('\t'));
   }
 }
