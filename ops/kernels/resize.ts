@@ -1,5 +1,6 @@
 /**
- * gpu.js resize kernels. Every resize and its gradient is one separable weighted gather:
+ * gpu.js resize kernels. Every resize and its gradient is a separable weighted gather (two
+ * launches: along x, then along y):
  *   out[p, oy, ox] = sum_{r<RY} sum_{q<RX} wy[oy,r] * wx[ox,q] * in[p, iy[oy,r], ix[ox,q]]
  * with per-axis tables built on the host: two taps for the bilinear forward, one for
  * nearest, and the transposed taps (every output that read a pixel) for the backward.
@@ -56,27 +57,45 @@ function transpose(rows: Rows, inSize: number): Rows {
   return out;
 }
 
-/** out [planes, OH, OW] from in [planes, IH, IW] through the two axis tables. */
+/**
+ * out [planes, OH, OW] from in [planes, IH, IW] through the two axis tables, in two passes:
+ * every input row resampled along x (row r = sum_q wx[ox,q] in[p, r, ix[ox,q]]), then those
+ * rows mixed along y (out = sum_r wy[oy,r] row[p, iy[oy,r], ox]). The same float32 operations
+ * in the same order as one pass that recomputes each row for every output row reading it; the
+ * second pass reads whole rows (single wide loads on webasm).
+ */
 function* separableGather(x: Float32Array, planes: number, IH: number, IW: number, ty: AxisTable, tx: AxisTable): Program<Float32Array> {
   const OH = ty.idx.length / ty.R;
   const OW = tx.idx.length / tx.R;
+  let rowBody = '';
+  for (let q = 0; q < tx.R; q++)
+    rowBody += `row += xw[this.thread.x * ${tx.R} + ${q}] * x[rb + (xi[this.thread.x * ${tx.R} + ${q}] | 0)];\n`;
+  const rows = yield {
+    source: `function (x, xi, xw) {
+  const rb = this.thread.z * ${IH * IW} + this.thread.y * ${IW};
+  let row = 0.0;
+  ${rowBody}
+  return row;
+}`,
+    output: [OW, IH, planes], args: [x, tx.idx, tx.w], components: 1, cost: OW * IH * planes * tx.R,
+  };
   let body = '';
-  for (let r = 0; r < ty.R; r++) {
-    body += `row = 0.0; sy = yi[this.thread.y * ${ty.R} + ${r}] * ${IW};\n`;
-    for (let q = 0; q < tx.R; q++)
-      body += `row += xw[this.thread.x * ${tx.R} + ${q}] * x[this.thread.z * ${IH * IW} + (sy | 0) + (xi[this.thread.x * ${tx.R} + ${q}] | 0)];\n`;
-    body += `acc += yw[this.thread.y * ${ty.R} + ${r}] * row;\n`;
-  }
-  const source = `function (x, yi, yw, xi, xw) {
-  let acc = 0.0; let row = 0.0; let sy = 0.0;
+  for (let r = 0; r < ty.R; r++)
+    body += `acc += yw[this.thread.y * ${ty.R} + ${r}] * rows[pb + (yi[this.thread.y * ${ty.R} + ${r}] | 0) * ${OW} + this.thread.x];\n`;
+  return yield {
+    source: `function (rows, yi, yw) {
+  const pb = this.thread.z * ${IH * OW};
+  let acc = 0.0;
   ${body}
   return acc;
-}`;
-  return yield { source, output: [OW, OH, planes], args: [x, ty.idx, ty.w, tx.idx, tx.w], components: 1, cost: OW * OH * planes * ty.R * tx.R };
+}`,
+    output: [OW, OH, planes], args: [rows, ty.idx, ty.w], components: 1, cost: OW * OH * planes * ty.R,
+  };
 }
 
 export function resizeFits(g: ResizeGeom): boolean {
-  return g.planes * Math.max(g.H * g.W, g.OH * g.OW) < F32_EXACT / 2;
+  // the intermediate rows hold planes * max(H, OH) * max(W, OW) values at most (forward or backward)
+  return g.planes * Math.max(g.H, g.OH) * Math.max(g.W, g.OW) < F32_EXACT / 2;
 }
 
 export function resizeKernels(mode: GpuMode): ResizeKernels {
