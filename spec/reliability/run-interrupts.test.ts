@@ -68,44 +68,38 @@ test('stop in each stage in turn, resume each time: same metrics and log as one 
   assert.is(done.dir, join(out, 'cut'));
 });
 
-test('a stop while two segmenters train side by side stops both; resuming ends as one uninterrupted run', async () => {
-  // the straight run above trained them side by side too (the default where there are two cores)
+/**
+ * Side by side (the default where there are two cores): stop once `label`'s task has ticked
+ * `after` times (whichever thread ticks it), expect `message`, resume, and compare with `straight`.
+ */
+async function stopSideBySide(run: RunConfig, label: string, after: number, message: RegExp, straight: string): Promise<void> {
   let ticks = 0;
   const hooks = {
-    progress: { start: (l: string) => ({ tick: (n = 1) => void (l === 'segmenter (wsss)' && (ticks += n)), done: () => {} }) },
-    shouldStop: () => ticks >= 2,
+    progress: { start: (l: string) => ({ tick: (n = 1) => void (l === label && (ticks += n)), done: () => {} }) },
+    shouldStop: () => ticks >= after,
   };
   try {
-    await runPipeline(config('side'), hooks);
-    assert.unreachable('no stop');
+    await runPipeline(run, hooks);
+    assert.unreachable(`no stop in ${label}`);
   } catch (e) {
     assert.instance(e, Interrupted, (e as Error).stack);
-    assert.match((e as Error).message, /^segmenter \((wsss|full)\) interrupted at epoch 1, batch \d; state saved$/);
+    assert.match((e as Error).message, message);
   }
-  await runPipeline(config('side'), { resume: true });
-  assert.equal(metricsOf('side'), metricsOf('straight'));
-  assert.equal(stepsOf('side'), stepsOf('straight'), 'the log reads as one run: every step once, in order');
+  await runPipeline(run, { resume: true });
+  assert.equal(metricsOf(run.name), metricsOf(straight));
+  assert.equal(stepsOf(run.name), stepsOf(straight), 'the log reads as one run: every step once, in order');
+}
+
+test('a stop while two segmenters train side by side stops both; resuming ends as one uninterrupted run', async () => {
+  // the straight run above trained them side by side too
+  await stopSideBySide(config('side'), 'segmenter (wsss)', 2, /^segmenter \((wsss|full)\) interrupted at epoch 1, batch \d; state saved$/, 'straight');
 });
 
 test('a stop while the two halves of the pseudo-masks are made side by side stops both; resuming ends as one uninterrupted run', async () => {
   // 40 train images: this thread makes 24 (3 chunks), a worker 16 (2 chunks)
   const more = (name: string) => validateRunConfig(mergeConfig(config(name), { synthetic: { train: 40 } }, 'test'), 'test');
   await runPipeline(more('straight-40'), { sideBySide: false });
-  let ticks = 0;
-  const hooks = {
-    progress: { start: (l: string) => ({ tick: (n = 1) => void (l === 'pseudo-masks' && (ticks += n)), done: () => {} }) },
-    shouldStop: () => ticks >= 8,
-  };
-  try {
-    await runPipeline(more('halves'), hooks);
-    assert.unreachable('no stop');
-  } catch (e) {
-    assert.instance(e, Interrupted, (e as Error).stack);
-    assert.match((e as Error).message, /^pseudo-masks \(eps\+\+\) interrupted after \d+ of 40 images/);
-  }
-  await runPipeline(more('halves'), { resume: true });
-  assert.equal(metricsOf('halves'), metricsOf('straight-40'));
-  assert.equal(stepsOf('halves'), stepsOf('straight-40'));
+  await stopSideBySide(more('halves'), 'pseudo-masks', 8, /^pseudo-masks \(eps\+\+\) interrupted after \d+ of 40 images/, 'straight-40');
 });
 
 test.after(cleanup);

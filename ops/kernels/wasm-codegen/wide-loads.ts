@@ -250,19 +250,7 @@ function wideNodeClass(Base: any): any {
         this.emitIndex(xProperty);
         em.localTee(s);
         em.i32Const(layout.flatLength - 4).i32LeU();
-        em.if_('v128');
-        em.localGet(s).i32Const(2).i32Shl().v128Load(layout.offset, 2);
-        em.else_();
-        em.localGet(s).i32x4Splat().v128ConstI32x4(0, 1, 2, 3).i32x4Add();
-        this.vZero();
-        em.i32x4MaxS();
-        const max = layout.flatLength - 1;
-        em.v128ConstI32x4(max, max, max, max).i32x4MinS().localSet(idx);
-        em.localGet(idx).i32x4ExtractLane(0).i32Const(2).i32Shl().f32Load(layout.offset).f32x4Splat();
-        for (let lane = 1; lane < 4; lane++) em.localGet(idx).i32x4ExtractLane(lane).i32Const(2).i32Shl().f32Load(layout.offset).f32x4ReplaceLane(lane);
-        em.end();
-        emitted.wide++;
-        return 'vf32';
+        return this.wideElseGather(s, idx, layout, () => em.localGet(s).i32x4Splat().v128ConstI32x4(0, 1, 2, 3).i32x4Add());
       }
       this.vEmitIndex(xProperty);
       em.localTee(idx).i32x4ExtractLane(0).localTee(s);
@@ -270,11 +258,20 @@ function wideNodeClass(Base: any): any {
       em.i32Const(layout.flatLength - 4).i32LeU();
       em.localGet(idx).localGet(s).i32x4Splat().v128ConstI32x4(0, 1, 2, 3).i32x4Add().i32x4Eq().i32x4AllTrue();
       em.i32And();
+      return this.wideElseGather(s, idx, layout, () => em.localGet(idx));
+    }
+
+    /**
+     * With the wide-load condition on the stack: one v128.load at lane 0's index `s`, else the
+     * stock gather from the lane indices `lanes` leaves on the stack (each clamped into the
+     * array, then 4 scalar loads), kept in local `idx`.
+     */
+    wideElseGather(s: number, idx: number, layout: Layout, lanes: () => void): string {
+      const em: Emitter = this.em;
       em.if_('v128');
       em.localGet(s).i32Const(2).i32Shl().v128Load(layout.offset, 2);
       em.else_();
-      // the stock gather, from the same index vector
-      em.localGet(idx);
+      lanes();
       this.vZero();
       em.i32x4MaxS();
       const max = layout.flatLength - 1;
