@@ -103,12 +103,14 @@ function affinitySources(g: PamrGeom, L: Layout): string[] {
   return Math.sqrt(ss / ${taps - 1});
 }`;
   // a(p,j) = -sum_k |x_k(p) - x_k(p + o_j)| / (K (1e-8 + 0.1 sigma_k(p))), one (n, j) per thread.z
+  // The (negative) offset stays a float local, truncated inside each index: on WebGL a local
+  // declared as `offs[..] | 0` gave wrong reads (the playground's WebGL agreement check caught it).
   let aBody = '';
   for (let k = 0; k < K; k++)
-    aBody += `a -= Math.abs(x[xb + ${k * HpWp} + this.thread.x] - x[xb + ${k * HpWp} + off + this.thread.x]) / (${K * 1e-8} + ${0.1 * K} * sg[sb + ${k * HW} + this.thread.x]);\n`;
+    aBody += `a -= Math.abs(x[xb + ${k * HpWp} + this.thread.x] - x[xb + ${k * HpWp} + (off | 0) + this.thread.x]) / (${K * 1e-8} + ${0.1 * K} * sg[sb + ${k * HW} + this.thread.x]);\n`;
   const logits = `function (x, sg, offs) {
   const n = Math.floor(this.thread.z / ${J});
-  const off = offs[this.thread.z - n * ${J}] | 0;
+  const off = offs[this.thread.z - n * ${J}];
   const xb = ${rowStart(L, `n * ${K * HpWp}`)};
   const sb = n * ${K * HW} + this.thread.y * ${W};
   let a = 0.0;
