@@ -86,34 +86,44 @@ export function stopFlag(ctx: RunContext): { flag: Int32Array; raise: () => void
   return { flag, raise, raised: () => Atomics.load(flag, 0) !== 0 || ctx.shouldStop(), lower: () => clearInterval(poll) };
 }
 
+/**
+ * `here` in this thread and the job `makeJob` builds (given the shared stop flag) in a worker,
+ * one kernel thread each; the first to fail raises the flag so that the other stops too.
+ * Resolves with both outcomes once both have settled and the worker is gone.
+ */
+export async function besideWorker<T>(
+  ctx: RunContext, what: string, makeJob: (stop: Int32Array) => StageJob, here: (shouldStop: () => boolean) => Promise<T>,
+): Promise<[PromiseSettledResult<T>, PromiseSettledResult<{ result: unknown; seconds: number }>]> {
+  const stop = stopFlag(ctx);
+  const worker = startStageWorker(ctx, makeJob(stop.flag), what);
+  limitThreads(1);
+  const raiseOnFailure = (e: unknown): never => {
+    stop.raise();
+    throw e;
+  };
+  try {
+    return await Promise.allSettled([here(stop.raised).catch(raiseOnFailure), worker.done.catch(raiseOnFailure)]);
+  } finally {
+    stop.lower();
+    limitThreads(null);
+    await worker.terminate();
+  }
+}
+
 /** Whether stages may run side by side here: asked for (the default) and two cores. */
 export const sideBySide = (ctx: RunContext): boolean => (ctx.sideBySide ?? true) && threadCount() >= 2;
 
 /** Variant `a` here and `b` in a worker, one kernel thread each; both recorded in the ledger (a first). */
 async function pair(ctx: RunContext, a: SegmenterVariant, b: SegmenterVariant, pseudo: ReadonlyMap<string, Uint8Array> | null, init: Classifier): Promise<void> {
-  const stop = stopFlag(ctx);
-  const job: SegmenterJob = {
-    kind: 'segmenter', variant: b, config: ctx.config, root: ctx.dir.root, backend: getBackend().backend, classes: ctx.classes, train: ctx.train, val: ctx.val,
-    pseudo: b === 'full' || pseudo === null ? null : new Map(pseudo), classifier: ctx.dir.checkpoint(`classifier-${slug(ctx.config.method)}`), stop: stop.flag,
-  };
   const t0 = performance.now();
-  const worker = startStageWorker(ctx, job, key(b));
-  limitThreads(1);
   const scratch: Ledger = { config: ctx.config, done: {}, timings: {} };
-  const here = { ...ctx, ledger: scratch, saveLedger: () => {}, shouldStop: stop.raised };
-  const [mine, theirs] = await Promise.allSettled([
-    segmenterStage(here, a, a === 'full' ? null : pseudo, init).catch((e: unknown) => {
-      stop.raise(); // the worker saves its state and stops too
-      throw e;
-    }),
-    worker.done.catch((e: unknown) => {
-      stop.raise();
-      throw e;
-    }),
-  ]);
-  stop.lower();
-  limitThreads(null);
-  await worker.terminate();
+  const makeJob = (stop: Int32Array): SegmenterJob => ({
+    kind: 'segmenter', variant: b, config: ctx.config, root: ctx.dir.root, backend: getBackend().backend, classes: ctx.classes, train: ctx.train, val: ctx.val,
+    pseudo: b === 'full' || pseudo === null ? null : new Map(pseudo), classifier: ctx.dir.checkpoint(`classifier-${slug(ctx.config.method)}`), stop,
+  });
+  const [mine, theirs] = await besideWorker(ctx, key(b), makeJob, (shouldStop) =>
+    segmenterStage({ ...ctx, ledger: scratch, saveLedger: () => {}, shouldStop }, a, a === 'full' ? null : pseudo, init),
+  );
   ctx.log.settle?.([`segmenter (${a})`, `segmenter (${b})`]);
   for (const [v, r] of [[a, mine], [b, theirs]] as const) {
     if (r.status !== 'fulfilled') continue;

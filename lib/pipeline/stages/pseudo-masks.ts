@@ -9,9 +9,8 @@ import { maskAtFileSize, maskAtSampleSize } from '../../data/size-limit.js';
 import { scoreMasks, type MiouResult } from '../../evaluate.js';
 import { yieldToEventLoop } from '../../progress.js';
 import { getBackend } from '../../core/backend.js';
-import { limitThreads } from '../../../ops/kernels/threads.js';
 import type { PseudoConfig } from '../config.js';
-import { sideBySide, startStageWorker, stopFlag } from '../side-by-side.js';
+import { besideWorker, sideBySide } from '../side-by-side.js';
 import type { PseudoJob, PseudoJobResult } from '../stage-worker.js';
 import { makePseudoMasks } from '../../pseudo-dataset.js';
 import { refinePseudoMasks, type PseudoMask } from '../../pseudo.js';
@@ -103,31 +102,18 @@ export async function pseudoMaskStage(ctx: RunContext, method: Method, model: Cl
     try {
       if (split === n) parts = [await stageMasks(model, method, ctx.config.pseudo, ctx.train, sinks, (k) => task.tick(k), ctx.shouldStop)];
       else {
-        const stop = stopFlag(ctx);
-        const job: PseudoJob = {
-          kind: 'pseudo', method, samples: ctx.train.slice(split), sinks, config: ctx.config, root: ctx.dir.root, backend: getBackend().backend,
-          classes: ctx.classes, classifier: ctx.dir.checkpoint(`classifier-${slug(method)}`), stop: stop.flag,
-        };
         // the worker's progress counts in this stage's one task
         const shared = { ...ctx, progress: { start: () => ({ tick: (k = 1) => task.tick(k), done: () => {} }) } };
-        const worker = startStageWorker(shared, job, `pseudo-masks (${method})`);
-        limitThreads(1);
-        try {
-          const settled = await Promise.allSettled([
-            stageMasks(model, method, ctx.config.pseudo, ctx.train.slice(0, split), sinks, (k) => task.tick(k), stop.raised),
-            worker.done.then((d) => d.result as PseudoJobResult),
-          ]);
-          const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-          if (failed) {
-            stop.raise();
-            throw failed.reason;
-          }
-          parts = settled.map((r) => (r as PromiseFulfilledResult<PseudoJobResult>).value);
-        } finally {
-          stop.lower();
-          limitThreads(null);
-          await worker.terminate();
-        }
+        const makeJob = (stop: Int32Array): PseudoJob => ({
+          kind: 'pseudo', method, samples: ctx.train.slice(split), sinks, config: ctx.config, root: ctx.dir.root, backend: getBackend().backend,
+          classes: ctx.classes, classifier: ctx.dir.checkpoint(`classifier-${slug(method)}`), stop,
+        });
+        const [mine, theirs] = await besideWorker(shared, `pseudo-masks (${method})`, makeJob, (shouldStop) =>
+          stageMasks(model, method, ctx.config.pseudo, ctx.train.slice(0, split), sinks, (k) => task.tick(k), shouldStop),
+        );
+        if (mine.status === 'rejected') throw mine.reason;
+        if (theirs.status === 'rejected') throw theirs.reason;
+        parts = [mine.value, theirs.value.result as PseudoJobResult];
       }
     } finally {
       task.done();
