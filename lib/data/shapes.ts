@@ -60,6 +60,19 @@ export interface Placement {
 }
 
 /**
+ * Pixel p's position along the placed shape's own "down" axis, in radii (positive below its
+ * centre, turning with the shape), so that a part (the lower third, the head) is the same part
+ * of the shape whatever its pose.
+ */
+export function objectDown(at: Placement, size: number): (p: number) => number {
+  const cos = Math.cos(at.angle), sin = Math.sin(at.angle);
+  return (p) => {
+    const x = p % size, y = (p - x) / size;
+    return (cos * (y + 0.5 - at.cy) - sin * (x + 0.5 - at.cx)) / at.radius;
+  };
+}
+
+/**
  * Flat indices (y*size + x) of the pixels whose centres fall inside the placed shape.
  * Shapes reach at most `reach` radii from their centre, which bounds the scan.
  */

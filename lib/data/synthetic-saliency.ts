@@ -13,7 +13,7 @@ import { gaussianBlur } from './blur.js';
 import type { Rng } from '../core/random.js';
 import { chance, intIn, pick } from './sampling.js';
 import { SaliencyErrorType, type InjectedErrors, type SystematicErrorEvents } from './sample.js';
-import { blobTest, rasterise } from './shapes.js';
+import { blobTest, objectDown, rasterise } from './shapes.js';
 import type { Scene } from './synthetic-scene.js';
 
 /** How often each error of the random model is injected. */
@@ -174,11 +174,10 @@ function systematicErrors(scene: Scene, rates: SystematicErrorRates, rng: Rng, e
     let removed = 0;
     if (chance(rng, rates.partMiss)) {
       events.kindParts.push(k);
-      const cos = Math.cos(at.angle), sin = Math.sin(at.angle);
+      const down = objectDown(at, scene.size);
       for (let p = 0; p < mask.length; p++) {
         if (scene.objectOwner[p] !== k) continue;
-        const x = p % scene.size, y = (p - x) / scene.size, dx = x + 0.5 - at.cx, dy = y + 0.5 - at.cy;
-        if ((cos * dy - sin * dx) / at.radius > PART_CUT) { mark(p, SaliencyErrorType.missingPart); removed++; }
+        if (down(p) > PART_CUT) { mark(p, SaliencyErrorType.missingPart); removed++; }
       }
     }
     if (contacts[k].length > 0) {

@@ -11,7 +11,7 @@
 import { hsvToRgb } from './color.js';
 import type { Rng } from '../core/random.js';
 import { chance, intIn } from './sampling.js';
-import { CLASS_SHAPES, barTest, blobTest, classShapeTest, rasterise, type ClassShape, type InsideTest, type Placement } from './shapes.js';
+import { CLASS_SHAPES, barTest, blobTest, classShapeTest, objectDown, rasterise, type ClassShape, type InsideTest, type Placement } from './shapes.js';
 
 /** The context structure some class shapes are drawn with; classes not listed have none. */
 export const COMPANIONS: Partial<Record<ClassShape, 'water' | 'rails'>> = { disc: 'water', triangle: 'rails' };
@@ -180,14 +180,16 @@ function drawCompanion(scene: Scene, rng: Rng, kind: 'water' | 'rails', index: n
  * lights up the head (what CAM is known for), while the saliency map covers the whole object.
  */
 export const HEAD_CUT = -0.15;
+/** Where an object's class shows: its whole area, or only its head (see HEAD_CUT). */
+export type Appearance = 'whole' | 'parts';
 /** An object's pixels split into its head (v < HEAD_CUT) and the rest. */
 function splitHead(pixels: Int32Array, at: Placement, size: number): [Int32Array, Int32Array] {
-  const cos = Math.cos(at.angle), sin = Math.sin(at.angle);
-  const inHead = (p: number) => { const x = p % size, y = (p - x) / size; return (cos * (y + 0.5 - at.cy) - sin * (x + 0.5 - at.cx)) / at.radius < HEAD_CUT; };
+  const down = objectDown(at, size);
+  const inHead = (p: number) => down(p) < HEAD_CUT;
   return [pixels.filter(inHead), pixels.filter((p) => !inHead(p))];
 }
 
-function drawObjects(scene: Scene, rng: Rng, numClasses: number, companionRate: number, appearance: 'whole' | 'parts'): void {
+function drawObjects(scene: Scene, rng: Rng, numClasses: number, companionRate: number, appearance: Appearance): void {
   const { size } = scene;
   for (let wanted = intIn(rng, 1, 3), k = 0; k < wanted; k++) {
     const cls = intIn(rng, 1, numClasses);
@@ -217,7 +219,7 @@ function drawObjects(scene: Scene, rng: Rng, numClasses: number, companionRate: 
  * Draw a complete scene of size x size pixels with objects from classes 1..numClasses; objects of
  * a class with a companion get it with probability `companionRate`.
  */
-export function drawScene(rng: Rng, size: number, numClasses: number, companionRate: number, appearance: 'whole' | 'parts' = 'whole'): Scene {
+export function drawScene(rng: Rng, size: number, numClasses: number, companionRate: number, appearance: Appearance = 'whole'): Scene {
   const plane = size * size;
   const scene: Scene = {
     size,

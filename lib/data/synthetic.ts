@@ -8,14 +8,14 @@ import { Rng } from '../core/random.js';
 import { mixSeed } from './sampling.js';
 import { labelsOfMask, SPLITS, type Dataset, type Sample, type Split } from './sample.js';
 import { makeSaliency, type SyntheticSaliency } from './synthetic-saliency.js';
-import { drawScene, type Scene } from './synthetic-scene.js';
+import { drawScene, type Appearance, type Scene } from './synthetic-scene.js';
 import { CLASS_SHAPES, type ClassShape } from './shapes.js';
 
 /** The saliency-error models (see synthetic-saliency.ts). */
 export const SALIENCY_ERROR_MODELS = ['systematic', 'random'] as const;
 
-/** Where an object's class shows (see synthetic-scene.ts): its whole area, or only its head. */
-export const APPEARANCES = ['whole', 'parts'] as const;
+/** Every Appearance (see synthetic-scene.ts). */
+export const APPEARANCES: readonly Appearance[] = ['whole', 'parts'];
 
 /**
  * Default per-class miss rate of the systematic model. Detectors trained on salient-object data
@@ -39,7 +39,7 @@ export interface SyntheticOptions {
   /** Saliency-error model: 'systematic' (default) or 'random'. */
   errors?: (typeof SALIENCY_ERROR_MODELS)[number];
   /** 'whole' (default): the class colour and stripes cover the object; 'parts': only its head, on a body any class may have. */
-  appearance?: (typeof APPEARANCES)[number];
+  appearance?: Appearance;
   /** Share of objects of a class with a companion (disc: water, triangle: rails) drawn with it (default 0.8); both models. */
   companion?: number;
   /** Systematic: per-class miss rate, one per class or one for all (default CLASS_MISS_DEFAULT). */

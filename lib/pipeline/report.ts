@@ -7,6 +7,7 @@ import { pct } from '../report/format.js';
 import type { DropSummary } from '../metrics.js';
 import type { Curve, MiouRow, Panel, ReportInput, TextTable } from '../report/types.js';
 import type { StepRecord } from '../train/trainer.js';
+import { resolveSyntheticOptions } from '../data/synthetic.js';
 import type { RunContext } from './context.js';
 import { labelsOnlyNote } from './context.js';
 
@@ -99,6 +100,7 @@ export function collectMetrics(ctx: RunContext): RunMetrics {
 }
 
 export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[], records: StepRecord[]): void {
+  const generator = resolveSyntheticOptions(ctx.config.synthetic);
   const full = metrics.segmenter.full;
   const segNames: Record<string, string> = { full: 'fully supervised (T)', wsss: `WSSS from ${ctx.config.method} pseudo-masks`, ssss: `SSSS, ${ctx.config.labeledFraction} labelled` };
   const input: ReportInput = {
@@ -117,7 +119,7 @@ export function writeReport(ctx: RunContext, metrics: RunMetrics, panels: Panel[
     curves: curves(records),
     panels,
     notes: [
-      `data: ${ctx.config.data ?? `synthetic (${ctx.train.length} train, ${ctx.val.length} val; ${ctx.config.synthetic.errors ?? 'systematic'} saliency errors, appearance ${ctx.config.synthetic.appearance ?? 'whole'})`}`,
+      `data: ${ctx.config.data ?? `synthetic (${ctx.train.length} train, ${ctx.val.length} val; ${generator.errors} saliency errors, appearance ${generator.appearance})`}`,
       `classes: ${ctx.classes.join(', ')}`,
       ...(labelsOnlyNote(ctx) ? [labelsOnlyNote(ctx)] : []),
       ...records.filter((r) => typeof r.event === 'string').map((r) => `${r.stage}, step ${r.step + 1}: ${r.event}`),

@@ -7,6 +7,7 @@ import { CLASS_MISS_DEFAULT, SALIENCY_ERROR_MODELS, SaliencyErrorType, Synthetic
 import { gaussianBlur } from '../../lib/data/blur.js';
 import { generateScene } from '../../lib/data/synthetic.js';
 import { HEAD_CUT, type Scene } from '../../lib/data/synthetic-scene.js';
+import { objectDown } from '../../lib/data/shapes.js';
 import { SALIENCY_NOISE, saliencyBlurSigma } from '../../lib/data/synthetic-saliency.js';
 import { SaliencyScore } from '../../lib/data/saliency-score.js';
 import { cleanup, tempDir } from './helpers.js';
@@ -235,11 +236,8 @@ function colourNamesClass(options: Parameters<typeof synthetic>[0], region: (sce
 }
 const visiblePixels = (scene: Scene, k: number) => [...scene.objectOwner.keys()].filter((p) => scene.objectOwner[p] === k);
 const headPixels = (inHead: boolean) => (scene: Scene, k: number) => {
-  const at = scene.objectPlacements[k]!, cos = Math.cos(at.angle), sin = Math.sin(at.angle);
-  return visiblePixels(scene, k).filter((p) => {
-    const x = p % scene.size, y = (p - x) / scene.size;
-    return ((cos * (y + 0.5 - at.cy) - sin * (x + 0.5 - at.cx)) / at.radius < HEAD_CUT) === inHead;
-  });
+  const down = objectDown(scene.objectPlacements[k]!, scene.size);
+  return visiblePixels(scene, k).filter((p) => (down(p) < HEAD_CUT) === inHead);
 };
 
 test('classes carry a colour cue: nearest mean colour names most objects', () => {
