@@ -14,6 +14,7 @@ export { mixSeed } from './sampling.js';
 /** The synthetic dataset: shape classes, distractors, saliency maps with injected errors. */
 export { APPEARANCES, CLASS_MISS_DEFAULT, SALIENCY_ERROR_MODELS, SYNTHETIC_LIMITS, generateSample, resolveSyntheticOptions, synthetic, syntheticId } from './synthetic.js';
 export type { NumericSyntheticOption, ResolvedSyntheticOptions, SyntheticDataset, SyntheticOptions } from './synthetic.js';
+export type { Appearance } from './synthetic-scene.js';
 export type { RandomErrorRates, SaliencyErrorSettings, SystematicErrorRates } from './synthetic-saliency.js';
 export { CLASS_SHAPES } from './shapes.js';
 export { SyntheticStats } from './synthetic-stats.js';
