@@ -26,6 +26,9 @@ import { webasmPrepare, webasmRows, webasmRunRows, type Prepared } from './webas
 const MIN_COST = 2e6;
 
 let workers: Worker[] | null = null;
+/** Per worker slot (as `status`): rung after each post; thread-worker.ts waits on it between
+ * launches. Sized once with the pool, since a waiting worker holds it. */
+let bell: Int32Array = new Int32Array(new SharedArrayBuffer(0));
 /** Launches split over threads so far (lets specs check that the threaded path ran). */
 export let threadedLaunches = 0;
 /** Of those, the ones run on a shared-memory module. */
@@ -54,6 +57,7 @@ function pool(): Worker[] {
     w.on('error', () => (broken = true));
     return w;
   });
+  bell = new Int32Array(new SharedArrayBuffer(4 * (workers.length + 1)));
   return workers;
 }
 
@@ -138,8 +142,10 @@ function split(p: Prepared, launch: Launch, parts: number, size: number, how: Pi
   if (status.length < parts) status = new Int32Array(new SharedArrayBuffer(4 * parts));
   for (let i = 1; i < parts; i++) {
     Atomics.store(status, i, 0);
-    const t: ThreadTask = { ...how, unpack: u, row0: bounds[i]!, row1: bounds[i + 1]!, out: inPlace ? null : out, status, slot: i };
+    const t: ThreadTask = { ...how, unpack: u, row0: bounds[i]!, row1: bounds[i + 1]!, out: inPlace ? null : out, status, bell, slot: i };
     ws[i - 1]!.postMessage(t);
+    Atomics.add(bell, i, 1);
+    Atomics.notify(bell, i);
   }
   threadedLaunches++;
   // this thread's rows, from module memory into `out` (unpacked when asked)
