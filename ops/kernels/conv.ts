@@ -21,6 +21,7 @@ import type { GpuMode } from './gpu.js';
 import { batchChunks, planesWriter } from './pack.js';
 import { F32_EXACT, f32, roundUp, type Arg, type ArgWriter, type Program } from './program.js';
 import { runSync } from './run.js';
+import { stridedCopy, type Level, type Staged } from './wasm-copy.js';
 import { packedWeights } from './weight-cache.js';
 
 export interface ConvKernels {
@@ -232,9 +233,21 @@ function splitGrad(gy: Float32Array, N: number, K: number, OH: number, OW: numbe
   const Kp = roundUp(K, 4);
   const OWU = Math.ceil(OW / WU);
   const length = N * OH * OWU * Kp;
+  const copier = stridedCopy();
+  let staged: Staged | null = null; // the WU writers of a launch stage gy once
   return Array.from({ length: WU }, (_, u) => ({
     length,
     write(part: Float32Array, at: number): void {
+      if (copier !== null) {
+        // the loops below in WebAssembly (wasm-copy.ts), channels innermost
+        staged = copier.stage(gy, staged);
+        const levels: [Level, Level, Level, Level] = [
+          { count: N, src: K * OH * OW, dst: OH * OWU * Kp }, { count: OH, src: OW, dst: OWU * Kp },
+          { count: Math.ceil((OW - u) / WU), src: WU, dst: Kp }, { count: K, src: OH * OW, dst: 1 },
+        ];
+        copier.write(staged, u, levels, part, at, length, 0, 0);
+        return;
+      }
       if (K < Kp || u + (OWU - 1) * WU >= OW) part.fill(0, at, at + length);
       for (let n = 0; n < N; n++)
         for (let k = 0; k < K; k++)

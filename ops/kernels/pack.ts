@@ -6,6 +6,7 @@
  * walk all of them with one row index (thread.y) and one multiply.
  */
 import { F32_EXACT, materialize, type ArgWriter } from './program.js';
+import { stridedCopy, type Level } from './wasm-copy.js';
 
 export interface PackSpec {
   N: number; C: number; H: number; W: number;
@@ -31,9 +32,23 @@ export function planesWriter(src: ArrayLike<number>, p: PackSpec): ArgWriter {
   // element by element, since a typed-array call per row costs more than the row itself.
   // The padding is one fill over everything first: cheaper than filling around each row.
   const rowCopy = stepX === 1 && src instanceof Float32Array && x1 - x0 >= 64;
+  // rows that land inside [0, Hq)
+  const y0 = Math.max(0, Math.ceil(-offY / stepY));
+  const y1 = Math.max(y0, Math.min(H, Math.floor((Hq - 1 - offY) / stepY) + 1));
+  const copier = src instanceof Float32Array ? stridedCopy() : null;
   return {
     length,
     write(out, at) {
+      if (copier !== null) {
+        // the same placement as the loops below, in WebAssembly (wasm-copy.ts)
+        const levels: [Level, Level, Level, Level] = [
+          { count: N, src: C * H * W, dst: Hq * Wq }, { count: C, src: H * W, dst: plane },
+          { count: y1 - y0, src: W, dst: stepY * Wq }, { count: x1 - x0, src: 1, dst: stepX },
+        ];
+        const from = copier.stage(src as Float32Array);
+        copier.write(from, y0 * W + x0, levels, out, at, length, (y0 * stepY + offY) * Wq + x0 * stepX + offX, fill);
+        return;
+      }
       out.fill(fill, at, at + length);
       for (let n = 0; n < N; n++)
         for (let c = 0; c < C; c++) {
