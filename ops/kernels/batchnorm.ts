@@ -28,9 +28,71 @@ function pairs(r: Float32Array, planes: number): Float32Array {
   return out;
 }
 
+/** Threads per plane in the reductions when the plane splits into 4 interleaved parts. */
+const quarters = (plane: number): boolean => plane % 4 === 0;
+
+/**
+ * Per plane, from 4 interleaved partials (thread.x = j sums elements j, j+4, ...) of
+ * [sum, squared deviations from the partial's own mean]: the plane's sum and squared
+ * deviations from the plane mean (Chan et al.'s exact combination), in double.
+ */
+function combineQuarters(r: Float32Array, planes: number, plane: number): Float32Array {
+  const out = new Float32Array(2 * planes);
+  const n = plane / 4;
+  for (let p = 0; p < planes; p++) {
+    let s = 0;
+    for (let j = 0; j < 4; j++) s += r[(4 * p + j) * 4]!;
+    const mean = s / plane;
+    let m2 = 0;
+    for (let j = 0; j < 4; j++) {
+      const d = r[(4 * p + j) * 4]! / n - mean;
+      m2 += r[(4 * p + j) * 4 + 1]! + n * d * d;
+    }
+    out[2 * p] = s;
+    out[2 * p + 1] = m2;
+  }
+  return out;
+}
+
+/** Per plane, the sums of the 4 interleaved partials' [a, b] (double, then float32). */
+function sumQuarters(r: Float32Array, planes: number): Float32Array {
+  const out = new Float32Array(2 * planes);
+  for (let p = 0; p < planes; p++) {
+    let a = 0;
+    let b = 0;
+    for (let j = 0; j < 4; j++) {
+      a += r[(4 * p + j) * 4]!;
+      b += r[(4 * p + j) * 4 + 1]!;
+    }
+    out[2 * p] = a;
+    out[2 * p + 1] = b;
+  }
+  return out;
+}
+
+/** Element i of partial thread.x in plane thread.y: a row base + thread.x (one wide load
+ * for the 4 lanes, wasm-codegen/wide-loads.ts). */
+const quarterIndex = (plane: number): string => `this.thread.y * ${plane} + (i | 0) * 4 + this.thread.x`;
+
 export function* planeMomentsProgram(x: DataArray, planes: number, plane: number): Program<Float32Array> {
   // Two passes over a plane (it stays in cache): the deviations from the plane's own mean
   // keep the variance exact where E[x^2] - E[x]^2 would cancel.
+  if (quarters(plane)) {
+    // lanes = 4 interleaved parts of one plane (contiguous reads), combined on the host
+    const q = quarterIndex(plane);
+    const source = `function (x) {
+  let s = 0.0;
+  for (let i = 0; i < ${plane / 4}; i++) s += x[${q}];
+  const m = s / ${plane / 4};
+  let m2 = 0.0;
+  for (let i = 0; i < ${plane / 4}; i++) {
+    const d = x[${q}] - m;
+    m2 += d * d;
+  }
+  return [s, m2, 0, 0];
+}`;
+    return combineQuarters(yield { source, output: [4, planes], args: [f32(x)], components: 4, cost: 2 * planes * plane }, planes, plane);
+  }
   const source = `function (x) {
   let s = 0.0;
   for (let i = 0; i < ${plane}; i++) s += x[this.thread.x * ${plane} + (i | 0)];
@@ -71,6 +133,24 @@ const maskedGrad = (relu: boolean, q: string): string =>
 
 export function* planeGradSumsProgram(g: DataArray, y: DataArray, x: DataArray, plane: number, mean: DataArray, relu: boolean): Program<Float32Array> {
   const planes = x.length / plane;
+  const args = [f32(g), f32(y), f32(x), f32(mean)];
+  const cost = 2 * x.length;
+  if (quarters(plane)) {
+    // lanes = 4 interleaved parts of one plane (contiguous reads), added on the host
+    const q = quarterIndex(plane);
+    const source = `function (g, y, x, mean) {
+  let sg = 0.0;
+  let sgx = 0.0;
+  const m = mean[this.thread.y];
+  for (let i = 0; i < ${plane / 4}; i++) {
+    ${maskedGrad(relu, q)}
+    sg += gz;
+    sgx += gz * (x[${q}] - m);
+  }
+  return [sg, sgx, 0, 0];
+}`;
+    return sumQuarters(yield { source, output: [4, planes], args, components: 4, cost }, planes);
+  }
   const source = `function (g, y, x, mean) {
   let sg = 0.0;
   let sgx = 0.0;
@@ -83,8 +163,7 @@ export function* planeGradSumsProgram(g: DataArray, y: DataArray, x: DataArray, 
   }
   return [sg, sgx, 0, 0];
 }`;
-  const r = yield { source, output: [planes], args: [f32(g), f32(y), f32(x), f32(mean)], components: 4, cost: 2 * x.length };
-  return pairs(r, planes);
+  return pairs(yield { source, output: [planes], args, components: 4, cost }, planes);
 }
 
 export function* inputGradProgram(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray, relu: boolean): Program<Float32Array> {

@@ -63,9 +63,9 @@ for (const backend of kernelBackends) {
     );
   });
 
-  test(`batchNorm kernels on ${backend} agree with the references on odd plane sizes`, () => {
+  test(`batchNorm kernels on ${backend} agree with the references on odd plane sizes and multiples of 4 (reductions over 4 interleaved partials)`, () => {
     const k = batchNormKernels(backend);
-    for (const [planes, plane] of [[1, 1], [3, 7], [6, 33], [4, 130]] as const) {
+    for (const [planes, plane] of [[1, 1], [3, 7], [6, 33], [4, 130], [2, 4], [5, 64], [3, 1024]] as const) {
       const x = seeded([planes * plane], planes + plane).data;
       const g = seeded([planes * plane], 5 + plane).data;
       const [s, t, u] = [1, 2, 3].map((i) => seeded([planes], i * plane).data);
