@@ -2,7 +2,8 @@
  * gpu.js conv2d kernels, shaped for gpu.js's WebAssembly backend, where SIMD lanes are 4
  * consecutive thread.x cells and every lane-varying read is a gather (4 scalar loads)
  * while a read whose index does not depend on thread.x is one scalar load + splat:
- *  - `convCore` (forward, and backward-input as a transposed conv): lanes = 4 output
+ *  - `convCore` (forward, and backward-input as a transposed conv, strided ones one launch
+ *    per output phase so no work goes to inserted zeros): lanes = 4 output
  *    channels (thread.x = k), each thread returns 4 consecutive output x (components),
  *    thread.y = block of 4 output x, thread.z = (image, output row). Input pixels are
  *    uniform loads reused by every lane and by neighbouring taps; weights are packed as one
@@ -21,7 +22,7 @@ import type { GpuMode } from './gpu.js';
 import { batchChunks, planesWriter } from './pack.js';
 import { F32_EXACT, f32, roundUp, type Arg, type ArgWriter, type Program } from './program.js';
 import { runSync } from './run.js';
-import { stridedCopy, type Level, type Staged } from './wasm-copy.js';
+import { stridedCopy, type Level, type Part, type Staged } from './wasm-copy.js';
 import { packedWeights } from './weight-cache.js';
 
 export interface ConvKernels {
@@ -165,7 +166,82 @@ function backwardCore(g: ConvGeom, N: number): Core {
   };
 }
 
+/** The output positions r, r + s, r + 2s, ... of the input gradient along one axis (size L):
+ * the taps i that reach them, (r + p - i d) divisible by s, largest i first; the offset e
+ * in gy of the first one (gy position t + e feeds output r + s t) and the spacing of the
+ * rest in gy. */
+interface AxisPhase { r: number; T: number; taps: number[]; e: number; delta: number }
+
+function axisPhases(L: number, k: number, s: number, p: number, d: number): AxisPhase[] {
+  const phases: AxisPhase[] = [];
+  for (let r = 0; r < Math.min(s, L); r++) {
+    const taps: number[] = [];
+    for (let i = k - 1; i >= 0; i--) if ((((r + p - i * d) % s) + s) % s === 0) taps.push(i);
+    const e = taps.length > 0 ? (r + p - taps[0]! * d) / s : 0;
+    const delta = taps.length > 1 ? ((taps[0]! - taps[1]!) * d) / s : 1;
+    phases.push({ r, T: Math.ceil((L - r) / s), taps, e, delta });
+  }
+  return phases;
+}
+
+/**
+ * Backward-input of a strided conv, phase by phase: the input-gradient positions (r_y + s_y t,
+ * r_x + s_x u) are a stride-1 correlation of gy itself with the taps that reach them
+ * (`axisPhases`), so no work goes to the zeros a zero-inserted gy would hold (3/4 of it at
+ * stride 2). Each phase is one convCore launch; the phases are interleaved on the host. The
+ * nonzero products are added in the same order as in the zero-inserted form, so the sums
+ * are the same, bit for bit (the zero products it adds change nothing but a zero's sign).
+ */
+function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom): Program<Float32Array> {
+  const ys = axisPhases(g.H, g.kh, g.sh, g.ph, g.dh);
+  const xs = axisPhases(g.W, g.kw, g.sw, g.pw, g.dw);
+  const outs: Array<{ out: Float32Array; py: AxisPhase; px: AxisPhase }> = [];
+  for (const py of ys)
+    for (const px of xs) {
+      const [My, Mx] = [py.taps.length, px.taps.length];
+      if (My === 0 || Mx === 0 || py.T <= 0 || px.T <= 0) continue; // no tap reaches: zeros
+      const T = My * Mx;
+      const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${g.kh} ${g.kw} phase ${py.taps.join(',')} ${px.taps.join(',')}`, () => {
+        const wp = new Float32Array(g.C * g.K * T);
+        for (let c = 0; c < g.C; c++)
+          for (let k = 0; k < g.K; k++)
+            for (let a = 0; a < My; a++)
+              for (let b = 0; b < Mx; b++) wp[(c * g.K + k) * T + a * Mx + b] = w[((k * g.C + c) * g.kh + py.taps[a]!) * g.kw + px.taps[b]!]!;
+        return tapWeights(wp, g.C, g.K, T);
+      });
+      const core = (N: number): Core => ({
+        N, C: g.K, K: g.C, Hp: py.T + (My - 1) * py.delta, Wp: rowLength(px.T + (Mx - 1) * px.delta, px.T, 1, Mx, px.delta),
+        kh: My, kw: Mx, sh: 1, sw: 1, dh: py.delta, dw: px.delta, OH: py.T, OW: px.T,
+      });
+      const one = core(1);
+      const out = yield* overBatch(g.N, g.C * py.T * px.T, g.K * one.Hp * one.Wp, function* (n0, n1) {
+        const p = core(n1 - n0);
+        return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, [-py.e, -px.e], [1, 1]), wt, null, p);
+      });
+      outs.push({ out, py, px });
+    }
+  // interleave: dx[n][c][r_y + s_y t][r_x + s_x u] = phase output [n][c][t][u]; zeros elsewhere
+  const planes = g.N * g.C;
+  const dx = new Float32Array(planes * g.H * g.W);
+  const copier = stridedCopy();
+  if (copier !== null) {
+    const staged = copier.stageMany(outs.map((o) => o.out));
+    const parts: Part[] = outs.map(({ py, px }, i) => ({
+      from: staged[i]!, src0: 0, dst0: py.r * g.W + px.r,
+      levels: [{ count: 1, src: 0, dst: 0 }, { count: planes, src: py.T * px.T, dst: g.H * g.W }, { count: py.T, src: px.T, dst: g.sh * g.W }, { count: px.T, src: 1, dst: g.sw }],
+    }));
+    copier.writeParts(parts, dx, 0, dx.length, 0);
+    return dx;
+  }
+  for (const { out, py, px } of outs)
+    for (let q = 0, o = 0; q < planes; q++)
+      for (let t = 0; t < py.T; t++)
+        for (let u = 0, d = (q * g.H + py.r + g.sh * t) * g.W + px.r; u < px.T; u++, d += g.sw) dx[d] = out[o++]!;
+  return dx;
+}
+
 export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: ConvGeom): Program<Float32Array> {
+  if (g.sh > 1 || g.sw > 1) return yield* phasedBackwardInput(gy, w, g);
   // Transposed conv: zero-insert gy by the stride, pad by (k-1)*d - p, correlate with the
   // flipped weights with input and output channels swapped.
   const off: [number, number] = [(g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw];

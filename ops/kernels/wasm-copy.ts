@@ -109,49 +109,67 @@ function floats(inst: Instance, n: number): Float32Array {
   return inst.f32;
 }
 
-/** Which source is in the module's memory (by identity, and a count of stagings). */
-let staged: { src: Float32Array | null; stamp: number } = { src: null, stamp: 0 };
+/** The sources in the module's memory (by identity), and a count of stagings. */
+let staged: { srcs: Float32Array[]; stamp: number; end: number } = { srcs: [], stamp: 0, end: 0 };
 
 /**
- * Stage a source once: returns a token that `copyStaged` accepts while no other source has
- * been staged since (several writers of one launch read one source: one memcpy in).
+ * A staged source: valid while no other staging happened since (several writers of one
+ * launch that read one source stage it once).
  */
-export interface Staged { stamp: number; length: number }
+export interface Staged { stamp: number; offset: number; length: number }
+
+/** One placement: for every index tuple of `levels` (outermost first)
+ * dst[dst0 + sum i*dstStride] = from[src0 + sum i*srcStride]. */
+export interface Part { from: Staged; src0: number; levels: [Level, Level, Level, Level]; dst0: number }
 
 /** A strided copier, or null where WebAssembly SIMD is missing. */
 export interface StridedCopy {
   /** Copy `src` into the module (skipped when `keep` still holds it). */
   stage(src: Float32Array, keep?: Staged | null): Staged;
-  /**
-   * Into `dst[at, at + length)`: first `fill`, then for every index tuple of `levels`
-   * (outermost first) dst[at + dst0 + sum i*dstStride] = src[src0 + sum i*srcStride], the
-   * source staged as `from`.
-   */
+  /** Copy several sources into the module, one after another. */
+  stageMany(srcs: Float32Array[]): Staged[];
+  /** Into `dst[at, at + length)`: `fill`, then one placement (offsets relative to `at`). */
   write(from: Staged, src0: number, levels: [Level, Level, Level, Level], dst: Float32Array, at: number, length: number, dst0: number, fill: number): void;
+  /** The same with several placements, in order, from sources staged together. */
+  writeParts(parts: Part[], dst: Float32Array, at: number, length: number, fill: number): void;
 }
 
-const ALIGN = 4; // floats: the output region starts 16-byte aligned
+const ALIGN = 4; // floats: each region starts 16-byte aligned
+const aligned = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 export function stridedCopy(): StridedCopy | null {
   const inst = load();
   if (inst === null) return null;
+  const stageMany = (srcs: Float32Array[]): Staged[] => {
+    const stamp = staged.stamp + 1;
+    let end = 0;
+    const out = srcs.map((src) => {
+      const at = end;
+      end = aligned(at + src.length);
+      floats(inst, end).set(src, at);
+      return { stamp, offset: at, length: src.length };
+    });
+    staged = { srcs, stamp, end };
+    return out;
+  };
+  const writeParts = (parts: Part[], dst: Float32Array, at: number, length: number, fill: number): void => {
+    if (parts.some((q) => q.from.stamp !== staged.stamp)) throw new Error('stridedCopy: the source was replaced since it was staged');
+    const base = staged.end;
+    const f = floats(inst, base + length);
+    f.fill(fill, base, base + length);
+    for (const { from, src0, levels: [l3, l2, l1, l0], dst0 } of parts)
+      if (l3.count > 0 && l2.count > 0 && l1.count > 0 && l0.count > 0)
+        inst.copy(4 * (from.offset + src0), 4 * (base + dst0), l3.count, l2.count, l1.count, l0.count,
+          4 * l3.src, 4 * l2.src, 4 * l1.src, 4 * l0.src, 4 * l3.dst, 4 * l2.dst, 4 * l1.dst, 4 * l0.dst);
+    dst.set(inst.f32.subarray(base, base + length), at);
+  };
   return {
     stage(src, keep) {
-      if (keep && keep.stamp === staged.stamp && staged.src === src) return keep;
-      floats(inst, src.length).set(src);
-      staged = { src, stamp: staged.stamp + 1 };
-      return { stamp: staged.stamp, length: src.length };
+      if (keep && keep.stamp === staged.stamp && staged.srcs.length === 1 && staged.srcs[0] === src) return keep;
+      return stageMany([src])[0]!;
     },
-    write(from, src0, levels, dst, at, length, dst0, fill) {
-      if (from.stamp !== staged.stamp) throw new Error('stridedCopy: the source was replaced since it was staged');
-      const base = Math.ceil(from.length / ALIGN) * ALIGN;
-      const f = floats(inst, base + length);
-      f.fill(fill, base, base + length);
-      const [l3, l2, l1, l0] = levels;
-      if (l3.count > 0 && l2.count > 0 && l1.count > 0 && l0.count > 0)
-        inst.copy(4 * src0, 4 * (base + dst0), l3.count, l2.count, l1.count, l0.count,
-          4 * l3.src, 4 * l2.src, 4 * l1.src, 4 * l0.src, 4 * l3.dst, 4 * l2.dst, 4 * l1.dst, 4 * l0.dst);
-      dst.set(f.subarray(base, base + length), at);
-    },
+    stageMany,
+    write: (from, src0, levels, dst, at, length, dst0, fill) => writeParts([{ from, src0, levels, dst0 }], dst, at, length, fill),
+    writeParts,
   };
 }

@@ -58,6 +58,28 @@ for (const backend of kernelBackends) {
   });
 }
 
+test('strided backward-input (phase by phase: the taps reaching each output position mod the stride) agrees with the reference, strides 2-3, dilations 1-3, kernels 1-5', () => {
+  const arb = fc
+    .record({
+      N: fc.integer({ min: 1, max: 2 }), C: fc.integer({ min: 1, max: 5 }), K: fc.integer({ min: 1, max: 6 }),
+      H: fc.integer({ min: 1, max: 11 }), W: fc.integer({ min: 1, max: 11 }),
+      kh: fc.integer({ min: 1, max: 5 }), kw: fc.integer({ min: 1, max: 5 }),
+      stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 3 })),
+      padding: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })),
+      dilation: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      bias: fc.constant(false), seed: fc.nat(),
+    })
+    .filter((c) => outOk(c.H, c.kh, c.stride[0], c.padding[0], c.dilation[0]) && outOk(c.W, c.kw, c.stride[1], c.padding[1], c.dilation[1]));
+  for (const backend of kernelBackends)
+    fc.assert(
+      fc.property(arb, (c) => {
+        const ref = valueAndGrads('reference', f(c), inputs(c));
+        valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} output ${i} ${JSON.stringify(c)}`));
+      }),
+      { numRuns: 40 },
+    );
+});
+
 test('conv2d agrees on the common 3x3 padding-1 layer shape', () => {
   const c: Case = { N: 2, C: 8, K: 8, H: 12, W: 12, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true, seed: 3 };
   const ref = valueAndGrads('reference', f(c), inputs(c));
