@@ -2,7 +2,11 @@
  * The same classifier training step (width 16, batch 8, 64x64, forward + class loss + backward
  * + SGD with momentum) timed in several checkouts of epsx, interleaved round by round so that
  * a shared machine's load falls on all of them alike. Prints each checkout's median process
- * CPU time and wall time per step over the rounds, and each one's ratio to the first.
+ * CPU time and wall time per step over the rounds, and each one's ratio to the first; on Linux
+ * also the main thread's CPU time per step (a round's mean, median over rounds): the host code and the main thread's share of each launch
+ * run there, so on an idle machine it is the step's critical path (wall = main-thread CPU +
+ * waiting for the workers), and unlike wall time it holds up when other processes load the
+ * cores.
  *
  *   node --import tsx bench/step-versions.ts OLD_CHECKOUT NEW_CHECKOUT [--rounds 3] [--steps 10] [--threads 2]
  *
@@ -10,14 +14,27 @@
  * node_modules linked in). Each (round, checkout) runs in a fresh process.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 interface Sample {
   cpu: number;
+  /** Main-thread CPU ms (Linux /proc), NaN elsewhere. */
+  main: number;
   wall: number;
   loss: number;
+}
+
+/** This thread's CPU time in ms (user + system clock ticks of /proc/self/task/<pid>/stat:
+ * 10 ms ticks, so read over several steps), NaN where /proc is missing. */
+function mainThreadMs(): number {
+  try {
+    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 const middle = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -34,7 +51,9 @@ async function child(root: string, steps: number): Promise<void> {
   const cpu: number[] = [];
   const wall: number[] = [];
   let loss = 0;
+  let main0 = 0;
   for (let s = 0; s < steps + 2; s++) {
+    if (s === 2) main0 = mainThreadMs();
     const [t0, c0] = [performance.now(), process.cpuUsage()];
     opt.zeroGrad();
     const l = E.clsLoss(model.forward(x).scores, y);
@@ -46,7 +65,8 @@ async function child(root: string, steps: number): Promise<void> {
     cpu.push((c.user + c.system) / 1000);
     wall.push(performance.now() - t0);
   }
-  console.log(JSON.stringify({ cpu: middle(cpu), wall: middle(wall), loss } satisfies Sample));
+  const main = (mainThreadMs() - main0) / steps;
+  console.log(JSON.stringify({ cpu: middle(cpu), main, wall: middle(wall), loss } satisfies Sample));
 }
 
 function parent(argv: string[]): void {
@@ -74,11 +94,14 @@ function parent(argv: string[]): void {
   console.log(`classifier training step, width 16, batch 8, 64x64, ${opt.threads} thread(s); medians over ${opt.rounds} interleaved rounds of ${opt.steps} steps`);
   const base = middle(samples[0]!.map((s) => s.cpu));
   const baseWall = middle(samples[0]!.map((s) => s.wall));
+  const baseMain = middle(samples[0]!.map((s) => s.main));
   roots.forEach((root, i) => {
     const cpu = middle(samples[i]!.map((s) => s.cpu));
     const wall = middle(samples[i]!.map((s) => s.wall));
     const spread = samples[i]!.map((s) => s.cpu.toFixed(0)).join('/');
-    console.log(`${root}: CPU ${cpu.toFixed(1)} ms/step (rounds ${spread}), ${(base / cpu).toFixed(2)}x the first by CPU; wall ${wall.toFixed(1)} ms, ${(baseWall / wall).toFixed(2)}x; loss after the steps ${samples[i]![0]!.loss}`);
+    const main = middle(samples[i]!.map((s) => s.main));
+    const mainText = Number.isNaN(main) ? '' : `; main thread CPU ${main.toFixed(1)} ms, ${(baseMain / main).toFixed(2)}x`;
+    console.log(`${root}: CPU ${cpu.toFixed(1)} ms/step (rounds ${spread}), ${(base / cpu).toFixed(2)}x the first by CPU; wall ${wall.toFixed(1)} ms, ${(baseWall / wall).toFixed(2)}x${mainText}; loss after the steps ${samples[i]![0]!.loss}`);
   });
 }
 
