@@ -4,6 +4,7 @@
  * its module memory) instead of one thread unpacking the whole launch after it.
  * Described as data: a worker thread gets it by postMessage.
  */
+import { stridedCopy, type Part, type StridedCopy } from './wasm-copy.js';
 
 /** convCore's result [N*OH][XB][Kp][4 x] -> [N][K][OH][OW] (+ bias per channel). */
 export interface CoreUnpack {
@@ -15,10 +16,55 @@ export interface CoreUnpack {
 
 export const unpackedSize = (u: CoreUnpack): number => u.N * u.K * u.OH * u.OW;
 
-/** Unpack launch rows [row0, row1) (`r` holds exactly those rows) into `out`. Channel by
- * channel, so the writes run along output rows (measured faster than row by row, which
- * scatters every write across channel planes). */
+/** Unpack launch rows [row0, row1) (`r` holds exactly those rows) into `out`: without a
+ * bias, the whole (image, output row) groups in WebAssembly (`unpackGroups`), the partial
+ * ones at either end by the loop. */
 export function unpackRows(u: CoreUnpack, r: Float32Array, row0: number, row1: number, out: Float32Array): void {
+  const copier = u.bias === null && u.OW >= 4 ? stridedCopy() : null;
+  if (copier === null) return unpackRowsLoop(u, r, row0, row1, out);
+  const g0 = Math.ceil(row0 / u.XB);
+  const g1 = Math.max(g0, Math.floor(row1 / u.XB));
+  if (g1 === g0) return unpackRowsLoop(u, r, row0, row1, out);
+  if (row0 < g0 * u.XB) unpackRowsLoop(u, r.subarray(0, (g0 * u.XB - row0) * u.Kp * 4), row0, g0 * u.XB, out);
+  unpackGroups(copier, u, r.subarray((g0 * u.XB - row0) * u.Kp * 4, (g1 * u.XB - row0) * u.Kp * 4), g0, g1, out);
+  if (g1 * u.XB < row1) unpackRowsLoop(u, r.subarray((g1 * u.XB - row0) * u.Kp * 4), g1 * u.XB, row1, out);
+}
+
+/**
+ * Whole groups [g0, g1) of XB rows (group = n * OH + oy) in WebAssembly (wasm-copy.ts): per
+ * image, its output rows of every channel into one staging region laid out [K][rows][OW],
+ * then one copy per channel into that channel's span of `out`. Only those spans are written
+ * (threads unpack other rows of `out` at the same time). Bitwise the loop's values.
+ */
+function unpackGroups(copier: StridedCopy, u: CoreUnpack, r: Float32Array, g0: number, g1: number, out: Float32Array): void {
+  const { K, OH, OW, XB, Kp } = u;
+  const full = OW >> 2;
+  const from = copier.stage(r);
+  for (let g = g0; g < g1; ) {
+    const n = Math.floor(g / OH);
+    const oy0 = g - n * OH;
+    const rows = Math.min(g1 - g, OH - oy0);
+    const span = rows * OW;
+    const src0 = (g - g0) * XB * Kp * 4;
+    // dst [k][oy][x]: x = 4 xb + m
+    const parts: Part[] = [{
+      from, src0, dst0: 0,
+      levels: [{ count: K, src: 4, dst: span }, { count: rows, src: XB * Kp * 4, dst: OW }, { count: full, src: Kp * 4, dst: 4 }, { count: 4, src: 1, dst: 1 }],
+    }];
+    if (OW > 4 * full)
+      parts.push({
+        from, src0: src0 + full * Kp * 4, dst0: 4 * full,
+        levels: [{ count: K, src: 4, dst: span }, { count: rows, src: XB * Kp * 4, dst: OW }, { count: 1, src: 0, dst: 0 }, { count: OW - 4 * full, src: 1, dst: 1 }],
+      });
+    const staging = copier.place(parts, K * span, 0);
+    for (let k = 0; k < K; k++) out.set(staging.subarray(k * span, (k + 1) * span), ((n * K + k) * OH + oy0) * OW);
+    g += rows;
+  }
+}
+
+/** The loop: channel by channel, so the writes run along output rows (measured faster than
+ * row by row, which scatters every write across channel planes). */
+export function unpackRowsLoop(u: CoreUnpack, r: Float32Array, row0: number, row1: number, out: Float32Array): void {
   const { K, OH, OW, XB, Kp, bias } = u;
   const per = Kp * 4;
   const full = OW >> 2; // blocks of 4 x inside the row

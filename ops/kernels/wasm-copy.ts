@@ -132,6 +132,9 @@ export interface StridedCopy {
   write(from: Staged, src0: number, levels: [Level, Level, Level, Level], dst: Float32Array, at: number, length: number, dst0: number, fill: number): void;
   /** The same with several placements, in order, from sources staged together. */
   writeParts(parts: Part[], dst: Float32Array, at: number, length: number, fill: number): void;
+  /** The placements into a region of the module's own memory, returned as a view (valid
+   * until the next stage or placement), for callers that copy it out piece by piece. */
+  place(parts: Part[], length: number, fill: number): Float32Array;
 }
 
 const ALIGN = 4; // floats: each region starts 16-byte aligned
@@ -152,7 +155,7 @@ export function stridedCopy(): StridedCopy | null {
     staged = { srcs, stamp, end };
     return out;
   };
-  const writeParts = (parts: Part[], dst: Float32Array, at: number, length: number, fill: number): void => {
+  const place = (parts: Part[], length: number, fill: number): Float32Array => {
     if (parts.some((q) => q.from.stamp !== staged.stamp)) throw new Error('stridedCopy: the source was replaced since it was staged');
     const base = staged.end;
     const f = floats(inst, base + length);
@@ -161,8 +164,9 @@ export function stridedCopy(): StridedCopy | null {
       if (l3.count > 0 && l2.count > 0 && l1.count > 0 && l0.count > 0)
         inst.copy(4 * (from.offset + src0), 4 * (base + dst0), l3.count, l2.count, l1.count, l0.count,
           4 * l3.src, 4 * l2.src, 4 * l1.src, 4 * l0.src, 4 * l3.dst, 4 * l2.dst, 4 * l1.dst, 4 * l0.dst);
-    dst.set(inst.f32.subarray(base, base + length), at);
+    return inst.f32.subarray(base, base + length);
   };
+  const writeParts = (parts: Part[], dst: Float32Array, at: number, length: number, fill: number): void => dst.set(place(parts, length, fill), at);
   return {
     stage(src, keep) {
       if (keep && keep.stamp === staged.stamp && staged.srcs.length === 1 && staged.srcs[0] === src) return keep;
@@ -171,5 +175,6 @@ export function stridedCopy(): StridedCopy | null {
     stageMany,
     write: (from, src0, levels, dst, at, length, dst0, fill) => writeParts([{ from, src0, levels, dst0 }], dst, at, length, fill),
     writeParts,
+    place,
   };
 }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stridedCopy, type Level } from '../../ops/kernels/wasm-copy.js';
+import { unpackRows, unpackRowsLoop, unpackedSize, type CoreUnpack } from '../../ops/kernels/unpack.js';
 
 test('stridedCopy exists on Node (the packing writers take the WebAssembly path)', () => {
   assert.ok(stridedCopy() !== null);
@@ -51,6 +52,28 @@ test('a staged source replaced by another is refused, not read', () => {
   copy.stage(Float32Array.of(3, 4));
   const one: Level = { count: 1, src: 1, dst: 1 };
   assert.throws(() => copy.write(a, 0, [one, one, one, one], new Float32Array(1), 0, 1, 0, 0), /replaced/);
+});
+
+test('unpackRows (whole row groups in WebAssembly) writes what the loop writes for any row range, and nothing else', () => {
+  fc.assert(
+    fc.property(
+      fc.record({ N: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 9 }), OH: fc.integer({ min: 1, max: 5 }), OW: fc.integer({ min: 1, max: 13 }) }),
+      fc.nat(), fc.nat(), fc.boolean(),
+      ({ N, K, OH, OW }, a, b, bias) => {
+        const XB = Math.ceil(OW / 4);
+        const Kp = Math.ceil(K / 4) * 4;
+        const u: CoreUnpack = { N, K, OH, OW, XB, Kp, bias: bias ? Float32Array.from({ length: K }, (_, k) => k - 2.5) : null };
+        const rows = N * OH * XB;
+        const [row0, row1] = [a % (rows + 1), b % (rows + 1)].sort((p, q) => p - q) as [number, number];
+        const r = Float32Array.from({ length: (row1 - row0) * Kp * 4 }, (_, i) => i + 0.25);
+        const [got, want] = [0, 1].map(() => new Float32Array(unpackedSize(u)).fill(-7));
+        unpackRows(u, r, row0, row1, got!);
+        unpackRowsLoop(u, r, row0, row1, want!);
+        assert.equal(Array.from(got!), Array.from(want!));
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
 
 test.run();
