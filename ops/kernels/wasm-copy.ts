@@ -15,8 +15,8 @@ export interface Level { count: number; src: number; dst: number }
 
 const i32 = 0x7f;
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
+/** Unsigned LEB128 of n appended to `out` (WebAssembly's integer encoding); returns `out`. */
+export function uleb(n: number, out: number[] = []): number[] {
   do {
     let b = n & 0x7f;
     n >>>= 7;

@@ -22,6 +22,7 @@
  * stock backend runs.
  */
 import { createRequire } from 'node:module';
+import { uleb } from '../wasm-copy.js';
 
 const require = createRequire(import.meta.url);
 
@@ -185,15 +186,6 @@ function identifiers(ast: Ast, out: string[] = []): string[] {
   if (ast.type === 'MemberExpression' && !ast.computed) return identifiers(ast.object, out);
   for (const key in ast) if (key !== 'parent' && key !== 'loc') identifiers(ast[key], out);
   return out;
-}
-
-function uleb(n: number, out: number[]): void {
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
 }
 
 /** The extended function node class, built on the stock one. */
