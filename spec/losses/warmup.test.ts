@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Tensor, gap, slice, softmax, tensor, withPrecision } from '../../lib/index.js';
-import { clsLoss, epsSaliencyLoss, irdSaliencyLoss, undroppedSaliencyLoss } from '../../lib/losses/index.js';
+import { CAM_FOREGROUND_THRESHOLD, camAgreement, camForeground, clsLoss, epsSaliencyLoss, irdSaliencyLoss, undroppedSaliencyLoss } from '../../lib/losses/index.js';
+import { pamr } from '../../ops/pamr.js';
 import { synthetic } from '../../lib/data/synthetic.js';
 import { classifierLoss, classifierTrainDefaults, irdStartStep, trainClassifier, type ClassifierTrainConfig, type LossPhase } from '../../lib/train/classifier.js';
 import { sgdFor } from '../../lib/train/config.js';
@@ -25,17 +26,63 @@ const fixedMaps = (z: Tensor) => ({ forward: () => ({ maps: z, scores: gap(slice
 
 test('eps++ before the switch is L_cls + the warm-up loss (none for cls), after it L_cls + irdSaliencyLoss, on the same maps', () => {
   fc.assert(
-    fc.property(sizeArb, seedArb, fc.constantFrom('eps' as const, 'undropped' as const, 'cls' as const), ([N, C, h, w], seed, warmupLoss) => {
+    fc.property(sizeArb, seedArb, fc.constantFrom('eps-cam' as const, 'eps' as const, 'undropped' as const, 'cls' as const), ([N, C, h, w], seed, warmupLoss) => {
       withPrecision('float64', () => {
         const x = lossInputs(N, C, h, w, seed);
         const [z, y, S, image] = [t(x.z), t(x.labels), t(x.saliency), t(x.image)];
         const cfg: ClassifierTrainConfig = { ...classifierTrainDefaults, ...fast, method: 'eps++', warmupLoss };
         const lossAt = (phase: LossPhase) => classifierLoss(fixedMaps(z), image, S, y, cfg, phase).loss.item();
         const cls = clsLoss(gap(slice(z, 1, 1, C + 1)), y).item();
-        const warm = warmupLoss === 'eps' ? epsSaliencyLoss(z, y, S, { tau: cfg.tau, lambda: cfg.lambda }).item() : warmupLoss === 'undropped' ? undroppedSaliencyLoss(z, y, S).item() : 0;
+        const pamrOpts = { dilations: fast.pamrDilations, iterations: fast.pamrIterations };
+        const eps = { tau: cfg.tau, lambda: cfg.lambda };
+        const warm = {
+          'eps-cam': () => epsSaliencyLoss(z, y, S, { ...eps, valid: camAgreement(z, y, S, image, pamrOpts) }).item(),
+          eps: () => epsSaliencyLoss(z, y, S, eps).item(),
+          undropped: () => undroppedSaliencyLoss(z, y, S).item(),
+          cls: () => 0,
+        }[warmupLoss]();
         assertClose([lossAt('warmup')], [cls + warm], 1e-12, `warm-up (${warmupLoss})`);
         const ird = irdSaliencyLoss(z, y, S, image, { dilations: fast.pamrDilations, iterations: fast.pamrIterations });
         assertClose([lossAt('ird')], [cls + ird.item()], 1e-12, 'IRD');
+      });
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test('camForeground: per present class relu(Z_c) / its max over the image, then the max over present classes', () => {
+  fc.assert(
+    fc.property(sizeArb, seedArb, ([N, C, h, w], seed) => {
+      withPrecision('float64', () => {
+        const x = lossInputs(N, C, h, w, seed);
+        const got = camForeground(t(x.z), t(x.labels)).data;
+        const hw = h * w;
+        for (let n = 0; n < N; n++) {
+          const want = new Array<number>(hw).fill(0);
+          for (let c = 1; c <= C; c++) {
+            if (!x.labels.data[n * C + c - 1]) continue;
+            const cam = Array.from({ length: hw }, (_, p) => Math.max(0, x.z.data[(n * (C + 1) + c) * hw + p]!));
+            const top = Math.max(1e-5, ...cam);
+            cam.forEach((v, p) => (want[p] = Math.max(want[p]!, v / top)));
+          }
+          assertClose(Array.from(got.subarray(n * hw, (n + 1) * hw)), want, 1e-12, `image ${n}`);
+        }
+      });
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test('camAgreement is 1 exactly where [PAMR(I, camForeground) > 0.2] equals B(S)', () => {
+  fc.assert(
+    fc.property(sizeArb, seedArb, ([N, C, h, w], seed) => {
+      withPrecision('float64', () => {
+        const x = lossInputs(N, C, h, w, seed);
+        const [z, y, S, image] = [t(x.z), t(x.labels), t(x.saliency), t(x.image)];
+        const opts = { dilations: fast.pamrDilations, iterations: fast.pamrIterations };
+        const refined = pamr(image, camForeground(z, y), opts).data;
+        const want = Array.from(refined, (r, p) => ((r > CAM_FOREGROUND_THRESHOLD) === (x.saliency.data[p]! > 0.5) ? 1 : 0));
+        assert.equal(Array.from(camAgreement(z, y, S, image, opts).data), want);
       });
     }),
     { numRuns: 40 },
