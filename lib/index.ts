@@ -40,6 +40,7 @@ export type { BackendName, BackendInfo, KernelBackend } from './core/backend.js'
 export {
   clsLoss, epsSaliencyLoss, epsSaliencyDetails, classOverlap, irdSaliencyLoss, irdSaliencyDetails, irdMaps,
   inconsistentRegion, inconsistent, binarize, channelSum, resizeToMap, undroppedSaliencyLoss,
+  camForeground, camAgreement, epsCamWarmupLoss, CAM_FOREGROUND_THRESHOLD,
 } from './losses/index.js';
 export type { EpsOptions, IrdOptions } from './losses/index.js';
 export { pseudoMask, flipHorizontal } from './pseudo.js';
@@ -96,7 +97,7 @@ export type { PadOptions } from '../ops/movement.js';
 export type { CrossEntropyOptions } from '../ops/loss.js';
 export type { Pair } from '../ops/conv-geom.js';
 export type { GpuMode } from '../ops/kernels/gpu.js';
-export type { EpsDetails, IrdMaps, IrdDetails } from './losses/index.js';
+export type { EpsDetails, IrdMaps, IrdDetails, WarmupDetails } from './losses/index.js';
 export type { PseudoMask } from './pseudo.js';
 export type { TrainConfig } from './train/config.js';
 export type { WarmupLoss, LossPhase } from './train/classifier.js';
