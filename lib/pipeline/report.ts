@@ -76,8 +76,10 @@ function curves(records: StepRecord[]): Curve[] {
     // The IRD switch (the warm-up's end) as a dashed line on the stage's charts.
     const markers = rs.filter((r) => typeof r.event === 'string').map((r) => ({ x: r.step + 1, label: 'IRD on' }));
     out.push({ title: `${stage}: loss`, xLabel: 'step', series: keys.map((k) => ({ name: k, points: series(rs, k) })), markers });
-    if (rs.some((r) => typeof r.ird_dropped === 'number')) {
-      out.push({ title: `${stage}: share of pixels dropped by IRD`, xLabel: 'step', series: [{ name: 'ird_dropped', points: series(rs, 'ird_dropped') }], markers });
+    // Left out of the saliency loss: by the eps-cam warm-up (CAM and saliency disagree), then by IRD (N).
+    const dropped = ['warmup_dropped', 'ird_dropped'].filter((k) => rs.some((r) => typeof r[k] === 'number'));
+    if (dropped.length > 0) {
+      out.push({ title: `${stage}: share of pixels left out of the saliency loss`, xLabel: 'step', series: dropped.map((k) => ({ name: k, points: series(rs, k) })), markers });
     }
   }
   return out;

@@ -51,6 +51,8 @@ test('log.jsonl has one record per step with finite losses', () => {
   assert.is(switched, 2, 'one step record announces the IRD');
   assert.match(cls[switched].event, /^IRD on after 2 warm-up steps/);
   for (const r of cls) assert.is(typeof r.ird_dropped === 'number' && r.ird_dropped >= 0 && r.ird_dropped <= 1, r.step >= switched, `step ${r.step}`);
+  // The default warm-up (eps-cam) logs the share of pixels it left out, on warm-up steps only.
+  for (const r of cls) assert.is(typeof r.warmup_dropped === 'number' && r.warmup_dropped >= 0 && r.warmup_dropped <= 1, r.step < switched, `step ${r.step}`);
 });
 
 test('checkpoints load, pseudo-masks decode with the image size and valid labels', () => {
@@ -79,7 +81,9 @@ test('report.html is self-contained and shows every panel PNG; report.md has the
   assert.not.match(html, /\ssrc="(?!data:)/, 'no external image references');
   assert.match(html, /<svg/);
   assert.match(html, /stroke-dasharray="4 3"><title>IRD on<\/title>/, 'the IRD switch is marked on the classifier curves');
-  assert.match(html, /classifier \(eps\+\+\), step 3: IRD on after 2 warm-up steps/);
+  assert.match(html, /classifier \(eps\+\+\), step 3: IRD on after 2 warm-up steps \(eps-cam loss\)/);
+  assert.match(html, /classifier \(eps\+\+\): share of pixels left out of the saliency loss/);
+  for (const name of ['warmup_dropped', 'ird_dropped']) assert.ok(html.includes(name), `the left-out chart has ${name}`);
   const md = readFileSync(join(run, 'report.md'), 'utf8');
   assert.match(md, /\| WSSS from eps\+\+ pseudo-masks \|/);
 });
