@@ -87,7 +87,7 @@ export function register(cli: CAC): void {
     .option('--ablation', 'Train cam, eps and eps++ side by side, plus the fully-supervised bound')
     .option('--labeled-fraction <r>', 'Semi-supervised: true masks for this fraction of train images')
     .option('--no-pamr', 'Pseudo-masks without PAMR refinement (default: refined with PAMR before the argmax)')
-    .option('--no-full-bound', 'Skip training the fully-supervised bound')
+    .option('--no-full-bound', 'Skip training the fully-supervised bound (an --ablation always trains it)')
     .option('--backend <name>', `Kernel backend: ${BACKEND_NAMES.join(', ')} (default auto)`)
     .option('--seed <n>', 'Random seed (default 0)')
     .option('--width <n>', 'Backbone width (default 16)')

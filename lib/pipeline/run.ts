@@ -106,6 +106,7 @@ async function stages(ctx: RunContext, info: (line: string) => void, backend: st
   const variants: SegmenterVariant[] = config.labeledFraction === null ? ['wsss'] : ['wsss', 'ssss'];
   const full = (config.fullBound || config.ablation) && ctx.train.some((s) => s.mask);
   if ((config.fullBound || config.ablation) && !full) info('fully supervised bound skipped: no train image has a true mask (image-level labels only)');
+  if (config.ablation && !config.fullBound && full) info('fully supervised bound trained anyway: an ablation always includes it (fullBound = false applies without --ablation)');
   const scores = await segmenterStages(ctx, full ? [...variants, 'full'] : variants, pseudo, classifier);
   variants.forEach((v, i) => info(`segmenter (${v}): val mIoU ${(100 * scores[i]!.mIoU).toFixed(1)}`));
   if (full) info(`fully supervised bound: val mIoU ${(100 * scores[variants.length]!.mIoU).toFixed(1)}`);
