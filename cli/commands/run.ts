@@ -10,7 +10,7 @@ import { latestRun, timestampName } from '../../lib/pipeline/run-dir.js';
 import { runPipeline } from '../../lib/pipeline/run.js';
 import { runSeeds, type SeedsMetrics } from '../../lib/pipeline/seeds.js';
 import { Interrupted } from '../../lib/pipeline/interrupted.js';
-import { METHODS } from '../../lib/train/classifier.js';
+import { METHODS, defaultWarmupEpochs } from '../../lib/train/classifier.js';
 import { choiceOption, numberListOption, numberOption, stringOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
 import { catchingInterrupts, reportStopped, Stopped } from '../interrupt.js';
@@ -49,9 +49,11 @@ function flagsToPatch(f: Record<string, unknown>): Record<string, unknown> {
   set('width', numberOption('--width', f.width, { integer: true, min: 1, max: 256 }));
   set('synthetic.train', numberOption('--train', f.train, { integer: true, min: 1 }));
   set('synthetic.val', numberOption('--val', f.val, { integer: true, min: 1 }));
-  set('classifier.epochs', numberOption('--cls-epochs', f.clsEpochs, { integer: true, min: 1 }));
   set('segmenter.epochs', numberOption('--seg-epochs', f.segEpochs, { integer: true, min: 1 }));
-  set('classifier.warmupEpochs', numberOption('--warmup-epochs', f.warmupEpochs, { min: 0 }));
+  // --cls-epochs alone moves the IRD switch with it (two thirds in), so the IRD always gets its share.
+  const clsEpochs = numberOption('--cls-epochs', f.clsEpochs, { integer: true, min: 1 });
+  set('classifier.epochs', clsEpochs);
+  set('classifier.warmupEpochs', numberOption('--warmup-epochs', f.warmupEpochs, { min: 0 }) ?? (clsEpochs === undefined ? undefined : defaultWarmupEpochs(clsEpochs)));
   set('panels', numberOption('--panels', f.panels, { integer: true, min: 0 }));
   set('maxPixels', numberOption('--max-pixels', f.maxPixels, { integer: true, min: 1, max: MAX_IMAGE_PIXELS }));
   if (f.ablation) patch.ablation = true;
@@ -95,7 +97,7 @@ export function register(cli: CAC): void {
     .option('--val <n>', 'Synthetic val images (default 200)')
     .option('--cls-epochs <n>', 'Classifier epochs')
     .option('--seg-epochs <n>', 'Segmenter epochs')
-    .option('--warmup-epochs <n>', 'eps++: classifier epochs (fractions allowed) with the warm-up loss before the IRD switches on')
+    .option('--warmup-epochs <n>', 'eps++: classifier epochs (fractions allowed) with the warm-up loss before the IRD switches on (default: two thirds of the classifier epochs)')
     .option('--panels <n>', 'Images per split shown in the report (default 4)')
     .option('--max-pixels <n>', `Dataset images with more pixels are downscaled when loaded, with a one-line notice (default ${DEFAULT_MAX_PIXELS})`)
     .option('--out <dir>', 'Folder holding run folders (default runs)')

@@ -2,7 +2,7 @@
 import type { CAC } from 'cac';
 import { saveCheckpoint } from '../../lib/checkpoint.js';
 import { silentProgress, type ProgressReporter } from '../../lib/progress.js';
-import { METHODS, WARMUP_LOSSES, classifierTrainDefaults, trainClassifier, type Method, type WarmupLoss } from '../../lib/train/classifier.js';
+import { METHODS, WARMUP_LOSSES, classifierTrainDefaults, defaultWarmupEpochs, trainClassifier, type Method, type WarmupLoss } from '../../lib/train/classifier.js';
 import { sgdFor } from '../../lib/train/config.js';
 import { Classifier } from '../../models/index.js';
 import { backboneDefaults } from '../../models/config.js';
@@ -38,8 +38,8 @@ export function trainClsOptions(flags: Record<string, unknown>): TrainClsOptions
     data: stringOption('--data', flags.data),
     maxPixels: maxPixelsOption(flags.maxPixels),
     method: choiceOption('--method', flags.method, METHODS) ?? DEFAULT_METHOD,
-    // As measured: the IRD for the last epoch, after an EPS warm-up (see classifierTrainDefaults).
-    warmupEpochs: numberOption('--warmup-epochs', flags.warmupEpochs, { min: 0, max: 100_000 }) ?? Math.max(0, training.epochs - 1),
+    // As measured: the IRD for the last third (see defaultWarmupEpochs).
+    warmupEpochs: numberOption('--warmup-epochs', flags.warmupEpochs, { min: 0, max: 100_000 }) ?? defaultWarmupEpochs(training.epochs),
     warmupLoss: choiceOption('--warmup-loss', flags.warmupLoss, WARMUP_LOSSES) ?? classifierTrainDefaults.warmupLoss,
     out,
     ...training,
@@ -66,7 +66,7 @@ export function register(cli: CAC): void {
   addDataOption(command);
   command
     .option('--method <name>', `Loss: ${METHODS.join(', ')} (default: ${DEFAULT_METHOD}); eps++ drops inconsistent regions (IRD)`)
-    .option('--warmup-epochs <n>', 'eps++: epochs (fractions allowed) with the warm-up loss before the IRD switches on (default: all but the last epoch)')
+    .option('--warmup-epochs <n>', 'eps++: epochs (fractions allowed) with the warm-up loss before the IRD switches on (default: two thirds of --epochs)')
     .option('--warmup-loss <name>', `eps++: the warm-up's saliency loss, ${WARMUP_LOSSES.join(' or ')} (default: ${classifierTrainDefaults.warmupLoss})`)
     .option('--out <file>', 'Checkpoint to write (safetensors, written atomically when training ends)');
   addTrainingOptions(command, DEFAULTS);

@@ -6,7 +6,7 @@ import { BACKEND_NAMES } from '../core/backend.js';
 import { UserError } from '../core/errors.js';
 import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../data/size-limit.js';
 import { SYNTHETIC_LIMITS, resolveSyntheticOptions, type NumericSyntheticOption, type SyntheticOptions } from '../data/synthetic.js';
-import { classifierTrainDefaults, METHODS, WARMUP_LOSSES, type ClassifierTrainConfig, type Method, type WarmupLoss } from '../train/classifier.js';
+import { classifierTrainDefaults, defaultWarmupEpochs, METHODS, WARMUP_LOSSES, type ClassifierTrainConfig, type Method, type WarmupLoss } from '../train/classifier.js';
 import { segmenterTrainDefaults, type SegmenterTrainConfig } from '../train/segmenter.js';
 
 /** Pseudo-mask options: classifier input scales (each also flipped), the constant background score, and PAMR refinement. */
@@ -68,9 +68,9 @@ export const runDefaults: RunConfig = {
   backend: 'auto',
   seed: 0,
   width: 16,
-  // Epochs sized for the time budget of a default run on 2 cores (at most 10 minutes):
-  // 3 classifier epochs, then 2 per segmenter, which start from the classifier's backbone.
-  classifier: { ...(({ method: _m, seed: _s, ...rest }) => rest)(classifierTrainDefaults), epochs: 3 },
+  // Epochs sized for the time budget of a default run on 2 cores (at most 3 minutes):
+  // 3 classifier epochs (the IRD in the last), then 2 per segmenter, which start from the classifier's backbone.
+  classifier: { ...(({ method: _m, seed: _s, ...rest }) => rest)(classifierTrainDefaults), epochs: 3, warmupEpochs: defaultWarmupEpochs(3) },
   segmenter: { ...(({ seed: _s, ...rest }) => rest)(segmenterTrainDefaults), epochs: 2 },
   // PAMR refinement on: it lifts every method's pseudo-masks. Measured (train split, seed 0): on the
   // random-error set, 6 classifier epochs, cam 0.54 -> 0.93, eps 0.69 -> 0.96; on the systematic

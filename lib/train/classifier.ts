@@ -84,9 +84,18 @@ export const classifierTrainDefaults: ClassifierTrainConfig = {
   // saliency map usually misses). `epsx run --ablation --seeds 0,1,2`, train pseudo-masks raw:
   // eps 0.584 ± 0.006, eps++ 0.616 ± 0.017 (EPS warm-up, seed 0: 0.590 and 0.598).
   // docs/method.md#ird-warm-up.
-  warmupEpochs: 2,
+  warmupEpochs: defaultWarmupEpochs(trainDefaults.epochs),
   warmupLoss: 'eps-cam',
 };
+
+/**
+ * The default warm-up of `epochs` classifier epochs: the first two thirds (the IRD for the last third).
+ * Measured: 2 of 3 and 4 of 6 epochs of eps-cam work; a longer IRD phase (1 of 3) erodes the classes
+ * the saliency map usually misses (docs/method.md#ird-warm-up).
+ */
+export function defaultWarmupEpochs(epochs: number): number {
+  return (epochs * 2) / 3;
+}
 
 /** The first step of eps++ on the IRD loss: warmupEpochs x batchesPerEpoch, rounded (0: no warm-up). */
 export function irdStartStep(cfg: Pick<ClassifierTrainConfig, 'warmupEpochs'>, batchesPerEpoch: number): number {

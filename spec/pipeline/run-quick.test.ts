@@ -107,5 +107,18 @@ test('--labeled-fraction trains SSSS beside WSSS from the same pseudo-masks, its
   assert.match(readFileSync(join(work, 'runs', 'ss', 'report.md'), 'utf8'), /\| SSSS, 0\.25 labelled \|/);
 });
 
+test('--cls-epochs alone moves the IRD switch with it: two thirds of the epochs warm up, --warmup-epochs still wins', () => {
+  const r = epsx('run', '--quick', '--cls-epochs', '3', '--no-full-bound', '--panels', '0', '--name', 'ce');
+  assert.is(r.status, 0, r.stderr);
+  const config = JSON.parse(readFileSync(join(work, 'runs', 'ce', 'config.json'), 'utf8'));
+  assert.is(config.classifier.epochs, 3);
+  assert.is(config.classifier.warmupEpochs, 2);
+  const events = readFileSync(join(work, 'runs', 'ce', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => typeof l.event === 'string');
+  assert.equal(events.map((e) => e.event), ['IRD on after 8 warm-up steps (eps-cam loss)'], '4 steps an epoch, 2 epochs of warm-up');
+  const given = epsx('run', '--quick', '--cls-epochs', '3', '--warmup-epochs', '1', '--no-full-bound', '--panels', '0', '--name', 'cw');
+  assert.is(given.status, 0, given.stderr);
+  assert.is(JSON.parse(readFileSync(join(work, 'runs', 'cw', 'config.json'), 'utf8')).classifier.warmupEpochs, 1);
+});
+
 test.after(() => rmSync(work, { recursive: true, force: true }));
 test.run();
