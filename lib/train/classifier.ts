@@ -81,8 +81,9 @@ export const classifierTrainDefaults: ClassifierTrainConfig = {
   // 2 epochs of the EPS warm-up 0.609 (the EPS loss has already taught the salient context and
   // distractors, so N keeps them); after 2 epochs of the eps-cam warm-up 0.636 (3 epochs of it, no
   // IRD: 0.627; 2.5: 0.629); after 1 epoch of it 0.527 (two IRD epochs erode the classes the
-  // saliency map usually misses). `epsx run --ablation --seeds 0,1,2`, train pseudo-masks raw:
-  // eps 0.584 ± 0.006, eps++ 0.616 ± 0.017 (EPS warm-up, seed 0: 0.590 and 0.598).
+  // saliency map usually misses). `epsx run --ablation --seeds 0,1,2`, train pseudo-masks raw, 3
+  // epochs: eps 0.584 ± 0.006, eps++ 0.616 ± 0.017 (EPS warm-up, seed 0: 0.590 and 0.598); 6 epochs
+  // (4 of eps-cam): eps 0.583 ± 0.004, eps++ 0.630 ± 0.025.
   // docs/method.md#ird-warm-up.
   warmupEpochs: defaultWarmupEpochs(trainDefaults.epochs),
   warmupLoss: 'eps-cam',
