@@ -17,6 +17,9 @@ export interface PseudoConfig {
   pamr: boolean;
 }
 
+/** The default run's classifier budget (see runDefaults.classifier). */
+const CLASSIFIER_EPOCHS = 6;
+
 /** Every option of `epsx run` (see runDefaults); check it with validateRunConfig. */
 export interface RunConfig {
   /** Run folder name under `out`. */
@@ -72,7 +75,7 @@ export const runDefaults: RunConfig = {
   // 6 classifier epochs (the IRD in the last 2), then 2 per segmenter, which start from the
   // classifier's backbone. 6 against 3 classifier epochs, seeds 0,1,2 (README): eps++ pseudo-masks
   // 0.630 vs 0.616 raw, WSSS 0.792 vs 0.781; the run 163 s vs 127 s.
-  classifier: { ...(({ method: _m, seed: _s, ...rest }) => rest)(classifierTrainDefaults), epochs: 6, warmupEpochs: defaultWarmupEpochs(6) },
+  classifier: { ...(({ method: _m, seed: _s, ...rest }) => rest)(classifierTrainDefaults), epochs: CLASSIFIER_EPOCHS, warmupEpochs: defaultWarmupEpochs(CLASSIFIER_EPOCHS) },
   segmenter: { ...(({ seed: _s, ...rest }) => rest)(segmenterTrainDefaults), epochs: 2 },
   // PAMR refinement on: it lifts every method's pseudo-masks. Measured (train split, seed 0): on the
   // random-error set, 6 classifier epochs, cam 0.54 -> 0.93, eps 0.69 -> 0.96; on the systematic
