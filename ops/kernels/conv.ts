@@ -18,7 +18,7 @@
  */
 import type { DataArray } from '../../lib/core/precision.js';
 import type { ConvGeom } from '../conv-geom.js';
-import type { GpuMode } from './gpu.js';
+import { maxComponents, type GpuMode } from './gpu.js';
 import { batchChunks, planesWriter } from './pack.js';
 import { F32_EXACT, f32, roundUp, type Arg, type ArgWriter, type Program } from './program.js';
 import { runSync } from './run.js';
@@ -36,10 +36,18 @@ interface Core {
   N: number; C: number; K: number; Hp: number; Wp: number;
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
   OH: number; OW: number;
+  /** Output x per thread (the floats each thread returns): PX, or WIDE_PX. */
+  px: number;
 }
 
-/** Output x per thread (components) in the forward core, pixels per loop step in weightGrad. */
+/** Output x per thread (components) in convCore where a thread returns 4 floats (stock gpu.js,
+ * and every GL backend), and the rows' block in weightGrad's fits check. */
 const PX = 4;
+/** Output x per thread in convCore where the code generator stores wider returns
+ * (wasm-codegen/wide-loads.ts): each input column loaded feeds 8 outputs instead of 4, and
+ * the per-channel loop overhead is shared by twice the work. The sums are added in the same
+ * order (channel, kernel row, column), so the outputs are bitwise those of PX = 4. */
+export const WIDE_PX = 8;
 /** Output pixels per loop step in weightGrad (one output-gradient array each): 8 amortises
  * the loop better on wide rows (measured 8.8 vs 7.6 GFLOP/s at 64 wide), 4 wastes less on
  * narrow ones. */
@@ -79,7 +87,7 @@ function coreSource(p: Core, tapArrays: number): string {
   for (let i = 0; i < p.kh; i++) {
     for (let j = 0; j < p.kw; j++) body += `const g${i * p.kw + j} = ${wRef(i * p.kw + j)};\n`;
     const uses = new Map<number, string[]>();
-    for (let m = 0; m < PX; m++)
+    for (let m = 0; m < p.px; m++)
       for (let j = 0; j < p.kw; j++) {
         const col = m * p.sw + j * p.dw;
         if (!uses.has(col)) uses.set(col, []);
@@ -90,29 +98,30 @@ function coreSource(p: Core, tapArrays: number): string {
     }
   }
   const names = Array.from({ length: tapArrays }, (_, t) => `w${t}`).join(', ');
+  const sums = Array.from({ length: p.px }, (_, m) => `a${m}`);
   return `function (x, ${names}) {
   const n = Math.floor(this.thread.z / ${p.OH});
   const oy = this.thread.z - n * ${p.OH};
-  let rb = n * ${p.C * plane} + oy * ${p.sh * p.Wp} + this.thread.y * ${PX * p.sw};
+  let rb = n * ${p.C * plane} + oy * ${p.sh * p.Wp} + this.thread.y * ${p.px * p.sw};
   let wk = 0;
-  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0;
+  ${sums.map((a) => `let ${a} = 0.0;`).join(' ')} let v = 0.0;
   for (let c = 0; c < ${p.C}; c++) {
 ${body}
     rb = rb + ${plane};
     wk = wk + ${Kp};
   }
-  return [a0, a1, a2, a3];
+  return [${sums.join(', ')}];
 }`;
 }
 
 /** convCore on packed input (one batch chunk) with per-tap weights; returns [N,K,OH,OW] (+bias). */
 function* convCore(P: Arg, wt: Float32Array[], b: ArrayLike<number> | null, p: Core): Program<Float32Array> {
   const Kp = roundUp(p.K, 4);
-  const XB = Math.ceil(p.OW / PX);
-  const { N, K, OH, OW } = p;
+  const XB = Math.ceil(p.OW / p.px);
+  const { N, K, OH, OW, px } = p;
   return yield {
-    source: coreSource(p, wt.length), output: [Kp, XB, N * OH], args: [P, ...wt], components: 4,
-    cost: Kp * XB * N * OH * PX * p.C * p.kh * p.kw, unpack: { N, K, OH, OW, XB, Kp, bias: b },
+    source: coreSource(p, wt.length), output: [Kp, XB, N * OH], args: [P, ...wt], components: px,
+    cost: Kp * XB * N * OH * px * p.C * p.kh * p.kw, unpack: { N, K, OH, OW, XB, Kp, PX: px, bias: b },
   };
 }
 
@@ -129,11 +138,12 @@ function* overBatch(N: number, imageSize: number, perImage: number, perChunk: (n
 const rowLength = (W: number, OW: number, sw: number, taps: number, dw: number, block = PX): number =>
   Math.max(W, (roundUp(OW, block) - 1) * sw + (taps - 1) * dw + 1);
 
-/** Forward core; `tapsX` = taps per row the reads must cover (kw, or 4 groups in weightGrad). */
-function forwardCore(g: ConvGeom, N: number, tapsX = g.kw, block = PX): Core {
+/** Forward core with `px` output x per thread; `tapsX` = taps per row the reads must cover
+ * (kw, or 4 groups in weightGrad), `block` = the output x a thread's reads cover. */
+function forwardCore(g: ConvGeom, N: number, px: number, tapsX = g.kw, block = px): Core {
   return {
     N, C: g.C, K: g.K, Hp: g.H + 2 * g.ph, Wp: rowLength(g.W + 2 * g.pw, g.OW, g.sw, tapsX, g.dw, block),
-    kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, OH: g.OH, OW: g.OW,
+    kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, OH: g.OH, OW: g.OW, px,
   };
 }
 
@@ -148,21 +158,22 @@ function packInput(src: DataArray, p: Core, n0: number, H: number, W: number, of
 const packForward = (x: DataArray, g: ConvGeom, p: Core, n0: number): ArgWriter =>
   packInput(x, p, n0, g.H, g.W, [g.ph, g.pw], [1, 1]);
 
-export function* conv2dForwardProgram(x: DataArray, w: DataArray, b: DataArray | null, g: ConvGeom): Program<Float32Array> {
+/** `px`: output x per thread, PX or WIDE_PX (only for a backend that stores 8-float returns). */
+export function* conv2dForwardProgram(x: DataArray, w: DataArray, b: DataArray | null, g: ConvGeom, px = PX): Program<Float32Array> {
   const T = g.kh * g.kw;
   const wt = packedWeights(w, `fwd ${g.K} ${g.C} ${T}`, () => tapWeights(w, g.K, g.C, T));
-  const one = forwardCore(g, 1);
+  const one = forwardCore(g, 1, px);
   return yield* overBatch(g.N, g.K * g.OH * g.OW, g.C * one.Hp * one.Wp, function* (n0, n1) {
-    const p = forwardCore(g, n1 - n0);
+    const p = forwardCore(g, n1 - n0, px);
     return yield* convCore(packForward(x, g, p, n0), wt, b, p);
   });
 }
 
 /** Backward-input as a stride-1 conv of the zero-inserted output gradient. */
-function backwardCore(g: ConvGeom, N: number): Core {
+function backwardCore(g: ConvGeom, N: number, px: number): Core {
   return {
-    N, C: g.K, K: g.C, Hp: g.H + (g.kh - 1) * g.dh, Wp: rowLength(g.W + (g.kw - 1) * g.dw, g.W, 1, g.kw, g.dw),
-    kh: g.kh, kw: g.kw, sh: 1, sw: 1, dh: g.dh, dw: g.dw, OH: g.H, OW: g.W,
+    N, C: g.K, K: g.C, Hp: g.H + (g.kh - 1) * g.dh, Wp: rowLength(g.W + (g.kw - 1) * g.dw, g.W, 1, g.kw, g.dw, px),
+    kh: g.kh, kw: g.kw, sh: 1, sw: 1, dh: g.dh, dw: g.dw, OH: g.H, OW: g.W, px,
   };
 }
 
@@ -192,7 +203,7 @@ function axisPhases(L: number, k: number, s: number, p: number, d: number): Axis
  * nonzero products are added in the same order as in the zero-inserted form, so the sums
  * are the same, bit for bit (the zero products it adds change nothing but a zero's sign).
  */
-function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom): Program<Float32Array> {
+function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom, wide: number): Program<Float32Array> {
   const ys = axisPhases(g.H, g.kh, g.sh, g.ph, g.dh);
   const xs = axisPhases(g.W, g.kw, g.sw, g.pw, g.dw);
   const outs: Array<{ out: Float32Array; py: AxisPhase; px: AxisPhase }> = [];
@@ -210,8 +221,8 @@ function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom): Program
         return tapWeights(wp, g.C, g.K, T);
       });
       const core = (N: number): Core => ({
-        N, C: g.K, K: g.C, Hp: py.T + (My - 1) * py.delta, Wp: rowLength(px.T + (Mx - 1) * px.delta, px.T, 1, Mx, px.delta),
-        kh: My, kw: Mx, sh: 1, sw: 1, dh: py.delta, dw: px.delta, OH: py.T, OW: px.T,
+        N, C: g.K, K: g.C, Hp: py.T + (My - 1) * py.delta, Wp: rowLength(px.T + (Mx - 1) * px.delta, px.T, 1, Mx, px.delta, wide),
+        kh: My, kw: Mx, sh: 1, sw: 1, dh: py.delta, dw: px.delta, OH: py.T, OW: px.T, px: wide,
       });
       const one = core(1);
       const out = yield* overBatch(g.N, g.C * py.T * px.T, g.K * one.Hp * one.Wp, function* (n0, n1) {
@@ -240,8 +251,9 @@ function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom): Program
   return dx;
 }
 
-export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: ConvGeom): Program<Float32Array> {
-  if (g.sh > 1 || g.sw > 1) return yield* phasedBackwardInput(gy, w, g);
+/** `px` as in conv2dForwardProgram. */
+export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: ConvGeom, px = PX): Program<Float32Array> {
+  if (g.sh > 1 || g.sw > 1) return yield* phasedBackwardInput(gy, w, g, px);
   // Transposed conv: zero-insert gy by the stride, pad by (k-1)*d - p, correlate with the
   // flipped weights with input and output channels swapped.
   const off: [number, number] = [(g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw];
@@ -253,9 +265,9 @@ export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: Conv
         for (let t = 0; t < T; t++) flipped[(c * g.K + k) * T + (T - 1 - t)] = w[(k * g.C + c) * T + t]!;
     return tapWeights(flipped, g.C, g.K, T);
   });
-  const one = backwardCore(g, 1);
+  const one = backwardCore(g, 1, px);
   return yield* overBatch(g.N, g.C * g.H * g.W, g.K * one.Hp * one.Wp, function* (n0, n1) {
-    const p = backwardCore(g, n1 - n0);
+    const p = backwardCore(g, n1 - n0, px);
     return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]), wt, null, p);
   });
 }
@@ -341,7 +353,7 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
   const { nj, JG } = tapGroups(g.kw);
   const WU = wgradStep(g.OW);
   const gw = new Float32Array(g.K * g.C * T);
-  const wide = (N: number): Core => forwardCore(g, N, JG * 4 > g.kw && JG > 1 ? JG * 4 : g.kw, WU);
+  const wide = (N: number): Core => forwardCore(g, N, PX, JG * 4 > g.kw && JG > 1 ? JG * 4 : g.kw, WU);
   const one = wide(1);
   const OWU = Math.ceil(g.OW / WU);
   const rows = g.kh * JG;
@@ -367,16 +379,17 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
 /** Whether one image fits the f32-exact index range (else the reference path runs). */
 export function convFits(g: ConvGeom): boolean {
   const { JG } = tapGroups(g.kw);
-  const fwd = forwardCore(g, 1, JG > 1 ? JG * 4 : g.kw, Math.max(PX, wgradStep(g.OW)));
-  const back = backwardCore(g, 1);
+  const fwd = forwardCore(g, 1, WIDE_PX, JG > 1 ? JG * 4 : g.kw, Math.max(WIDE_PX, wgradStep(g.OW)));
+  const back = backwardCore(g, 1, WIDE_PX);
   const Kp = roundUp(Math.max(g.K, g.C), 4);
   return Math.max(g.C * fwd.Hp * fwd.Wp, g.K * back.Hp * back.Wp, g.OH * Math.ceil(g.OW / Math.min(PX, wgradStep(g.OW))) * Kp, g.C * Kp * g.kh * g.kw) + TAIL < F32_EXACT / 2;
 }
 
 export function convKernels(mode: GpuMode): ConvKernels {
+  const px = maxComponents(mode) >= WIDE_PX ? WIDE_PX : PX;
   return {
-    forward: (x, w, b, g) => runSync(mode, conv2dForwardProgram(x, w, b, g)),
-    backwardInput: (gy, w, g) => runSync(mode, conv2dBackwardInputProgram(gy, w, g)),
+    forward: (x, w, b, g) => runSync(mode, conv2dForwardProgram(x, w, b, g, px)),
+    backwardInput: (gy, w, g) => runSync(mode, conv2dBackwardInputProgram(gy, w, g, px)),
     backwardWeight: (gy, x, g) => runSync(mode, conv2dBackwardWeightProgram(gy, x, g)),
   };
 }

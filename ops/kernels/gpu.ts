@@ -7,7 +7,7 @@ import { GPU, type IKernelRunShortcut } from 'gpu.js';
 import type { KernelBackend } from '../../lib/core/backend.js';
 import { glSource } from './gl-source.js';
 import type { Launch } from './program.js';
-import { wideWasmKernel } from './wasm-codegen/wide-loads.js';
+import { MAX_COMPONENTS, wideWasmKernel } from './wasm-codegen/wide-loads.js';
 
 /** A gpu.js backend (every KernelBackend but the TypeScript reference). */
 export type GpuMode = Exclude<KernelBackend, 'reference'>;
@@ -25,6 +25,12 @@ function gpuFor(mode: GpuMode): GPU {
     gpus.set(mode, gpu);
   }
   return gpu;
+}
+
+/** The most floats one thread of a `mode` kernel may return: 4 in stock gpu.js, more where
+ * the webasm code generator extension is installed (it stores wider returns). */
+export function maxComponents(mode: GpuMode): number {
+  return mode === 'webasm' && (gpuFor(mode) as unknown as { Kernel: unknown }).Kernel === wideWasmKernel() ? MAX_COMPONENTS : 4;
 }
 
 const LIMIT = 96;

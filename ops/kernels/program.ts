@@ -14,8 +14,9 @@ export interface Launch {
   /** gpu.js output size [x, y?, z?]; thread.x is the SIMD lane axis on webasm. */
   output: number[];
   args: Arg[];
-  /** Floats per thread: 1, or 4 when the kernel returns [a, b, c, d]. */
-  components: 1 | 4;
+  /** Floats per thread: 1, 4 when the kernel returns [a, b, c, d], up to `maxComponents`
+   * (gpu.ts) where the backend stores wider returns. */
+  components: number;
   /** Rough multiply-adds of the launch: decides whether splitting it over threads pays. */
   cost: number;
   /** The program reads the result before its next yield and keeps no reference to it, so

@@ -6,11 +6,12 @@
  */
 import { stridedCopy, type Part, type StridedCopy } from './wasm-copy.js';
 
-/** convCore's result [N*OH][XB][Kp][4 x] -> [N][K][OH][OW] (+ bias per channel). */
+/** convCore's result [N*OH][XB][Kp][PX x] -> [N][K][OH][OW] (+ bias per channel). */
 export interface CoreUnpack {
   N: number; K: number; OH: number; OW: number;
-  /** Blocks of 4 output x per row, and channels padded to a multiple of 4. */
-  XB: number; Kp: number;
+  /** Blocks of PX output x per row (PX = the launch's floats per thread: 4, or 8 where the
+   * code generator stores wide returns), and channels padded to a multiple of 4. */
+  XB: number; Kp: number; PX: number;
   bias: ArrayLike<number> | null;
 }
 
@@ -20,14 +21,15 @@ export const unpackedSize = (u: CoreUnpack): number => u.N * u.K * u.OH * u.OW;
  * bias, the whole (image, output row) groups in WebAssembly (`unpackGroups`), the partial
  * ones at either end by the loop. */
 export function unpackRows(u: CoreUnpack, r: Float32Array, row0: number, row1: number, out: Float32Array): void {
-  const copier = u.bias === null && u.OW >= 4 ? stridedCopy() : null;
+  const copier = u.bias === null && u.OW >= u.PX ? stridedCopy() : null;
+  const per = u.Kp * u.PX;
   if (copier === null) return unpackRowsLoop(u, r, row0, row1, out);
   const g0 = Math.ceil(row0 / u.XB);
   const g1 = Math.max(g0, Math.floor(row1 / u.XB));
   if (g1 === g0) return unpackRowsLoop(u, r, row0, row1, out);
-  if (row0 < g0 * u.XB) unpackRowsLoop(u, r.subarray(0, (g0 * u.XB - row0) * u.Kp * 4), row0, g0 * u.XB, out);
-  unpackGroups(copier, u, r.subarray((g0 * u.XB - row0) * u.Kp * 4, (g1 * u.XB - row0) * u.Kp * 4), g0, g1, out);
-  if (g1 * u.XB < row1) unpackRowsLoop(u, r.subarray((g1 * u.XB - row0) * u.Kp * 4), g1 * u.XB, row1, out);
+  if (row0 < g0 * u.XB) unpackRowsLoop(u, r.subarray(0, (g0 * u.XB - row0) * per), row0, g0 * u.XB, out);
+  unpackGroups(copier, u, r.subarray((g0 * u.XB - row0) * per, (g1 * u.XB - row0) * per), g0, g1, out);
+  if (g1 * u.XB < row1) unpackRowsLoop(u, r.subarray((g1 * u.XB - row0) * per), g1 * u.XB, row1, out);
 }
 
 /**
@@ -37,24 +39,24 @@ export function unpackRows(u: CoreUnpack, r: Float32Array, row0: number, row1: n
  * (threads unpack other rows of `out` at the same time). Bitwise the loop's values.
  */
 function unpackGroups(copier: StridedCopy, u: CoreUnpack, r: Float32Array, g0: number, g1: number, out: Float32Array): void {
-  const { K, OH, OW, XB, Kp } = u;
-  const full = OW >> 2;
+  const { K, OH, OW, XB, Kp, PX } = u;
+  const full = Math.floor(OW / PX);
   const from = copier.stage(r);
   for (let g = g0; g < g1; ) {
     const n = Math.floor(g / OH);
     const oy0 = g - n * OH;
     const rows = Math.min(g1 - g, OH - oy0);
     const span = rows * OW;
-    const src0 = (g - g0) * XB * Kp * 4;
-    // dst [k][oy][x]: x = 4 xb + m
+    const src0 = (g - g0) * XB * Kp * PX;
+    // dst [k][oy][x]: x = PX xb + m
     const parts: Part[] = [{
       from, src0, dst0: 0,
-      levels: [{ count: K, src: 4, dst: span }, { count: rows, src: XB * Kp * 4, dst: OW }, { count: full, src: Kp * 4, dst: 4 }, { count: 4, src: 1, dst: 1 }],
+      levels: [{ count: K, src: PX, dst: span }, { count: rows, src: XB * Kp * PX, dst: OW }, { count: full, src: Kp * PX, dst: PX }, { count: PX, src: 1, dst: 1 }],
     }];
-    if (OW > 4 * full)
+    if (OW > PX * full)
       parts.push({
-        from, src0: src0 + full * Kp * 4, dst0: 4 * full,
-        levels: [{ count: K, src: 4, dst: span }, { count: rows, src: XB * Kp * 4, dst: OW }, { count: 1, src: 0, dst: 0 }, { count: OW - 4 * full, src: 1, dst: 1 }],
+        from, src0: src0 + full * Kp * PX, dst0: PX * full,
+        levels: [{ count: K, src: PX, dst: span }, { count: rows, src: XB * Kp * PX, dst: OW }, { count: 1, src: 0, dst: 0 }, { count: OW - PX * full, src: 1, dst: 1 }],
       });
     const staging = copier.place(parts, K * span, 0);
     for (let k = 0; k < K; k++) out.set(staging.subarray(k * span, (k + 1) * span), ((n * K + k) * OH + oy0) * OW);
@@ -65,9 +67,9 @@ function unpackGroups(copier: StridedCopy, u: CoreUnpack, r: Float32Array, g0: n
 /** The loop: channel by channel, so the writes run along output rows (measured faster than
  * row by row, which scatters every write across channel planes). */
 export function unpackRowsLoop(u: CoreUnpack, r: Float32Array, row0: number, row1: number, out: Float32Array): void {
-  const { K, OH, OW, XB, Kp, bias } = u;
-  const per = Kp * 4;
-  const full = OW >> 2; // blocks of 4 x inside the row
+  const { K, OH, OW, XB, Kp, PX, bias } = u;
+  const per = Kp * PX;
+  const full = Math.floor(OW / PX); // blocks of PX x inside the row
   for (let k = 0; k < K; k++) {
     const b = bias ? bias[k]! : 0;
     for (let row = row0; row < row1; ) {
@@ -76,12 +78,11 @@ export function unpackRowsLoop(u: CoreUnpack, r: Float32Array, row0: number, row
       const oy = nOy - n * OH;
       const xb0 = row - nOy * XB;
       const xb1 = Math.min(XB, xb0 + row1 - row);
-      let s = (row - row0) * per + k * 4;
-      let d = ((n * K + k) * OH + oy) * OW + xb0 * 4;
-      for (let xb = xb0; xb < xb1; xb++, s += per, d += 4) {
-        if (xb < full) {
-          out[d] = r[s]! + b; out[d + 1] = r[s + 1]! + b; out[d + 2] = r[s + 2]! + b; out[d + 3] = r[s + 3]! + b;
-        } else for (let m = 0; m < OW - xb * 4; m++) out[d + m] = r[s + m]! + b;
+      let s = (row - row0) * per + k * PX;
+      let d = ((n * K + k) * OH + oy) * OW + xb0 * PX;
+      for (let xb = xb0; xb < xb1; xb++, s += per, d += PX) {
+        if (xb < full) for (let m = 0; m < PX; m++) out[d + m] = r[s + m]! + b;
+        else for (let m = 0; m < OW - xb * PX; m++) out[d + m] = r[s + m]! + b;
       }
       row += xb1 - xb0;
     }

@@ -26,20 +26,48 @@ const settings = { precision: 'single', tactic: 'precision', loopMaxIterations: 
 const build = (gpu: GPU, source: string, output: number[]): IKernelRunShortcut =>
   gpu.createKernel(source, { ...settings, output } as Parameters<GPU['createKernel']>[1]);
 
-/** Outputs of one kernel on stock and extended gpu.js, as raw bits. */
+/** The floats one thread of `source` returns (the length of its array-literal returns,
+ * whose elements hold no brackets). */
+function returnWidth(source: string): number {
+  const m = /return \[([^\]]*)\]/.exec(source);
+  return m ? m[1]!.split(',').length : 1;
+}
+
+/** `source` with every `return [e0, ..., e(n-1)]` cut to elements [c0, c0 + 4). */
+const returnSlice = (source: string, c0: number): string =>
+  source.replace(/return \[([^\]]*)\]/g, (_, list: string) => `return [${list.split(',').slice(c0, c0 + 4).join(',')}]`);
+
+/** One kernel's output on `gpu`, flat. */
+function runOn(gpu: GPU, source: string, output: number[], args: Float32Array[], size: number): Float32Array {
+  const k = build(gpu, source, output);
+  try {
+    const inner = k.kernel as unknown as { build(...a: unknown[]): void; fallbackRequested?: boolean };
+    inner.build(...args);
+    assert.not.ok(inner.fallbackRequested, 'the kernel compiled to WebAssembly');
+    return flatten(k(...args), size).slice();
+  } finally {
+    k.destroy();
+  }
+}
+
+/** Outputs of one kernel on stock and extended gpu.js, as raw bits. Stock gpu.js stores at
+ * most 4 floats per thread: a wider kernel runs there as kernels returning 4 of its
+ * elements each (n a multiple of 4), interleaved back per thread. */
 function bothBits(source: string, output: number[], args: Float32Array[], size: number): [Uint32Array, Uint32Array] {
-  const run = (gpu: GPU) => {
-    const k = build(gpu, source, output);
-    try {
-      const inner = k.kernel as unknown as { build(...a: unknown[]): void; fallbackRequested?: boolean };
-      inner.build(...args);
-      assert.not.ok(inner.fallbackRequested, 'the kernel compiled to WebAssembly');
-      return new Uint32Array(flatten(k(...args), size).slice().buffer);
-    } finally {
-      k.destroy();
+  const n = returnWidth(source);
+  let stock: Float32Array;
+  if (n <= 4) stock = runOn(stockGpu, source, output, args, size);
+  else {
+    assert.is(n % 4, 0, 'wide returns compared in slices of 4');
+    const cells = size / n;
+    stock = new Float32Array(size);
+    for (let c0 = 0; c0 < n; c0 += 4) {
+      const part = runOn(stockGpu, returnSlice(source, c0), output, args, cells * 4);
+      for (let i = 0; i < cells; i++) stock.set(part.subarray(4 * i, 4 * i + 4), i * n + c0);
     }
-  };
-  return [run(stockGpu), run(wideGpu)];
+  }
+  const bits = (a: Float32Array) => new Uint32Array(a.buffer);
+  return [bits(stock), bits(runOn(wideGpu, source, output, args, size))];
 }
 
 function assertSameBits(a: Uint32Array, b: Uint32Array, what: string): void {
@@ -85,6 +113,7 @@ test('every project kernel gives stock gpu.js output bit for bit with wide loads
     const [stock, wide] = bothBits(l.source, l.output, l.args as Float32Array[], launchSize(l));
     assertSameBits(stock, wide, `launch ${l.output.join('x')} ${l.source.slice(0, 80)}`);
   }
+  assert.ok(launches.some((l) => l.components > 4), 'some launch returns more than 4 floats per thread');
   assert.ok(emitted.wide > before.wide, 'wide loads were emitted');
   assert.ok(emitted.splat > before.splat, 'splat loads were emitted');
   assert.ok(emitted.intLocals > before.intLocals, 'integer locals were declared i32');
@@ -119,6 +148,33 @@ test('wide-load candidates that are not consecutive or in bounds fall back to th
     const args = src.includes('(a, o)') ? [a, off] : [a];
     const [stock, wide] = bothBits(src, output, args, output.reduce((x, y) => x * y, 1));
     assertSameBits(stock, wide, src);
+  }
+});
+
+test('returns of 8, 12 and 16 floats per thread store what 4-float slices of the kernel store in stock gpu.js', () => {
+  if (!available) return;
+  const a = Float32Array.from({ length: 61 }, (_, i) => Math.fround(Math.cos(i * 0.7) * 10));
+  // element c: v(c mod 3) * (c + 1.5) + s, the v's read at b, b + 1, b + 2
+  const vs = 'const v0 = a[b]; const v1 = a[b + 1]; const v2 = a[b + 2];';
+  const elems = (n: number, pre: string) => Array.from({ length: n }, (_, c) => `${pre}v${c % 3} * ${c + 1}.5 + s`).join(', ');
+  const kernels: Array<[string, number[]]> = [
+    // SIMD quads and the scalar remainder (thread.x extent not a multiple of 4), 2D output
+    [`function (a) { const b = this.thread.y * 9 + this.thread.x; let s = 0.0; for (let i = 0; i < 3; i++) { s += a[b + i]; } ${vs} return [${elems(8, '')}]; }`, [10, 4]],
+    [`function (a) { const b = this.thread.x; const s = a[b + 1] - 1; ${vs} return [${elems(12, '-')}]; }`, [7]],
+    // a divergent return (some lanes of a quad return early) and 3D output
+    [`function (a) { const b = this.thread.z * 17 + this.thread.y * 5 + this.thread.x; const s = a[b]; ${vs} if (this.thread.x % 3 === 1) { return [${elems(16, '2 * ')}]; } return [${elems(16, '')}]; }`, [6, 2, 3]],
+  ];
+  for (const [src, output] of kernels) {
+    const size = output.reduce((x, y) => x * y, 1) * returnWidth(src);
+    const [stock, wide] = bothBits(src, output, [a], size);
+    assertSameBits(stock, wide, src);
+  }
+  // stock gpu.js cannot store them: the same source does not build there
+  const k = build(stockGpu, kernels[0]![0], kernels[0]![1]);
+  try {
+    assert.throws(() => (k.kernel as unknown as { build(...a: unknown[]): void }).build(a), /Array\(8\)/);
+  } finally {
+    k.destroy();
   }
 });
 

@@ -8,3 +8,6 @@ export const emitted = { wide: 0, splat: 0 };
 export function wideWasmKernel(): null {
   return null;
 }
+
+/** Stock gpu.js stores at most 4 floats per thread. */
+export const MAX_COMPONENTS = 4;

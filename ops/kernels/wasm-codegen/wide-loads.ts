@@ -284,6 +284,44 @@ function wideNodeClass(Base: any): any {
       return type;
     }
 
+    /** Root return of `[e0, ..., e(n-1)]`, n = 5..16 (wideReturn): component c of the cell
+     * at data_index goes to output float data_index * n + c, as stock does for n <= 4. */
+    stmtRootReturn(ast: Ast, type: string): void {
+      const n = wideReturn(this.returnType);
+      if (n === 0) return super.stmtRootReturn(ast, type);
+      const elements = this.wideElements(ast, n);
+      const dataIndex = this.assembler ? this.assembler.globals.dataIndex : 0;
+      const outputOffset = this.assembler ? this.assembler.layout.outputOffset : 0;
+      for (let c = 0; c < n; c++) {
+        this.emitComponentAddress(dataIndex, n, c);
+        this.emitArrayElement(elements[c]);
+        this.em.f32Store(outputOffset);
+      }
+      this.em.return_();
+    }
+
+    vstmtReturn(ast: Ast): void {
+      const n = ast.argument ? wideReturn(this.returnType) : 0;
+      if (n === 0) return super.vstmtReturn(ast);
+      const elements = this.wideElements(ast, n);
+      const comps: number[] = [];
+      for (let c = 0; c < n; c++) {
+        const t = this.em.addLocal('v128');
+        this.vEmitArrayElement(elements[c]);
+        this.em.localSet(t);
+        comps.push(t);
+      }
+      this.vStoreOutput(comps); // stock: lane-strided stores of any component count
+      this.vRetireOrReturn();
+    }
+
+    /** The n elements of a wide return, which must be an array literal. */
+    wideElements(ast: Ast, n: number): Ast[] {
+      const arg = ast.argument;
+      if (arg?.type !== 'ArrayExpression' || arg.elements.length !== n) throw this.astErrorOutput(`a return of ${this.returnType} must be an array literal of ${n} elements`, ast);
+      return arg.elements;
+    }
+
     coerce(from: string, to: string): string {
       if (this.vec && from === 'f32' && to === 'i32') {
         // i32.trunc_sat_f32_s lane-wise: the same saturating truncation, but V8 lowers the
@@ -316,6 +354,17 @@ function wideNodeClass(Base: any): any {
   };
 }
 
+/** Widest return this extension stores (stock gpu.js stops at 4 floats per thread). */
+export const MAX_COMPONENTS = 16;
+
+/** n when `type` is `Array(n)` with 4 < n <= MAX_COMPONENTS (a return only this extension
+ * stores), else 0. */
+function wideReturn(type: string | null | undefined): number {
+  const m = /^Array\((\d+)\)$/.exec(type ?? '');
+  const n = m ? Number(m[1]) : 0;
+  return n > 4 && n <= MAX_COMPONENTS ? n : 0;
+}
+
 /** Wide and splat loads and i32 locals emitted so far (lets specs check the extension is in use). */
 export const emitted = { wide: 0, splat: 0, intLocals: 0 };
 
@@ -331,7 +380,8 @@ export function wideWasmKernel(): any | null {
     const { WebAssemblyFunctionNode } = require('gpu.js/src/backend/web-assembly/function-node.js');
     const { FunctionBuilder } = require('gpu.js/src/backend/function-builder.js');
     const base = WebAssemblyFunctionNode.prototype;
-    const needed = ['vGather', 'vEmitIndex', 'vZero', 'emitFlatLoad', 'vCoerce', 'isThreadDependent', 'getVariableSignature', 'getJsAST'];
+    const needed = ['vGather', 'vEmitIndex', 'vZero', 'emitFlatLoad', 'vCoerce', 'isThreadDependent', 'getVariableSignature', 'getJsAST',
+      'stmtRootReturn', 'vstmtReturn', 'vStoreOutput', 'vRetireOrReturn', 'emitComponentAddress', 'emitArrayElement', 'vEmitArrayElement'];
     if (!needed.every((m) => typeof base[m] === 'function') || typeof WebAssemblyKernel.prototype.translateSource !== 'function') return null;
     const Node = wideNodeClass(WebAssemblyFunctionNode);
     const fromKernel = FunctionBuilder.fromKernel;
@@ -340,7 +390,21 @@ export function wideWasmKernel(): any | null {
       translateSource(): boolean {
         FunctionBuilder.fromKernel = (kernel: unknown, _node: unknown, extra: unknown) => fromKernel.call(FunctionBuilder, kernel, Node, extra);
         try {
-          return super.translateSource();
+          if (super.translateSource()) return true;
+          // stock returns false for a return of more than 4 floats: this extension stores
+          // them (stmtRootReturn, vstmtReturn), so finish what stock does after its switch
+          const n = wideReturn(this.returnType);
+          if (n === 0) return false;
+          this.componentCount = n;
+          this.usesRandom = false;
+          this.usedMathImports = new Set();
+          for (const name of this.tracedFunctions) {
+            const node = this.functionBuilder.functionMap[name];
+            if (!node) continue;
+            if (node.usesRandom) this.usesRandom = true;
+            for (const importName of node.usedMathImports) this.usedMathImports.add(importName);
+          }
+          return true;
         } finally {
           FunctionBuilder.fromKernel = fromKernel;
         }
