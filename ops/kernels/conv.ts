@@ -4,8 +4,9 @@
  * while a read whose index does not depend on thread.x is one scalar load + splat:
  *  - `convCore` (forward, and backward-input as a transposed conv, strided ones one launch
  *    per output phase so no work goes to inserted zeros): lanes = 4 output
- *    channels (thread.x = k), each thread returns 4 consecutive output x (components),
- *    thread.y = block of 4 output x, thread.z = (image, output row). Input pixels are
+ *    channels (thread.x = k), each thread returns PX consecutive output x (components: 8
+ *    where the code generator stores wide returns, else 4), thread.y = block of PX output x,
+ *    thread.z = (image, output row). Input pixels are
  *    uniform loads reused by every lane and by neighbouring taps; weights are packed as one
  *    [C][Kp] array per tap, so the kh*kw weight gathers of a channel share one index.
  *  - `weightGrad`: lanes = output channels, thread.y = kernel row (and group of 4 taps when
