@@ -33,9 +33,13 @@ function returnWidth(source: string): number {
   return m ? m[1]!.split(',').length : 1;
 }
 
-/** `source` with every `return [e0, ..., e(n-1)]` cut to elements [c0, c0 + 4). */
+/** `source` with every `return [e0, ..., e(n-1)]` cut to elements [c0, c0 + 4) (a plain
+ * return of the element when one is left). */
 const returnSlice = (source: string, c0: number): string =>
-  source.replace(/return \[([^\]]*)\]/g, (_, list: string) => `return [${list.split(',').slice(c0, c0 + 4).join(',')}]`);
+  source.replace(/return \[([^\]]*)\]/g, (_, list: string) => {
+    const part = list.split(',').slice(c0, c0 + 4);
+    return part.length === 1 ? `return ${part[0]}` : `return [${part.join(',')}]`;
+  });
 
 /** One kernel's output on `gpu`, flat. */
 function runOn(gpu: GPU, source: string, output: number[], args: Float32Array[], size: number): Float32Array {
@@ -52,18 +56,18 @@ function runOn(gpu: GPU, source: string, output: number[], args: Float32Array[],
 
 /** Outputs of one kernel on stock and extended gpu.js, as raw bits. Stock gpu.js stores at
  * most 4 floats per thread: a wider kernel runs there as kernels returning 4 of its
- * elements each (n a multiple of 4), interleaved back per thread. */
+ * elements each (the last one the rest), interleaved back per thread. */
 function bothBits(source: string, output: number[], args: Float32Array[], size: number): [Uint32Array, Uint32Array] {
   const n = returnWidth(source);
   let stock: Float32Array;
   if (n <= 4) stock = runOn(stockGpu, source, output, args, size);
   else {
-    assert.is(n % 4, 0, 'wide returns compared in slices of 4');
     const cells = size / n;
     stock = new Float32Array(size);
     for (let c0 = 0; c0 < n; c0 += 4) {
-      const part = runOn(stockGpu, returnSlice(source, c0), output, args, cells * 4);
-      for (let i = 0; i < cells; i++) stock.set(part.subarray(4 * i, 4 * i + 4), i * n + c0);
+      const w = Math.min(4, n - c0);
+      const part = runOn(stockGpu, returnSlice(source, c0), output, args, cells * w);
+      for (let i = 0; i < cells; i++) stock.set(part.subarray(w * i, w * i + w), i * n + c0);
     }
   }
   const bits = (a: Float32Array) => new Uint32Array(a.buffer);
@@ -151,7 +155,7 @@ test('wide-load candidates that are not consecutive or in bounds fall back to th
   }
 });
 
-test('returns of 8, 12 and 16 floats per thread store what 4-float slices of the kernel store in stock gpu.js', () => {
+test('returns of 8, 9, 12 and 16 floats per thread store what 4-float slices of the kernel store in stock gpu.js', () => {
   if (!available) return;
   const a = Float32Array.from({ length: 61 }, (_, i) => Math.fround(Math.cos(i * 0.7) * 10));
   // element c: v(c mod 3) * (c + 1.5) + s, the v's read at b, b + 1, b + 2
@@ -161,6 +165,7 @@ test('returns of 8, 12 and 16 floats per thread store what 4-float slices of the
     // SIMD quads and the scalar remainder (thread.x extent not a multiple of 4), 2D output
     [`function (a) { const b = this.thread.y * 9 + this.thread.x; let s = 0.0; for (let i = 0; i < 3; i++) { s += a[b + i]; } ${vs} return [${elems(8, '')}]; }`, [10, 4]],
     [`function (a) { const b = this.thread.x; const s = a[b + 1] - 1; ${vs} return [${elems(12, '-')}]; }`, [7]],
+    [`function (a) { const b = this.thread.x * 2; const s = a[b + 3]; ${vs} return [${elems(9, '')}]; }`, [13]],
     // a divergent return (some lanes of a quad return early) and 3D output
     [`function (a) { const b = this.thread.z * 17 + this.thread.y * 5 + this.thread.x; const s = a[b]; ${vs} if (this.thread.x % 3 === 1) { return [${elems(16, '2 * ')}]; } return [${elems(16, '')}]; }`, [6, 2, 3]],
   ];
