@@ -76,7 +76,26 @@ function tapWeights(w: ArrayLike<number>, K: number, C: number, T: number): Floa
   return Array.from({ length: T }, (_, t) => padded.subarray(t * S, (t + 1) * S));
 }
 
+/** Kernel sources by geometry: a training loop asks for the same few every step, and a
+ * source built again is a new string that the kernel cache (gpu.ts) must hash again. */
+const sources = new Map<string, string>();
+const SOURCES = 256;
+
+function memoSource(kind: string, p: Core, extra: number, build: () => string): string {
+  const key = `${kind} ${p.N} ${p.C} ${p.K} ${p.Hp} ${p.Wp} ${p.kh} ${p.kw} ${p.sh} ${p.sw} ${p.dh} ${p.dw} ${p.OH} ${p.OW} ${p.px} ${extra}`;
+  let s = sources.get(key);
+  if (s === undefined) {
+    if (sources.size >= SOURCES) sources.delete(sources.keys().next().value!);
+    sources.set(key, (s = build()));
+  }
+  return s;
+}
+
 function coreSource(p: Core, tapArrays: number): string {
+  return memoSource('core', p, tapArrays, () => buildCoreSource(p, tapArrays));
+}
+
+function buildCoreSource(p: Core, tapArrays: number): string {
   const Kp = roundUp(p.K, 4);
   const plane = p.Hp * p.Wp;
   const T = p.kh * p.kw;
@@ -411,7 +430,7 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
     const img = g.K * g.OH * g.OW;
     const G = splitGrad(f32(gy).subarray(n0 * img, n1 * img), p.N, g.K, g.OH, g.OW);
     if (allTaps) {
-      const r = yield { source: weightGradAllSource(p), output: [Kp, 1, g.C], args: [packForward(x, g, p, n0), ...G], components: T, cost: Kp * g.C * T * p.N * g.OH * OWU * WU, transient: true };
+      const r = yield { source: memoSource('wgrad-all', p, 0, () => weightGradAllSource(p)), output: [Kp, 1, g.C], args: [packForward(x, g, p, n0), ...G], components: T, cost: Kp * g.C * T * p.N * g.OH * OWU * WU, transient: true };
       for (let c = 0; c < g.C; c++)
         for (let k = 0; k < g.K; k++) {
           const src = (c * Kp + k) * T;
@@ -420,7 +439,7 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
         }
       continue;
     }
-    const r = yield { source: weightGradSource(p), output: [Kp, rows, g.C], args: [packForward(x, g, p, n0), ...G], components: 4, cost: Kp * rows * g.C * nj * p.N * g.OH * OWU * WU, transient: true };
+    const r = yield { source: memoSource('wgrad', p, 0, () => weightGradSource(p)), output: [Kp, rows, g.C], args: [packForward(x, g, p, n0), ...G], components: 4, cost: Kp * rows * g.C * nj * p.N * g.OH * OWU * WU, transient: true };
     for (let c = 0; c < g.C; c++)
       for (let y = 0; y < rows; y++) {
         const i = Math.floor(y / JG);
