@@ -51,8 +51,10 @@ const PX = 4;
 export const WIDE_PX = 8;
 /** Output pixels per loop step in weightGrad (one output-gradient array each): 8 amortises
  * the loop better on wide rows (measured 8.8 vs 7.6 GFLOP/s at 64 wide), 4 wastes less on
- * narrow ones. */
-const wgradStep = (OW: number): number => (OW >= 32 ? 8 : 4);
+ * narrow ones. With every tap in one thread (weightGradAllSource) 4 at any width: its 9 sums
+ * leave fewer registers (one thread, CPU time: 32->32 64x64 13.9 -> 14.6, 64->64 32x32 15.5
+ * -> 17.3 GFLOP/s). The products are summed in pixel order either way. */
+const wgradStep = (OW: number, allTaps = false): number => (!allTaps && OW >= 32 ? 8 : 4);
 /** Up to this many taps get one weight array each (gpu.js arguments); more share one array. */
 const MAX_TAP_ARRAYS = 9;
 /** Zeros after the packed input: discarded lanes and pixels past the row end read here. */
@@ -344,7 +346,7 @@ ${body}
  * 14.5 GFLOP/s, 32->32 64x64 12.4 -> 13.9.
  */
 function weightGradAllSource(p: Core): string {
-  const WU = wgradStep(p.OW);
+  const WU = wgradStep(p.OW, true);
   const Kp = roundUp(p.K, 4);
   const T = p.kh * p.kw;
   const OWU = Math.ceil(p.OW / WU);
@@ -381,8 +383,7 @@ ${body}
 }
 
 /** gy [N,K,OH,OW] -> WU arrays by ox mod WU, each [N][OH][ceil(OW/WU)][Kp] (zeros past the edges). */
-function splitGrad(gy: Float32Array, N: number, K: number, OH: number, OW: number): ArgWriter[] {
-  const WU = wgradStep(OW);
+function splitGrad(gy: Float32Array, N: number, K: number, OH: number, OW: number, WU: number): ArgWriter[] {
   const Kp = roundUp(K, 4);
   const OWU = Math.ceil(OW / WU);
   const length = N * OH * OWU * Kp;
@@ -419,7 +420,7 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
   const Kp = roundUp(g.K, 4);
   const { nj, JG } = tapGroups(g.kw);
   const allTaps = T > 4 && T <= maxFloats && JG === 1;
-  const WU = wgradStep(g.OW);
+  const WU = wgradStep(g.OW, allTaps);
   const gw = new Float32Array(g.K * g.C * T);
   const wide = (N: number): Core => forwardCore(g, N, PX, JG * 4 > g.kw && JG > 1 ? JG * 4 : g.kw, WU);
   const one = wide(1);
@@ -428,7 +429,7 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
   for (const [n0, n1] of batchChunks(g.N, Math.max(g.C * one.Hp * one.Wp, g.OH * OWU * Kp), TAIL)) {
     const p = wide(n1 - n0);
     const img = g.K * g.OH * g.OW;
-    const G = splitGrad(f32(gy).subarray(n0 * img, n1 * img), p.N, g.K, g.OH, g.OW);
+    const G = splitGrad(f32(gy).subarray(n0 * img, n1 * img), p.N, g.K, g.OH, g.OW, WU);
     if (allTaps) {
       const r = yield { source: memoSource('wgrad-all', p, 0, () => weightGradAllSource(p)), output: [Kp, 1, g.C], args: [packForward(x, g, p, n0), ...G], components: T, cost: Kp * g.C * T * p.N * g.OH * OWU * WU, transient: true };
       for (let c = 0; c < g.C; c++)
