@@ -33,6 +33,7 @@ export function addTrainingOptions(command: Command, d: TrainingDefaults): Comma
     .option('--width <n>', `Channels of the first backbone stage; later stages use 2x and 4x (default: ${d.width})`)
     .option('--crop <size>', 'Training crop, a side or HxW, after the random rescale; padding is ignored by the losses (default: each image\'s own size when all share one, else the median short side rounded to a multiple of 8)')
     .option('--scale <lo,hi>', `Range of the random rescale before the crop (default: ${d.augment?.scale?.join(',') ?? '1,1'})`)
+    .option('--color <s>', `Colour jitter strength: brightness, contrast and saturation factors from [1-s, 1+s] (default: ${d.augment?.color ?? 0})`)
     .option('--log <file>', 'JSON-lines log, one record per step (default: <out>.log.jsonl)');
 }
 
@@ -48,7 +49,7 @@ export function trainingOptions(flags: Record<string, unknown>, out: string, d: 
   };
 }
 
-/** --crop (a side or HxW) and --scale lo,hi over the default augmentation. */
+/** --crop (a side or HxW), --scale lo,hi and --color s over the default augmentation. */
 function augmentOptions(flags: Record<string, unknown>, d: AugmentOptions | null): AugmentOptions {
   const rawCrop = stringOption('--crop', flags.crop);
   let crop = d?.crop ?? null;
@@ -59,7 +60,8 @@ function augmentOptions(flags: Record<string, unknown>, d: AugmentOptions | null
   }
   const scale = numberListOption('--scale', flags.scale, { min: 0.01, max: 4 });
   if (scale && (scale.length !== 2 || scale[0]! > scale[1]!)) throw new UserError(`--scale must be two numbers lo,hi with lo <= hi, got '${String(flags.scale)}'`);
-  return { ...(d ?? { scale: [1, 1], flip: false }), crop, ...(scale && { scale: [scale[0]!, scale[1]!] as [number, number] }) };
+  const color = numberOption('--color', flags.color, { min: 0, max: 0.99 });
+  return { ...(d ?? { scale: [1, 1], flip: false }), crop, ...(scale && { scale: [scale[0]!, scale[1]!] as [number, number] }), ...(color !== undefined && { color }) };
 }
 
 /** A fresh JSON-lines log at `path`, one line per training step as it happens, plus the counts for the summary. */

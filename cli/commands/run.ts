@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import type { CAC } from 'cac';
 import { BACKEND_NAMES } from '../../lib/core/backend.js';
 import { UserError } from '../../lib/core/errors.js';
-import { mergeConfig, quickPreset, runDefaults, validateRunConfig, type RunConfig } from '../../lib/pipeline/config.js';
+import { AUTO_BUDGETS, mergeConfig, quickPreset, runDefaults, validateRunConfig, type RunConfig } from '../../lib/pipeline/config.js';
 import { openVocDataset } from '../../lib/data/voc-reader.js';
 import { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS } from '../../lib/data/size-limit.js';
 import { latestRun, timestampName } from '../../lib/pipeline/run-dir.js';
 import { runPipeline } from '../../lib/pipeline/run.js';
 import { runSeeds, type SeedsMetrics } from '../../lib/pipeline/seeds.js';
 import { Interrupted } from '../../lib/pipeline/interrupted.js';
-import { METHODS, defaultWarmupEpochs } from '../../lib/train/classifier.js';
+import { METHODS } from '../../lib/train/classifier.js';
 import { choiceOption, numberListOption, numberOption, stringOption } from '../options.js';
 import { terminalProgress } from '../progress.js';
 import { catchingInterrupts, reportStopped, Stopped } from '../interrupt.js';
@@ -53,7 +53,7 @@ function flagsToPatch(f: Record<string, unknown>): Record<string, unknown> {
   // --cls-epochs alone moves the IRD switch with it (two thirds in), so the IRD always gets its share.
   const clsEpochs = numberOption('--cls-epochs', f.clsEpochs, { integer: true, min: 1 });
   set('classifier.epochs', clsEpochs);
-  set('classifier.warmupEpochs', numberOption('--warmup-epochs', f.warmupEpochs, { min: 0 }) ?? (clsEpochs === undefined ? undefined : defaultWarmupEpochs(clsEpochs)));
+  set('classifier.warmupEpochs', numberOption('--warmup-epochs', f.warmupEpochs, { min: 0 }) ?? (clsEpochs === undefined ? undefined : 'auto'));
   set('panels', numberOption('--panels', f.panels, { integer: true, min: 0 }));
   set('maxPixels', numberOption('--max-pixels', f.maxPixels, { integer: true, min: 1, max: MAX_IMAGE_PIXELS }));
   if (f.ablation) patch.ablation = true;
@@ -95,8 +95,8 @@ export function register(cli: CAC): void {
     .option('--width <n>', 'Backbone width (default 16)')
     .option('--train <n>', 'Synthetic train images (default 1000)')
     .option('--val <n>', 'Synthetic val images (default 200)')
-    .option('--cls-epochs <n>', 'Classifier epochs')
-    .option('--seg-epochs <n>', 'Segmenter epochs')
+    .option('--cls-epochs <n>', `Classifier epochs (default: auto, ${AUTO_BUDGETS.classifier.epochs}, or more on a set of fewer than ${AUTO_BUDGETS.classifier.images / AUTO_BUDGETS.classifier.epochs} train images so that the classifier sees ${AUTO_BUDGETS.classifier.images} images)`)
+    .option('--seg-epochs <n>', `Segmenter epochs (default: auto, ${AUTO_BUDGETS.segmenter.epochs}, or more on a set of fewer than ${AUTO_BUDGETS.segmenter.images / AUTO_BUDGETS.segmenter.epochs} train images so that each segmenter sees ${AUTO_BUDGETS.segmenter.images} images)`)
     .option('--warmup-epochs <n>', 'eps++: classifier epochs (fractions allowed) with the warm-up loss before the IRD switches on (default: two thirds of the classifier epochs)')
     .option('--panels <n>', 'Images per split shown in the report (default 4)')
     .option('--max-pixels <n>', `Dataset images with more pixels are downscaled when loaded, with a one-line notice (default ${DEFAULT_MAX_PIXELS})`)

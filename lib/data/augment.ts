@@ -4,6 +4,8 @@
  * call and applied to image and saliency (bilinear) and to mask, error map and valid-pixel map
  * (nearest), so all of them stay aligned by construction. Padding is 0 in image and saliency,
  * 255 (ignore) in the mask and 0 in `valid`, which is how the losses know to skip it.
+ * Colour jitter (brightness, contrast, saturation) changes the image only: saliency, masks and
+ * labels describe the same objects whatever their colour (docs/method.md#augmentation).
  */
 import type { Rng } from '../core/random.js';
 import { chance, intIn } from './sampling.js';
@@ -20,6 +22,35 @@ export interface AugmentOptions {
   crop?: number | [number, number] | null;
   /** Flip horizontally with probability 0.5 (default true). */
   flip?: boolean;
+  /**
+   * Colour jitter strength s in [0, 1): brightness, contrast and saturation factors each drawn
+   * uniformly from [1 - s, 1 + s] (default 0: off, and no random numbers drawn for it).
+   */
+  color?: number;
+}
+
+/**
+ * Jitter an image [3,H,W] in [0,1] in place: brightness (scale), contrast (blend with the mean
+ * grey) and saturation (blend with each pixel's grey), in a random order as torchvision's
+ * ColorJitter does, clamped to [0,1]. Grey = 0.299 R + 0.587 G + 0.114 B.
+ */
+export function jitterColor(image: Float32Array, plane: number, strength: number, rng: Rng): void {
+  const factor = () => rng.uniform(1 - strength, 1 + strength);
+  const grey = (p: number) => 0.299 * image[p]! + 0.587 * image[plane + p]! + 0.114 * image[2 * plane + p]!;
+  const blend = (towards: (p: number) => number, f: number) => {
+    for (let p = 0; p < plane; p++) {
+      const g = towards(p);
+      for (let c = 0; c < 3; c++) image[c * plane + p] = g + f * (image[c * plane + p]! - g);
+    }
+  };
+  const steps = [
+    (f: number) => { for (let i = 0; i < image.length; i++) image[i] = image[i]! * f; },
+    (f: number) => { let m = 0; for (let p = 0; p < plane; p++) m += grey(p); m /= plane; blend(() => m, f); },
+    (f: number) => blend(grey, f),
+  ];
+  const order = [0, 1, 2];
+  for (let i = 2; i > 0; i--) { const j = intIn(rng, 0, i); [order[i], order[j]] = [order[j]!, order[i]!]; }
+  for (const k of order) { steps[k]!(factor()); for (let i = 0; i < image.length; i++) image[i] = Math.min(1, Math.max(0, image[i]!)); }
 }
 
 /** Per output row (or column): where it samples the source, or -1 in the padding. */
@@ -102,6 +133,7 @@ export function augment(sample: Sample, rng: Rng, options: AugmentOptions = {}):
   const plane = H * W, outPlane = outH * outW;
   const image = new Float32Array(3 * outPlane);
   for (let c = 0; c < 3; c++) bilinear(sample.image.subarray(c * plane, (c + 1) * plane), image.subarray(c * outPlane, (c + 1) * outPlane));
+  if (options.color) jitterColor(image, outPlane, options.color, rng);
   const saliency = new Float32Array(outPlane);
   bilinear(sample.saliency, saliency);
 

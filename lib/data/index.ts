@@ -40,7 +40,7 @@ export { VOC_PALETTE } from './palette.js';
 export { DEFAULT_MAX_PIXELS, MAX_IMAGE_PIXELS, fitSample, sizeWithin } from './size-limit.js';
 
 /** Training-time augmentation and batching. */
-export { augment } from './augment.js';
+export { augment, jitterColor } from './augment.js';
 export type { AugmentOptions } from './augment.js';
 export { makeBatch } from './batch.js';
 export type { Batch } from './batch.js';

@@ -5,14 +5,14 @@ import { synthetic } from '../data/synthetic.js';
 import type { Dataset, Sample } from '../data/sample.js';
 import { UserError } from '../core/errors.js';
 import type { ProgressReporter } from '../progress.js';
-import type { RunConfig } from './config.js';
+import type { ResolvedRunConfig, RunConfig } from './config.js';
 import type { Ledger } from './ledger.js';
 import type { StepSink } from './log.js';
 import type { RunDir } from './run-dir.js';
 
 /** What a stage is given: the run's config, folder, log and ledger, its data, progress and the stop poll. */
 export interface RunContext {
-  config: RunConfig;
+  config: ResolvedRunConfig;
   dir: RunDir;
   log: StepSink;
   ledger: Ledger;

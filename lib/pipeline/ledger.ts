@@ -4,12 +4,12 @@
  */
 import { yieldToEventLoop } from '../progress.js';
 import type { RunContext } from './context.js';
-import type { RunConfig } from './config.js';
+import type { ResolvedRunConfig } from './config.js';
 import { Interrupted } from './interrupted.js';
 
 /** What state.json holds: the run's config, and the results and times of the finished stages. */
 export interface Ledger {
-  config: RunConfig;
+  config: ResolvedRunConfig;
   /** Results of finished stages, by stage key. */
   done: Record<string, unknown>;
   timings: Record<string, number>;

@@ -9,7 +9,7 @@ import { setBackend } from '../core/backend.js';
 import { UserError } from '../core/errors.js';
 import { silentProgress, type ProgressReporter } from '../progress.js';
 import { METHODS, type Method } from '../train/classifier.js';
-import { validateRunConfig, type RunConfig } from './config.js';
+import { budgetNote, resolveBudgets, validateRunConfig, type RunConfig } from './config.js';
 import { RunLog } from './log.js';
 import type { Classifier } from '../../models/classifier.js';
 import { collectMetrics, writeReport, type RunMetrics } from './report.js';
@@ -61,21 +61,24 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
   if (hooks.resume && !existsSync(stateFile)) throw new UserError(`--resume: ${stateFile} does not exist (nothing to resume)`);
   if (!hooks.resume && existsSync(stateFile)) throw new UserError(`run folder ${root} already holds a run: use --resume to continue it, or another --name`);
   const dir = RunDir.create(root);
-  const ledger: Ledger = (hooks.resume ? checkLedger(dir.readJson<Ledger>('state.json'), stateFile) : null) ?? { config, done: {}, timings: {} };
-  if (hooks.resume) config = ledger.config; // the resumed run keeps its own configuration
-  else dir.writeJson('config.json', config);
+  const resumed = hooks.resume ? checkLedger(dir.readJson<Ledger>('state.json'), stateFile) : null;
 
-  const backend = setBackend(config.backend as Parameters<typeof setBackend>[0]);
+  const backend = setBackend((resumed?.config ?? config).backend as Parameters<typeof setBackend>[0]);
   info(backend.message);
 
   const t0 = performance.now();
-  const data = loadRunData(config, info);
+  const data = loadRunData(resumed?.config ?? config, info);
+  // 'auto' epochs become numbers for this training set; a resumed run keeps its own configuration.
+  const resolved = resumed?.config ?? resolveBudgets(config, data.train.length);
+  const ledger: Ledger = resumed ?? { config: resolved, done: {}, timings: {} };
   ledger.timings.data = (ledger.timings.data ?? 0) + (performance.now() - t0) / 1000;
-  for (const note of [labelsOnlyNote(data), derivedCropNote(data.train, config.classifier.augment)]) if (note) info(note);
+  if (!resumed) dir.writeJson('config.json', resolved);
+  const notes = [resumed ? '' : budgetNote(config, resolved, data.train.length), labelsOnlyNote(data), derivedCropNote(data.train, resolved.classifier.augment)];
+  for (const note of notes) if (note) info(note);
 
   const log = new RunLog(dir.path('log.jsonl'));
   const ctx: RunContext = {
-    config,
+    config: resolved,
     dir,
     log,
     ledger,

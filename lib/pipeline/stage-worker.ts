@@ -11,7 +11,7 @@ import type { ProgressReporter } from '../progress.js';
 import type { Method } from '../train/classifier.js';
 import { limitThreads } from '../../ops/kernels/threads.js';
 import { loadClassifier } from '../../models/load.js';
-import type { RunConfig } from './config.js';
+import type { ResolvedRunConfig } from './config.js';
 import type { RunContext } from './context.js';
 import type { Ledger } from './ledger.js';
 import { RunDir } from './run-dir.js';
@@ -20,7 +20,7 @@ import { segmenterStage, type SegmenterVariant } from './stages/segmenter.js';
 
 /** What every job carries: the run, the backend, the classifier checkpoint, the shared stop flag. */
 interface JobBase {
-  config: RunConfig;
+  config: ResolvedRunConfig;
   root: string;
   backend: string;
   classes: string[];

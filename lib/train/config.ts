@@ -22,7 +22,7 @@ export const trainDefaults: TrainConfig = {
   momentum: 0.9,
   weightDecay: 1e-4,
   seed: 0,
-  augment: { scale: [0.8, 1.2], crop: null, flip: true },
+  augment: { scale: [0.8, 1.2], crop: null, flip: true, color: 0 },
 };
 
 /** The optimizer of a training run (classifier or segmenter): SGD with the config's rate, momentum and weight decay over the model's parameters; each parameter's lrMult scales its rate (the models' headLrMult). */

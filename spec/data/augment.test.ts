@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { augment, makeBatch, synthetic, type Sample } from '../../lib/data/index.js';
+import { augment, jitterColor, makeBatch, synthetic, type Sample } from '../../lib/data/index.js';
 import { Rng } from '../../lib/core/random.js';
 import { makeSample } from './helpers.js';
 
@@ -70,6 +70,33 @@ test('padding: ignore (255) in masks, zero in image and saliency; flip mirrors r
 test('augmentation is deterministic per seed', () => {
   const s = synthetic({ train: 1, val: 0, size: 32 }).load('train_00000');
   assert.equal(augment(s, new Rng(5)), augment(s, new Rng(5)));
+});
+
+test('colour jitter changes the image only, within [0, 1]; everything else is the uncoloured augmentation', () => {
+  fc.assert(
+    fc.property(fc.nat(), fc.integer({ min: 1, max: 9 }), (seed, tenths) => {
+      const s = synthetic({ train: 1, val: 0, size: 32, seed: seed % 1000 }).load('train_00000');
+      const plain = augment(s, new Rng(seed), { scale: [0.8, 1.2], crop: 32 });
+      const jittered = augment(s, new Rng(seed), { scale: [0.8, 1.2], crop: 32, color: tenths / 10 });
+      assert.equal({ ...jittered, image: null }, { ...plain, image: null });
+      assert.ok(jittered.image.every((v) => v >= 0 && v <= 1));
+      assert.not.equal(jittered.image, plain.image);
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test('colour jitter of a uniform grey image is a brightness change by a factor in [1 - s, 1 + s]', () => {
+  fc.assert(
+    fc.property(fc.nat(), fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.double({ min: 0, max: 0.9, noNaN: true }), (seed, grey, strength) => {
+      const image = new Float32Array(3 * 12).fill(grey);
+      jitterColor(image, 12, strength, new Rng(seed));
+      // contrast (towards the mean grey) and saturation (towards each pixel's grey) leave grey as it is
+      const lo = Math.min(1, grey * (1 - strength)), hi = Math.min(1, grey * (1 + strength));
+      for (const v of image) assert.ok(Math.abs(v - image[0]!) < 1e-6 && v >= lo - 1e-5 && v <= hi + 1e-5, `${v} outside [${lo}, ${hi}]`);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test('makeBatch stacks NCHW arrays and multi-hot labels', () => {

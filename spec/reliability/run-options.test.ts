@@ -51,7 +51,7 @@ test('--config: unknown keys, at the top and nested', async () => {
 
 test('--config: wrong types', async () => {
   await withConfig({ seed: '1' }, `'seed' must be an integer >= 0, got "1"`);
-  await withConfig({ classifier: { epochs: 1.5 } }, "'classifier.epochs' must be an integer >= 1, got 1.5");
+  await withConfig({ classifier: { epochs: 1.5 } }, "'classifier.epochs' must be an integer >= 1 or \"auto\", got 1.5");
   await withConfig({ classifier: null }, "'classifier' must be an object, got null");
   await withConfig({ synthetic: 5 }, 'synthetic must be an object');
   await withConfig({ pseudo: { pamr: 'yes' } }, `'pseudo.pamr' must be true or false, got "yes"`);
