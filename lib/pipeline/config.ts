@@ -112,9 +112,10 @@ export const runDefaults: RunConfig = {
   maxPixels: DEFAULT_MAX_PIXELS,
 };
 
-/** A run config with every 'auto' epoch count made a number for a training set of `trainImages` images. */
+/** A run config whose epoch counts are all numbers: what the stages and a run folder's config.json hold. */
 export type ResolvedRunConfig = RunConfig<number>;
 
+/** `config` with every 'auto' epoch count made a number for a training set of `trainImages` images. */
 export function resolveBudgets(config: RunConfig, trainImages: number): ResolvedRunConfig {
   const { classifier: c, segmenter: s } = config;
   const clsEpochs = c.epochs === 'auto' ? autoEpochs('classifier', trainImages) : c.epochs;
