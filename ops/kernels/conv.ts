@@ -297,31 +297,31 @@ export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: Conv
 /** Taps of a kernel row computed per thread (components), and groups of them per row. */
 const tapGroups = (kw: number): { nj: number; JG: number } => ({ nj: Math.min(4, kw), JG: Math.ceil(kw / 4) });
 
-function weightGradSource(p: Core): string {
-  const WU = wgradStep(p.OW);
+/**
+ * A weightGrad kernel: for each of the thread's kernel rows (`rows`: the row's offset in the
+ * packed input, and the sum each of its taps feeds), over every (image, output row, block of
+ * WU pixels): the WU output-gradient vectors, then each input column once, feeding every
+ * (pixel, tap) pair that reads it. Each tap's products are summed in pixel order.
+ */
+function weightGradKernel(p: Core, WU: number, rowStart: string, rows: Array<{ off: number; taps: number[] }>, sums: number, ret: string[]): string {
   const Kp = roundUp(p.K, 4);
-  const { nj, JG } = tapGroups(p.kw);
   const OWU = Math.ceil(p.OW / WU);
   const plane = p.Hp * p.Wp;
-  // the WU output-gradient vectors, then each input column once, feeding every (pixel, tap)
-  // pair that reads it (few live values: no spills)
-  const uses = new Map<number, string[]>();
-  for (let u = 0; u < WU; u++)
-    for (let jj = 0; jj < nj; jj++) {
-      const col = u * p.sw + jj * p.dw;
-      if (!uses.has(col)) uses.set(col, []);
-      uses.get(col)!.push(`a${jj} += d${u} * v;`);
-    }
-  const body = Array.from({ length: WU }, (_, u) => `const d${u} = g${u}[wk + this.thread.x];`).join('\n') + '\n' +
-    [...uses.keys()].sort((a, b) => a - b).map((col) => `v = x[(rb | 0) + ${col}];\n${uses.get(col)!.join(' ')}`).join('\n');
-  const rowStart = JG === 1
-    ? `this.thread.y * ${p.dh * p.Wp}`
-    : `Math.floor(this.thread.y / ${JG}) * ${p.dh * p.Wp} + (this.thread.y - Math.floor(this.thread.y / ${JG}) * ${JG}) * ${4 * p.dw}`;
-  const ret = [0, 1, 2, 3].map((jj) => (jj < nj ? `a${jj}` : '0.0')).join(', ');
+  let body = Array.from({ length: WU }, (_, u) => `const d${u} = g${u}[wk + this.thread.x];`).join('\n') + '\n';
+  for (const { off, taps } of rows) {
+    const uses = new Map<number, string[]>();
+    for (let u = 0; u < WU; u++)
+      taps.forEach((t, jj) => {
+        const col = u * p.sw + jj * p.dw;
+        if (!uses.has(col)) uses.set(col, []);
+        uses.get(col)!.push(`a${t} += d${u} * v;`);
+      });
+    body += [...uses.keys()].sort((a, b) => a - b).map((col) => `v = x[(rb | 0) + ${off + col}];\n${uses.get(col)!.join(' ')}`).join('\n') + '\n';
+  }
   return `function (x, ${Array.from({ length: WU }, (_, u) => `g${u}`).join(', ')}) {
-  let rb = this.thread.z * ${plane} + ${rowStart};
+  let rb = ${rowStart};
   let wk = 0;
-  let a0 = 0.0; let a1 = 0.0; let a2 = 0.0; let a3 = 0.0; let v = 0.0;
+  ${Array.from({ length: sums }, (_, t) => `let a${t} = 0.0;`).join(' ')} let v = 0.0;
   for (let n = 0; n < ${p.N}; n++) {
     for (let oy = 0; oy < ${p.OH}; oy++) {
       for (let q = 0; q < ${OWU}; q++) {
@@ -333,8 +333,19 @@ ${body}
     }
     rb = rb + ${p.C * plane - p.OH * p.sh * p.Wp};
   }
-  return [${ret}];
+  return [${ret.join(', ')}];
 }`;
+}
+
+/** weightGrad by kernel row: thread.y = kernel row (and group of 4 taps when kw > 4), the
+ * row's taps as components (few live values: no spills). */
+function weightGradSource(p: Core): string {
+  const { nj, JG } = tapGroups(p.kw);
+  const rowStart = JG === 1
+    ? `this.thread.y * ${p.dh * p.Wp}`
+    : `Math.floor(this.thread.y / ${JG}) * ${p.dh * p.Wp} + (this.thread.y - Math.floor(this.thread.y / ${JG}) * ${JG}) * ${4 * p.dw}`;
+  const ret = [0, 1, 2, 3].map((jj) => (jj < nj ? `a${jj}` : '0.0'));
+  return weightGradKernel(p, wgradStep(p.OW), `this.thread.z * ${p.Hp * p.Wp} + ${rowStart}`, [{ off: 0, taps: Array.from({ length: nj }, (_, jj) => jj) }], 4, ret);
 }
 
 /**
@@ -346,40 +357,9 @@ ${body}
  * 14.5 GFLOP/s, 32->32 64x64 12.4 -> 13.9.
  */
 function weightGradAllSource(p: Core): string {
-  const WU = wgradStep(p.OW, true);
-  const Kp = roundUp(p.K, 4);
   const T = p.kh * p.kw;
-  const OWU = Math.ceil(p.OW / WU);
-  const plane = p.Hp * p.Wp;
-  let body = Array.from({ length: WU }, (_, u) => `const d${u} = g${u}[wk + this.thread.x];`).join('\n') + '\n';
-  for (let i = 0; i < p.kh; i++) {
-    const uses = new Map<number, string[]>();
-    for (let u = 0; u < WU; u++)
-      for (let j = 0; j < p.kw; j++) {
-        const col = u * p.sw + j * p.dw;
-        if (!uses.has(col)) uses.set(col, []);
-        uses.get(col)!.push(`a${i * p.kw + j} += d${u} * v;`);
-      }
-    body += [...uses.keys()].sort((a, b) => a - b).map((col) => `v = x[(rb | 0) + ${i * p.dh * p.Wp + col}];\n${uses.get(col)!.join(' ')}`).join('\n') + '\n';
-  }
-  const sums = Array.from({ length: T }, (_, t) => `a${t}`);
-  return `function (x, ${Array.from({ length: WU }, (_, u) => `g${u}`).join(', ')}) {
-  let rb = this.thread.z * ${plane};
-  let wk = 0;
-  ${sums.map((a) => `let ${a} = 0.0;`).join(' ')} let v = 0.0;
-  for (let n = 0; n < ${p.N}; n++) {
-    for (let oy = 0; oy < ${p.OH}; oy++) {
-      for (let q = 0; q < ${OWU}; q++) {
-${body}
-        rb = rb + ${WU * p.sw};
-        wk = wk + ${Kp};
-      }
-      rb = rb + ${p.sh * p.Wp - OWU * WU * p.sw};
-    }
-    rb = rb + ${p.C * plane - p.OH * p.sh * p.Wp};
-  }
-  return [${sums.join(', ')}];
-}`;
+  const rows = Array.from({ length: p.kh }, (_, i) => ({ off: i * p.dh * p.Wp, taps: Array.from({ length: p.kw }, (_, j) => i * p.kw + j) }));
+  return weightGradKernel(p, wgradStep(p.OW, true), `this.thread.z * ${p.Hp * p.Wp}`, rows, T, Array.from({ length: T }, (_, t) => `a${t}`));
 }
 
 /** gy [N,K,OH,OW] -> WU arrays by ox mod WU, each [N][OH][ceil(OW/WU)][Kp] (zeros past the edges). */
