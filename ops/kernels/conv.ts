@@ -9,10 +9,11 @@
  *    thread.z = (image, output row). Input pixels are
  *    uniform loads reused by every lane and by neighbouring taps; weights are packed as one
  *    [C][Kp] array per tap, so the kh*kw weight gathers of a channel share one index.
- *  - `weightGrad`: lanes = output channels, thread.y = kernel row (and group of 4 taps when
- *    kw > 4), thread.z = input channel, components = taps of the row. The output gradient
- *    is split by ox mod 4 into 4 arrays [n][oy][ox/4][Kp] (one shared gather index); input
- *    pixels are uniform loads.
+ *  - `weightGrad`: lanes = output channels, thread.z = input channel; where the code
+ *    generator stores wide returns and the kernel has 5-16 taps, components = every tap
+ *    (weightGradAllSource), else thread.y = kernel row (and group of 4 taps when kw > 4) and
+ *    components = taps of the row. The output gradient is split by ox mod WU into WU arrays
+ *    [n][oy][ox/WU][Kp] (one shared index, wide loads); input pixels are uniform loads.
  * Inputs are zero-padded on the host so kernels have no bounds checks. Index expressions use
  * `(v | 0)`, thread ids and literals so gpu.js emits int32 math (its locals are float32,
  * exact below 2^24: batches are split to stay under that).
