@@ -61,22 +61,33 @@ const MAX_TAP_ARRAYS = 9;
 /** Zeros after the packed input: discarded lanes and pixels past the row end read here. */
 const TAIL = 4;
 
-/** Weights [K][C][T] -> per tap t an array [C][Kp] (zero-padded channels), or one [T][C][Kp]. */
-function tapWeights(w: ArrayLike<number>, K: number, C: number, T: number): Float32Array[] {
+/**
+ * Weights [K][C][T] -> per tap t an array [C][Kp] (zero-padded channels), or one [T][C][Kp].
+ * `transposed`: the weights of a transposed conv (backward-input) read straight from the
+ * forward's w [C][K][wT]: channels swapped, tap t read from w's tap `taps[t]` (reversed, or
+ * one stride phase's taps). Written in place in the final layout: one pass, no intermediate.
+ */
+function tapWeights(w: ArrayLike<number>, K: number, C: number, T: number, transposed?: { taps: number[]; wT: number }): Float32Array[] {
   const Kp = roundUp(K, 4);
-  const all = new Float32Array(T * C * Kp);
-  for (let k = 0; k < K; k++)
-    for (let c = 0; c < C; c++) {
-      const s = (k * C + c) * T;
-      for (let t = 0; t < T; t++) all[(t * C + c) * Kp + k] = w[s + t]!;
-    }
-  if (T > MAX_TAP_ARRAYS) return [all];
   // each tap's array padded past a multiple of 4 KiB, so that the kernel's T reads of one
   // (channel, lane) index do not all fall in one L1 set
-  const S = C * Kp + 16;
-  const padded = new Float32Array(T * S);
-  for (let t = 0; t < T; t++) padded.set(all.subarray(t * C * Kp, (t + 1) * C * Kp), t * S);
-  return Array.from({ length: T }, (_, t) => padded.subarray(t * S, (t + 1) * S));
+  const split = T <= MAX_TAP_ARRAYS;
+  const S = split ? C * Kp + 16 : C * Kp;
+  const out = new Float32Array(T * S);
+  if (transposed !== undefined) {
+    const { taps, wT } = transposed;
+    for (let t = 0; t < T; t++)
+      for (let c = 0, tap = taps[t]!; c < C; c++)
+        for (let k = 0, d = t * S + c * Kp, s = c * K * wT + tap; k < K; k++, s += wT) out[d + k] = w[s]!;
+  } else {
+    for (let k = 0; k < K; k++)
+      for (let c = 0; c < C; c++) {
+        const s = (k * C + c) * T;
+        for (let t = 0, d = c * Kp + k; t < T; t++, d += S) out[d] = w[s + t]!;
+      }
+  }
+  if (!split) return [out];
+  return Array.from({ length: T }, (_, t) => out.subarray(t * S, (t + 1) * S));
 }
 
 /** Kernel sources by geometry: a training loop asks for the same few every step, and a
@@ -235,14 +246,9 @@ function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom, wide: nu
       const [My, Mx] = [py.taps.length, px.taps.length];
       if (My === 0 || Mx === 0 || py.T <= 0 || px.T <= 0) continue; // no tap reaches: zeros
       const T = My * Mx;
-      const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${g.kh} ${g.kw} phase ${py.taps.join(',')} ${px.taps.join(',')}`, () => {
-        const wp = new Float32Array(g.C * g.K * T);
-        for (let c = 0; c < g.C; c++)
-          for (let k = 0; k < g.K; k++)
-            for (let a = 0; a < My; a++)
-              for (let b = 0; b < Mx; b++) wp[(c * g.K + k) * T + a * Mx + b] = w[((k * g.C + c) * g.kh + py.taps[a]!) * g.kw + px.taps[b]!]!;
-        return tapWeights(wp, g.C, g.K, T);
-      });
+      const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${g.kh} ${g.kw} phase ${py.taps.join(',')} ${px.taps.join(',')}`, () =>
+        // tap a * Mx + b of the phase is w's tap (py.taps[a], px.taps[b])
+        tapWeights(w, g.C, g.K, T, { taps: Array.from({ length: T }, (_, t) => py.taps[Math.floor(t / Mx)]! * g.kw + px.taps[t % Mx]!), wT: g.kh * g.kw }));
       const core = (N: number): Core => ({
         N, C: g.K, K: g.C, Hp: py.T + (My - 1) * py.delta, Wp: rowLength(px.T + (Mx - 1) * px.delta, px.T, 1, Mx, px.delta, wide),
         kh: My, kw: Mx, sh: 1, sw: 1, dh: py.delta, dw: px.delta, OH: py.T, OW: px.T, px: wide,
@@ -281,13 +287,7 @@ export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: Conv
   // flipped weights with input and output channels swapped.
   const off: [number, number] = [(g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw];
   const T = g.kh * g.kw;
-  const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${T}`, () => {
-    const flipped = new Float32Array(w.length);
-    for (let k = 0; k < g.K; k++)
-      for (let c = 0; c < g.C; c++)
-        for (let t = 0; t < T; t++) flipped[(c * g.K + k) * T + (T - 1 - t)] = w[(k * g.C + c) * T + t]!;
-    return tapWeights(flipped, g.C, g.K, T);
-  });
+  const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${T}`, () => tapWeights(w, g.C, g.K, T, { taps: Array.from({ length: T }, (_, t) => T - 1 - t), wT: T }));
   const one = backwardCore(g, 1, px);
   return yield* overBatch(g.N, g.C * g.H * g.W, g.K * one.Hp * one.Wp, function* (n0, n1) {
     const p = backwardCore(g, n1 - n0, px);
