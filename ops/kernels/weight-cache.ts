@@ -35,6 +35,12 @@ export function packedWeights(w: DataArray, kind: string, pack: () => Float32Arr
   }
   const packed = pack();
   packed.forEach(freeze); // never written again: kernel modules holding them skip the copy
+  if (hit !== undefined && hit.snap.length === bits.length) {
+    // weights changed in place (an optimiser step): refresh the snapshot, no new array
+    hit.snap.set(bits);
+    hit.packed = packed;
+    return packed;
+  }
   if (byKind === undefined) cache.set(w, (byKind = new Map()));
   byKind.set(kind, { snap: bits.slice(), packed });
   return packed;
