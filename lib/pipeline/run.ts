@@ -62,13 +62,14 @@ export async function runPipeline(config: RunConfig, hooks: RunHooks = {}): Prom
   if (!hooks.resume && existsSync(stateFile)) throw new UserError(`run folder ${root} already holds a run: use --resume to continue it, or another --name`);
   const dir = RunDir.create(root);
   const resumed = hooks.resume ? checkLedger(dir.readJson<Ledger>('state.json'), stateFile) : null;
+  const given = resumed?.config ?? config; // a resumed run keeps its own configuration
 
-  const backend = setBackend((resumed?.config ?? config).backend as Parameters<typeof setBackend>[0]);
+  const backend = setBackend(given.backend as Parameters<typeof setBackend>[0]);
   info(backend.message);
 
   const t0 = performance.now();
-  const data = loadRunData(resumed?.config ?? config, info);
-  // 'auto' epochs become numbers for this training set; a resumed run keeps its own configuration.
+  const data = loadRunData(given, info);
+  // 'auto' epochs become numbers for this training set (a resumed run's are numbers already).
   const resolved = resumed?.config ?? resolveBudgets(config, data.train.length);
   const ledger: Ledger = resumed ?? { config: resolved, done: {}, timings: {} };
   ledger.timings.data = (ledger.timings.data ?? 0) + (performance.now() - t0) / 1000;

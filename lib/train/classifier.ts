@@ -126,19 +126,22 @@ export function classifierLoss(model: Classifier, images: Tensor, saliency: Tens
   const warm = cfg.method === 'eps++' && phase === 'warmup';
   if (cfg.method === 'cam' || (warm && cfg.warmupLoss === 'cls')) return { loss: lossCls, metrics: { loss_cls: lossCls.item() } };
   const sal = resizeToMap(saliency, size);
+  const validOpt = v && { valid: v };
+  const epsOpts = { tau: cfg.tau, lambda: cfg.lambda, ...validOpt };
+  const pamrOpts = { dilations: cfg.pamrDilations, iterations: cfg.pamrIterations, ...validOpt };
   if (cfg.method === 'eps' || (warm && cfg.warmupLoss === 'eps')) {
-    const lossSal = epsSaliencyLoss(maps, labels, sal, { tau: cfg.tau, lambda: cfg.lambda, ...(v && { valid: v }) });
+    const lossSal = epsSaliencyLoss(maps, labels, sal, epsOpts);
     return { loss: add(lossCls, lossSal), metrics: { loss_cls: lossCls.item(), loss_sal: lossSal.item() } };
   }
   if (warm && cfg.warmupLoss === 'eps-cam') {
-    const warmup = epsCamWarmupLoss(maps, labels, sal, resizeToMap(images, size), { tau: cfg.tau, lambda: cfg.lambda, dilations: cfg.pamrDilations, iterations: cfg.pamrIterations, ...(v && { valid: v }) });
+    const warmup = epsCamWarmupLoss(maps, labels, sal, resizeToMap(images, size), { ...epsOpts, ...pamrOpts });
     return { loss: add(lossCls, warmup.loss), metrics: { loss_cls: lossCls.item(), loss_sal: warmup.loss.item(), warmup_dropped: warmup.dropped } };
   }
   if (warm) {
     const lossSal = undroppedSaliencyLoss(maps, labels, sal, v);
     return { loss: add(lossCls, lossSal), metrics: { loss_cls: lossCls.item(), loss_sal: lossSal.item() } };
   }
-  const ird = irdSaliencyDetails(maps, labels, sal, resizeToMap(images, size), { dilations: cfg.pamrDilations, iterations: cfg.pamrIterations, ...(v && { valid: v }) });
+  const ird = irdSaliencyDetails(maps, labels, sal, resizeToMap(images, size), pamrOpts);
   return { loss: add(lossCls, ird.loss), metrics: { loss_cls: lossCls.item(), loss_sal: ird.loss.item(), ird_dropped: ird.dropped } };
 }
 
