@@ -61,6 +61,7 @@ test('bad numbers and unknown words name the option', async () => {
   await refuses(['train-cls', '--data', data, '--out', out, '--method', 'cams'], "--method must be one of cam, eps, eps++, got 'cams'");
   await refuses(['train-cls', '--data', data, '--out', out, '--backend', 'quantum'], '--backend must be one of', "got 'quantum'");
   await refuses(['train-cls', '--data', data, '--out', out, '--seed', '1.5'], '--seed must be an integer');
+  await refuses(['train-cls', '--data', data, '--out', out, '--color', '1'], '--color must be a number in 0..0.99, got 1');
   await refuses(['pseudo', '--data', data, '--ckpt', cls, '--out', p('pseudo'), '--scales', '1,x'], "--scales must be a number, got 'x'");
   await refuses(['pseudo', '--data', data, '--ckpt', cls, '--out', p('pseudo'), '--scales', '1,,2'], '--scales must be a comma-separated list');
   await refuses(['pseudo', '--data', data, '--ckpt', cls, '--out', p('pseudo'), '--bg-threshold', '2'], '--bg-threshold must be a number in 0..1, got 2');

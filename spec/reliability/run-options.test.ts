@@ -53,6 +53,7 @@ test('--config: wrong types', async () => {
   await withConfig({ seed: '1' }, `'seed' must be an integer >= 0, got "1"`);
   await withConfig({ classifier: { epochs: 1.5 } }, "'classifier.epochs' must be an integer >= 1 or \"auto\", got 1.5");
   await withConfig({ classifier: null }, "'classifier' must be an object, got null");
+  await withConfig({ segmenter: { augment: { color: 1 } } }, `'segmenter.augment' must be null or { "scale": [lo, hi] with 0 < lo <= hi <= 4, "crop": null, a side or [h, w], "flip": true or false, "color": a number in [0, 1) }`);
   await withConfig({ synthetic: 5 }, 'synthetic must be an object');
   await withConfig({ pseudo: { pamr: 'yes' } }, `'pseudo.pamr' must be true or false, got "yes"`);
   await withConfig({ pseudo: { scales: [] } }, "'pseudo.scales' must be a list of positive numbers, got []");
