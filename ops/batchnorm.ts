@@ -17,7 +17,9 @@ import { assertShape, sameShape, shapeStr } from '../lib/core/shape.js';
 import { Tensor } from '../lib/core/tensor.js';
 import { kernelsFor } from './kernel-choice.js';
 import { batchNormFits, batchNormKernels, type BatchNormKernels } from './kernels/batchnorm.js';
-import { bnAffineRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from './reference/batchnorm.js';
+import { batchNormWasm } from './kernels/batchnorm-wasm.js';
+import type { GpuMode } from './kernels/gpu.js';
+import { bnAffineRef, bnInputAndMaskedGradRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from './reference/batchnorm.js';
 
 /** Per-channel statistics [C]: the mean and 1 / sqrt(variance + eps). */
 export interface NormStats {
@@ -25,9 +27,13 @@ export interface NormStats {
   invStd: DataArray;
 }
 
+/** The kernels of a backend: on webasm the hand-assembled WebAssembly ones (batchnorm-wasm.ts,
+ * bitwise the gpu.js kernels' results, faster), where WebAssembly SIMD exists. */
+const kernelsOf = (mode: GpuMode): BatchNormKernels => (mode === 'webasm' ? batchNormWasm() : null) ?? batchNormKernels(mode);
+
 /** Kernel implementations for a tensor of `size` elements on the current backend. */
 function impl(size: number): BatchNormKernels {
-  return kernelsFor(batchNormFits(size), batchNormKernels) ?? reference;
+  return kernelsFor(batchNormFits(size), kernelsOf) ?? reference;
 }
 
 const reference: BatchNormKernels = {
@@ -36,6 +42,7 @@ const reference: BatchNormKernels = {
   maskedGrad: bnMaskedGradRef,
   planeGradSums: bnPlaneGradSumsRef,
   inputGrad: bnInputGradRef,
+  inputAndMaskedGrad: bnInputAndMaskedGradRef,
 };
 
 function dims(op: string, x: Tensor): [number, number, number] {
@@ -134,7 +141,10 @@ export const batchNormRules = defineRules<'batchNorm'>({
       const k = impl(x.size);
       const [sg, sgx] = channelPairs(k.planeGradSums(g.data, y.data, x.data, P, perPlane(stats.mean, N), relu), N, C);
       const { scale } = foldAffine(stats, w, b);
+      // with a ReLU the residual's gradient is the masked g; when dx is needed too, one pass makes both
+      const both = relu && r?.requiresGrad === true && x.requiresGrad;
       let dx: Tensor | null = null;
+      let gr: DataArray | null = r?.requiresGrad && !both ? (relu ? k.maskedGrad(g.data, y.data, P) : g.data) : null;
       if (x.requiresGrad) {
         const [k1, k2, k3] = [allocate(C), allocate(C), allocate(C)];
         const M = N * P;
@@ -145,9 +155,13 @@ export const batchNormRules = defineRules<'batchNorm'>({
           k2[c] = (-scale[c]! * sgx[c]! * stats.invStd[c]! * stats.invStd[c]!) / M;
           k3[c] = (-scale[c]! * sg[c]!) / M - k2[c]! * stats.mean[c]!;
         }
-        dx = new Tensor(k.inputGrad(g.data, y.data, x.data, P, perPlane(k1, N), perPlane(k2, N), perPlane(k3, N), relu), x.shape);
+        const [f1, f2, f3] = [perPlane(k1, N), perPlane(k2, N), perPlane(k3, N)];
+        let gx: DataArray;
+        if (both) [gx, gr] = k.inputAndMaskedGrad(g.data, y.data, x.data, P, f1, f2, f3);
+        else gx = k.inputGrad(g.data, y.data, x.data, P, f1, f2, f3, relu);
+        dx = new Tensor(gx, x.shape);
       }
-      const dr = r?.requiresGrad ? [new Tensor(relu ? k.maskedGrad(g.data, y.data, P) : g.data, r.shape)] : r ? [null] : [];
+      const dr = r ? [gr === null ? null : new Tensor(gr, r.shape)] : [];
       if (!w) return [dx, ...dr];
       const dw = allocate(C);
       for (let c = 0; c < C; c++) dw[c] = sgx[c]! * stats.invStd[c]!;

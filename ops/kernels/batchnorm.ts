@@ -16,10 +16,13 @@ export interface BatchNormKernels {
   maskedGrad(g: DataArray, y: DataArray, plane: number): DataArray;
   planeGradSums(g: DataArray, y: DataArray, x: DataArray, plane: number, mean: DataArray, relu: boolean): DataArray;
   inputGrad(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray, relu: boolean): DataArray;
+  /** inputGrad (with the ReLU) and maskedGrad together: one pass over g and y for a block
+   * that ends in a residual add and a ReLU. */
+  inputAndMaskedGrad(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray): [DataArray, DataArray];
 }
 
 /** Keep the two used values of each 4-component result: [a0, b0, a1, b1, ...]. */
-function pairs(r: Float32Array, planes: number): Float32Array {
+export function pairs(r: Float32Array, planes: number): Float32Array {
   const out = new Float32Array(2 * planes);
   for (let p = 0; p < planes; p++) {
     out[2 * p] = r[4 * p]!;
@@ -36,7 +39,7 @@ const quarters = (plane: number): boolean => plane % 4 === 0;
  * [sum, squared deviations from the partial's own mean]: the plane's sum and squared
  * deviations from the plane mean (Chan et al.'s exact combination), in double.
  */
-function combineQuarters(r: Float32Array, planes: number, plane: number): Float32Array {
+export function combineQuarters(r: Float32Array, planes: number, plane: number): Float32Array {
   const out = new Float32Array(2 * planes);
   const n = plane / 4;
   for (let p = 0; p < planes; p++) {
@@ -55,7 +58,7 @@ function combineQuarters(r: Float32Array, planes: number, plane: number): Float3
 }
 
 /** Per plane, the sums of the 4 interleaved partials' [a, b] (double, then float32). */
-function sumQuarters(r: Float32Array, planes: number): Float32Array {
+export function sumQuarters(r: Float32Array, planes: number): Float32Array {
   const out = new Float32Array(2 * planes);
   for (let p = 0; p < planes; p++) {
     let a = 0;
@@ -91,7 +94,7 @@ export function* planeMomentsProgram(x: DataArray, planes: number, plane: number
   }
   return [s, m2, 0, 0];
 }`;
-    return combineQuarters(yield { source, output: [4, planes], args: [f32(x)], components: 4, cost: 2 * planes * plane }, planes, plane);
+    return combineQuarters(yield { source, output: [4, planes], args: [f32(x)], components: 4, cost: 2 * planes * plane, transient: true }, planes, plane);
   }
   const source = `function (x) {
   let s = 0.0;
@@ -104,7 +107,7 @@ export function* planeMomentsProgram(x: DataArray, planes: number, plane: number
   }
   return [s, m2, 0, 0];
 }`;
-  return pairs(yield { source, output: [planes], args: [f32(x)], components: 4, cost: 2 * planes * plane }, planes);
+  return pairs(yield { source, output: [planes], args: [f32(x)], components: 4, cost: 2 * planes * plane, transient: true }, planes);
 }
 
 export function* affineProgram(x: DataArray, plane: number, scale: DataArray, shift: DataArray, relu: boolean, residual: DataArray | null = null): Program<Float32Array> {
@@ -149,7 +152,7 @@ export function* planeGradSumsProgram(g: DataArray, y: DataArray, x: DataArray, 
   }
   return [sg, sgx, 0, 0];
 }`;
-    return sumQuarters(yield { source, output: [4, planes], args, components: 4, cost }, planes);
+    return sumQuarters(yield { source, output: [4, planes], args, components: 4, cost, transient: true }, planes);
   }
   const source = `function (g, y, x, mean) {
   let sg = 0.0;
@@ -163,7 +166,7 @@ export function* planeGradSumsProgram(g: DataArray, y: DataArray, x: DataArray, 
   }
   return [sg, sgx, 0, 0];
 }`;
-  return pairs(yield { source, output: [planes], args, components: 4, cost }, planes);
+  return pairs(yield { source, output: [planes], args, components: 4, cost, transient: true }, planes);
 }
 
 export function* inputGradProgram(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray, relu: boolean): Program<Float32Array> {
@@ -187,5 +190,7 @@ export function batchNormKernels(mode: GpuMode): BatchNormKernels {
     maskedGrad: (g, y, plane) => runSync(mode, maskedGradProgram(g, y, plane)),
     planeGradSums: (g, y, x, plane, mean, relu) => runSync(mode, planeGradSumsProgram(g, y, x, plane, mean, relu)),
     inputGrad: (g, y, x, plane, k1, k2, k3, relu) => runSync(mode, inputGradProgram(g, y, x, plane, k1, k2, k3, relu)),
+    // two launches here; the WebAssembly kernels (batchnorm-wasm.ts) make both in one pass
+    inputAndMaskedGrad: (g, y, x, plane, k1, k2, k3) => [runSync(mode, inputGradProgram(g, y, x, plane, k1, k2, k3, true)), runSync(mode, maskedGradProgram(g, y, plane))],
   };
 }

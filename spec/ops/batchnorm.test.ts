@@ -2,10 +2,11 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, withPrecision } from '../../lib/index.js';
+import { Rng, Tensor, withPrecision } from '../../lib/index.js';
 import { batchMoments, batchNormEval, batchNormTrain } from '../../ops/batchnorm.js';
-import { batchNormKernels } from '../../ops/kernels/batchnorm.js';
-import { bnAffineRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from '../../ops/reference/batchnorm.js';
+import { batchNormKernels, type BatchNormKernels } from '../../ops/kernels/batchnorm.js';
+import { batchNormWasm } from '../../ops/kernels/batchnorm-wasm.js';
+import { bnAffineRef, bnInputAndMaskedGradRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from '../../ops/reference/batchnorm.js';
 import { assertGradient } from '../helpers/gradcheck.js';
 import { values } from '../helpers/arbitrary.js';
 import { assertClose, kernelBackends, onBackend, seeded, valueAndGrads } from './helpers.js';
@@ -47,6 +48,30 @@ function inputs(d: Dims): Tensor[] {
   return [x, ...(d.affine ? [seeded([d.C], d.seed + 1, 0.5, 2), seeded([d.C], d.seed + 2)] : []), ...(d.residual ? [seeded(shape, d.seed + 3)] : [])];
 }
 
+/** Every kernel of `k` against the references, on planes of odd sizes and multiples of 4. */
+function kernelsAgree(k: BatchNormKernels, what: string): void {
+  for (const [planes, plane] of [[1, 1], [3, 7], [6, 33], [4, 130], [2, 4], [5, 64], [3, 1024]] as const) {
+    const x = seeded([planes * plane], planes + plane).data;
+    const g = seeded([planes * plane], 5 + plane).data;
+    const [s, t, u] = [1, 2, 3].map((i) => seeded([planes], i * plane).data);
+    const at = `${what} ${planes}x${plane}`;
+    assertClose(k.planeMoments(x, planes, plane), bnPlaneMomentsRef(x, planes, plane), `moments ${at}`);
+    for (const relu of [false, true]) {
+      const y = bnAffineRef(x, plane, s!, t!, relu);
+      assertClose(k.affine(x, plane, s!, t!, relu), y, `affine ${at} relu ${relu}`);
+      assertClose(k.affine(x, plane, s!, t!, relu, g), bnAffineRef(x, plane, s!, t!, relu, g), `affine + residual ${at} relu ${relu}`);
+      assertClose(k.maskedGrad(g, y, plane), bnMaskedGradRef(g, y), `masked grad ${at}`);
+      assertClose(k.planeGradSums(g, y, x, plane, t!, relu), bnPlaneGradSumsRef(g, y, x, plane, t!, relu), `grad sums ${at}`);
+      assertClose(k.inputGrad(g, y, x, plane, s!, t!, u!, relu), bnInputGradRef(g, y, x, plane, s!, t!, u!, relu), `input grad ${at}`);
+    }
+    const y = bnAffineRef(x, plane, s!, t!, true, g);
+    const [dx, gz] = k.inputAndMaskedGrad(g, y, x, plane, s!, t!, u!);
+    const [dxRef, gzRef] = bnInputAndMaskedGradRef(g, y, x, plane, s!, t!, u!);
+    assertClose(dx, dxRef, `input and masked grad: input ${at}`);
+    assertClose(gz, gzRef, `input and masked grad: masked ${at}`);
+  }
+}
+
 for (const backend of kernelBackends) {
   test(`batchNorm train/eval (+ residual, +relu) forward and gradients on ${backend} agree with the reference`, () => {
     fc.assert(
@@ -64,23 +89,54 @@ for (const backend of kernelBackends) {
   });
 
   test(`batchNorm kernels on ${backend} agree with the references on odd plane sizes and multiples of 4 (reductions over 4 interleaved partials)`, () => {
-    const k = batchNormKernels(backend);
-    for (const [planes, plane] of [[1, 1], [3, 7], [6, 33], [4, 130], [2, 4], [5, 64], [3, 1024]] as const) {
-      const x = seeded([planes * plane], planes + plane).data;
-      const g = seeded([planes * plane], 5 + plane).data;
-      const [s, t, u] = [1, 2, 3].map((i) => seeded([planes], i * plane).data);
-      assertClose(k.planeMoments(x, planes, plane), bnPlaneMomentsRef(x, planes, plane), `moments ${planes}x${plane}`);
-      for (const relu of [false, true]) {
-        const y = bnAffineRef(x, plane, s!, t!, relu);
-        assertClose(k.affine(x, plane, s!, t!, relu), y, `affine ${planes}x${plane} relu ${relu}`);
-        assertClose(k.affine(x, plane, s!, t!, relu, g), bnAffineRef(x, plane, s!, t!, relu, g), `affine + residual ${planes}x${plane} relu ${relu}`);
-        assertClose(k.maskedGrad(g, y, plane), bnMaskedGradRef(g, y), `masked grad ${planes}x${plane}`);
-        assertClose(k.planeGradSums(g, y, x, plane, t!, relu), bnPlaneGradSumsRef(g, y, x, plane, t!, relu), `grad sums ${planes}x${plane}`);
-        assertClose(k.inputGrad(g, y, x, plane, s!, t!, u!, relu), bnInputGradRef(g, y, x, plane, s!, t!, u!, relu), `input grad ${planes}x${plane}`);
-      }
-    }
+    kernelsAgree(batchNormKernels(backend), backend);
   });
 }
+
+const wasm = batchNormWasm();
+
+test('the WebAssembly batchNorm kernels agree with the references', () => {
+  assert.ok(wasm !== null, 'WebAssembly SIMD is available on Node 20');
+  kernelsAgree(wasm!, 'wasm');
+});
+
+/** Equal bits, or both NaN (a NaN's payload is not part of the contract). */
+function assertSameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  assert.is(a.length, b.length, `${what}: length`);
+  const [fa, fb] = [Float32Array.from(a), Float32Array.from(b)];
+  const [ua, ub] = [new Uint32Array(fa.buffer), new Uint32Array(fb.buffer)];
+  for (let i = 0; i < ua.length; i++)
+    if (ua[i] !== ub[i] && !(Number.isNaN(fa[i]) && Number.isNaN(fb[i]))) assert.unreachable(`${what} at ${i}: ${fa[i]} vs ${fb[i]}`);
+}
+
+test('the WebAssembly batchNorm kernels give bitwise the gpu.js webasm kernels\' results (with zeros, -0, NaN and infinities)', () => {
+  if (!kernelBackends.includes('webasm')) return;
+  const gpu = batchNormKernels('webasm');
+  const rng = new Rng(7);
+  const special = [0, -0, NaN, Infinity, -Infinity];
+  const values = (n: number, lo: number, hi: number): Float32Array =>
+    Float32Array.from({ length: n }, () => (rng.uniform(0, 1) < 0.03 ? special[Math.floor(rng.uniform(0, special.length))]! : rng.uniform(lo, hi)));
+  // odd sizes, multiples of 4, and the classifier's training shapes (8x16x32x32, 8x32x16x16)
+  for (const [planes, plane] of [[1, 1], [3, 7], [2, 6], [6, 33], [4, 130], [2, 4], [16, 12], [5, 64], [128, 1024], [256, 256]] as const) {
+    const n = planes * plane;
+    const [x, g, r] = [values(n, -3, 5), values(n, -2, 2), values(n, -2, 2)];
+    const [s, t, u] = [values(planes, 0.5, 2), values(planes, -1, 1), values(planes, -1, 1)];
+    const at = `${planes}x${plane}`;
+    assertSameBits(wasm!.planeMoments(x, planes, plane), gpu.planeMoments(x, planes, plane), `moments ${at}`);
+    for (const relu of [false, true]) {
+      const y = gpu.affine(x, plane, s, t, relu, r);
+      assertSameBits(wasm!.affine(x, plane, s, t, relu), gpu.affine(x, plane, s, t, relu), `affine ${at} relu ${relu}`);
+      assertSameBits(wasm!.affine(x, plane, s, t, relu, r), y, `affine + residual ${at} relu ${relu}`);
+      assertSameBits(wasm!.maskedGrad(g, y, plane), gpu.maskedGrad(g, y, plane), `masked grad ${at}`);
+      assertSameBits(wasm!.planeGradSums(g, y, x, plane, t, relu), gpu.planeGradSums(g, y, x, plane, t, relu), `grad sums ${at} relu ${relu}`);
+      assertSameBits(wasm!.inputGrad(g, y, x, plane, s, t, u, relu), gpu.inputGrad(g, y, x, plane, s, t, u, relu), `input grad ${at} relu ${relu}`);
+    }
+    const y = gpu.affine(x, plane, s, t, true, r);
+    const [dx, gz] = wasm!.inputAndMaskedGrad(g, y, x, plane, s, t, u);
+    assertSameBits(dx, gpu.inputGrad(g, y, x, plane, s, t, u, true), `input and masked grad: input ${at}`);
+    assertSameBits(gz, gpu.maskedGrad(g, y, plane), `input and masked grad: masked ${at}`);
+  }
+});
 
 test('batchNorm gradients (train and eval, with and without residual, relu and affine) match finite differences', () => {
   fc.assert(

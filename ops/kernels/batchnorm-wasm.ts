@@ -1,0 +1,303 @@
+/**
+ * The BatchNorm kernels of the `webasm` backend, hand-assembled in WebAssembly SIMD: the
+ * same steps as the gpu.js kernels (batchnorm.ts), computed with the same float32
+ * operations in the same order, so the results are bitwise theirs (spec/ops/batchnorm.test.ts
+ * compares them on many sizes). gpu.js spends ~4-7 ns per 4 cells of an elementwise kernel
+ * on thread bookkeeping (thread ids by division, a call, index checks per load), several
+ * times what the arithmetic costs; here a plane is one loop of v128 loads and stores.
+ *  - reductions: a plane whose size is a multiple of 4 is summed as 4 interleaved float32
+ *    partials (lane j: elements j, j+4, ...), the gpu.js kernels' quarters, and the host
+ *    combines them with the same code; other planes are summed sequentially in float32.
+ *  - elementwise: per plane, v128 along the plane, the last size % 4 elements scalar.
+ * Arguments are copied into the module's memory and results copied out (fresh arrays), as
+ * the gpu.js kernels do. Without WebAssembly SIMD `batchNormWasm()` is null and the gpu.js
+ * kernels run.
+ */
+import type { DataArray } from '../../lib/core/precision.js';
+import { combineQuarters, pairs, sumQuarters, type BatchNormKernels } from './batchnorm.js';
+import { uleb } from './wasm-copy.js';
+
+// ---- a small assembler: each helper returns its instruction bytes ----
+
+const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
+
+/** Signed LEB128 (i32.const immediates). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+
+const get = (l: number): number[] => [0x20, l];
+const set = (l: number): number[] => [0x21, l];
+const tee = (l: number): number[] => [0x22, l];
+const i32c = (n: number): number[] => [0x41, ...sleb(n)];
+const f32zero = [0x43, 0, 0, 0, 0];
+const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
+const op = {
+  i32Add: [0x6a], i32Sub: [0x6b], i32Shl: [0x74], i32ShrU: [0x76], i32And: [0x71], i32Eqz: [0x45],
+  f32Load: [0x2a, 2, 0], f32Store: [0x38, 2, 0], f32Add: [0x92], f32Sub: [0x93], f32Mul: [0x94], f32Div: [0x95], f32Gt: [0x5e],
+  f32FromI32: [0xb3], // f32.convert_i32_s
+  select: [0x1b],
+  vLoad: simd(0x00, 0, 0), vStore: simd(0x0b, 0, 0), vSplat: simd(0x13), vAnd: simd(0x4e),
+  vGt: simd(0x44), vAdd: simd(0xe4), vSub: simd(0xe5), vMul: simd(0xe6), vDiv: simd(0xe7),
+};
+const lane = (j: number): number[] => simd(0x1f, j); // f32x4.extract_lane
+const addTo = (l: number, n: number): number[] => [...get(l), ...i32c(n), ...op.i32Add, ...set(l)];
+const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b];
+const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
+/** while (counter != 0) { body; counter-- } */
+const countdown = (counter: number, body: number[]): number[] =>
+  block(loop([...get(counter), ...op.i32Eqz, 0x0d, 1, ...body, ...addTo(counter, -1), 0x0c, 0]));
+
+/** Every function takes 10 i32 parameters (byte offsets and counts; unused ones are 0). */
+const PARAMS = 10;
+// locals after the parameters: i32 scratch, f32 scalars, v128 vectors (all start at 0)
+const [C, Q, T, BASE] = [10, 11, 12, 13];
+const [FA, FB, FC, FS, FT] = [14, 15, 16, 17, 18];
+const [VA, VB, VC, VS, VT, VZ] = [19, 20, 21, 22, 23, 24]; // VZ stays 0
+const LOCALS = [3, 4, I32, 5, F32, 6, V128];
+
+/**
+ * for each of `planes` planes: `head` (per-plane factors), then the plane's quads (`quad`,
+ * then every pointer in `ptrs` advances 16 bytes) and its last plane % 4 elements (`one`,
+ * pointers advance 4 bytes), then `tail`. `planes` and `plane` are locals.
+ */
+function planeLoop(planes: number, plane: number, ptrs: number[], head: number[], quad: number[], one: number[], tail: number[] = []): number[] {
+  const advance = (n: number): number[] => ptrs.flatMap((p) => addTo(p, n));
+  return [
+    ...get(plane), ...i32c(2), ...op.i32ShrU, ...set(Q),
+    ...get(plane), ...i32c(3), ...op.i32And, ...set(T),
+    ...countdown(planes, [
+      ...head,
+      ...get(Q), ...set(C), ...countdown(C, [...quad, ...advance(16)]),
+      ...get(T), ...set(C), ...countdown(C, [...one, ...advance(4)]),
+      ...tail,
+    ]),
+  ];
+}
+
+/** Load the f32 at pointer local p into scalar f, splat it into vector v, advance p. */
+const factor = (p: number, f: number, v: number): number[] => [...get(p), ...op.f32Load, ...tee(f), ...op.vSplat, ...set(v), ...addTo(p, 4)];
+
+/** ReLU of the value on the stack: `v > 0 ? v : 0` (0 for NaN and -0, as the kernels). */
+const vRelu = (tmp: number): number[] => [...tee(tmp), ...get(tmp), ...get(VZ), ...op.vGt, ...op.vAnd];
+const fRelu = (tmp: number): number[] => [...tee(tmp), ...f32zero, ...get(tmp), ...f32zero, ...op.f32Gt, ...op.select];
+/** The masked gradient gz = y > 0 ? g : 0 from pointers g and y. */
+const vMasked = (g: number, y: number): number[] => [...get(g), ...op.vLoad, ...get(y), ...op.vLoad, ...get(VZ), ...op.vGt, ...op.vAnd];
+const fMasked = (g: number, y: number): number[] => [...get(g), ...op.f32Load, ...f32zero, ...get(y), ...op.f32Load, ...f32zero, ...op.f32Gt, ...op.select];
+const vGz = (relu: boolean, g: number, y: number): number[] => (relu ? vMasked(g, y) : [...get(g), ...op.vLoad]);
+const fGz = (relu: boolean, g: number, y: number): number[] => (relu ? fMasked(g, y) : [...get(g), ...op.f32Load]);
+
+/** affine(x, scale, shift, r, out, planes, plane): out = x * scale + shift (+ r), (ReLU). */
+function affineFn(relu: boolean, residual: boolean): number[] {
+  const [x, s, b, r, out, planes, plane] = [0, 1, 2, 3, 4, 5, 6];
+  return planeLoop(planes, plane, residual ? [x, r, out] : [x, out], [...factor(s, FA, VA), ...factor(b, FB, VB)],
+    [...get(out), ...get(x), ...op.vLoad, ...get(VA), ...op.vMul, ...get(VB), ...op.vAdd,
+      ...(residual ? [...get(r), ...op.vLoad, ...op.vAdd] : []), ...(relu ? vRelu(VT) : []), ...op.vStore],
+    [...get(out), ...get(x), ...op.f32Load, ...get(FA), ...op.f32Mul, ...get(FB), ...op.f32Add,
+      ...(residual ? [...get(r), ...op.f32Load, ...op.f32Add] : []), ...(relu ? fRelu(FT) : []), ...op.f32Store]);
+}
+
+/** maskedGrad(g, y, out, n): out = y > 0 ? g : 0. */
+function maskedFn(): number[] {
+  const [g, y, out, n] = [0, 1, 2, 3];
+  return [...i32c(1), ...set(BASE),
+    ...planeLoop(BASE, n, [g, y, out], [], [...get(out), ...vMasked(g, y), ...op.vStore], [...get(out), ...fMasked(g, y), ...op.f32Store])];
+}
+
+/** inputGrad(g, y, x, k1, k2, k3, out, planes, plane, out2): out = k1 gz + k2 x + k3; when
+ * `both`, out2 = gz (the ReLU-masked g) too. */
+function inputGradFn(relu: boolean, both: boolean): number[] {
+  const [g, y, x, k1, k2, k3, out, planes, plane, out2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const vDx = (gz: number[]): number[] => [...get(out), ...get(VA), ...gz, ...op.vMul, ...get(VB), ...get(x), ...op.vLoad, ...op.vMul, ...op.vAdd, ...get(VC), ...op.vAdd, ...op.vStore];
+  const fDx = (gz: number[]): number[] => [...get(out), ...get(FA), ...gz, ...op.f32Mul, ...get(FB), ...get(x), ...op.f32Load, ...op.f32Mul, ...op.f32Add, ...get(FC), ...op.f32Add, ...op.f32Store];
+  const quad = both ? [...get(out2), ...vGz(relu, g, y), ...tee(VT), ...op.vStore, ...vDx(get(VT))] : vDx(vGz(relu, g, y));
+  const one = both ? [...get(out2), ...fGz(relu, g, y), ...tee(FT), ...op.f32Store, ...fDx(get(FT))] : fDx(fGz(relu, g, y));
+  return planeLoop(planes, plane, [g, ...(relu ? [y] : []), x, out, ...(both ? [out2] : [])],
+    [...factor(k1, FA, VA), ...factor(k2, FB, VB), ...factor(k3, FC, VC)], quad, one);
+}
+
+/**
+ * Per plane of a plane size that is a multiple of 4, the 4 lanes' float32 partials [a, b]
+ * stored as the gpu.js kernels' result (lane j of plane p at floats (4p + j) * 4, + 1).
+ */
+const storeLanes = (out: number, a: number, b: number): number[] => [
+  ...[0, 1, 2, 3].flatMap((j) => [...get(out), ...get(a), ...lane(j), 0x38, 2, 16 * j, ...get(out), ...get(b), ...lane(j), 0x38, 2, 16 * j + 4]),
+  ...addTo(out, 64),
+];
+
+/** momentsQuarters(x, out, planes, plane): lane sums s, mean m = s / (plane / 4), then
+ * the lane's squared deviations from m: a second pass over the plane. */
+function momentsQuartersFn(): number[] {
+  const [x, out, planes, plane] = [0, 1, 2, 3];
+  return [
+    ...get(plane), ...i32c(2), ...op.i32ShrU, ...set(Q),
+    ...get(Q), ...op.f32FromI32, ...op.vSplat, ...set(VC),
+    ...countdown(planes, [
+      ...get(x), ...set(BASE), ...get(VZ), ...set(VS), ...get(VZ), ...set(VT),
+      ...get(Q), ...set(C), ...countdown(C, [...get(VS), ...get(x), ...op.vLoad, ...op.vAdd, ...set(VS), ...addTo(x, 16)]),
+      ...get(VS), ...get(VC), ...op.vDiv, ...set(VA),
+      ...get(BASE), ...set(x),
+      ...get(Q), ...set(C), ...countdown(C, [...get(VT), ...get(x), ...op.vLoad, ...get(VA), ...op.vSub, ...tee(VB), ...get(VB), ...op.vMul, ...op.vAdd, ...set(VT), ...addTo(x, 16)]),
+      ...storeLanes(out, VS, VT),
+    ]),
+  ];
+}
+
+/** momentsPlain(x, out, planes, plane): per plane, sequential float32 [s, m2] at floats 4p, 4p + 1. */
+function momentsPlainFn(): number[] {
+  const [x, out, planes, plane] = [0, 1, 2, 3];
+  return [
+    ...get(plane), ...op.f32FromI32, ...set(FC),
+    ...countdown(planes, [
+      ...get(x), ...set(BASE), ...f32zero, ...set(FS), ...f32zero, ...set(FT),
+      ...get(plane), ...set(C), ...countdown(C, [...get(FS), ...get(x), ...op.f32Load, ...op.f32Add, ...set(FS), ...addTo(x, 4)]),
+      ...get(FS), ...get(FC), ...op.f32Div, ...set(FA),
+      ...get(BASE), ...set(x),
+      ...get(plane), ...set(C), ...countdown(C, [...get(FT), ...get(x), ...op.f32Load, ...get(FA), ...op.f32Sub, ...tee(FB), ...get(FB), ...op.f32Mul, ...op.f32Add, ...set(FT), ...addTo(x, 4)]),
+      ...get(out), ...get(FS), ...op.f32Store, ...get(out), ...get(FT), 0x38, 2, 4, ...addTo(out, 16),
+    ]),
+  ];
+}
+
+/** gradSums(g, y, x, mean, out, planes, plane): per plane sg += gz, sgx += gz * (x - mean);
+ * 4 lane partials (`quarters`) or sequential, stored as the moments. */
+function gradSumsFn(relu: boolean, quarters: boolean): number[] {
+  const [g, y, x, mean, out, planes, plane] = [0, 1, 2, 3, 4, 5, 6];
+  const ptrs = [g, ...(relu ? [y] : []), x];
+  const step = quarters ? 16 : 4;
+  const body = quarters
+    ? [...get(VS), ...vGz(relu, g, y), ...tee(VB), ...op.vAdd, ...set(VS), ...get(VT), ...get(VB), ...get(x), ...op.vLoad, ...get(VA), ...op.vSub, ...op.vMul, ...op.vAdd, ...set(VT)]
+    : [...get(FS), ...fGz(relu, g, y), ...tee(FB), ...op.f32Add, ...set(FS), ...get(FT), ...get(FB), ...get(x), ...op.f32Load, ...get(FA), ...op.f32Sub, ...op.f32Mul, ...op.f32Add, ...set(FT)];
+  return [
+    ...get(plane), ...(quarters ? [...i32c(2), ...op.i32ShrU] : []), ...set(Q),
+    ...countdown(planes, [
+      ...(quarters ? [...factor(mean, FA, VA), ...get(VZ), ...set(VS), ...get(VZ), ...set(VT)] : [...factor(mean, FA, VA), ...f32zero, ...set(FS), ...f32zero, ...set(FT)]),
+      ...get(Q), ...set(C), ...countdown(C, [...body, ...ptrs.flatMap((p) => addTo(p, step))]),
+      ...(quarters ? storeLanes(out, VS, VT) : [...get(out), ...get(FS), ...op.f32Store, ...get(out), ...get(FT), 0x38, 2, 4, ...addTo(out, 16)]),
+    ]),
+  ];
+}
+
+const FUNCTIONS: [string, () => number[]][] = [
+  ...[false, true].flatMap((relu) => [false, true].map((res): [string, () => number[]] => [`affine${+relu}${+res}`, () => affineFn(relu, res)])),
+  ['masked', maskedFn],
+  ['inputGrad0', () => inputGradFn(false, false)],
+  ['inputGrad1', () => inputGradFn(true, false)],
+  ['inputAndMasked', () => inputGradFn(true, true)],
+  ['momentsQ', momentsQuartersFn],
+  ['momentsP', momentsPlainFn],
+  ...[false, true].flatMap((relu) => [false, true].map((q): [string, () => number[]] => [`gradSums${+relu}${+q}`, () => gradSumsFn(relu, q)])),
+];
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+  const name = (t: string): number[] => [...uleb(t.length), ...[...t].map((ch) => ch.charCodeAt(0))];
+  const bodies = FUNCTIONS.map(([, f]) => {
+    const code = [...LOCALS, ...f(), 0x0b];
+    return [...uleb(code.length), ...code];
+  });
+  const n = FUNCTIONS.length;
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, PARAMS, ...Array<number>(PARAMS).fill(I32), 0]),
+    ...section(3, [n, ...Array<number>(n).fill(0)]),
+    ...section(5, [1, 0x00, 1]),
+    ...section(7, [...uleb(n + 1), ...FUNCTIONS.flatMap(([fname], i) => [...name(fname), 0x00, ...uleb(i)]), ...name('mem'), 0x02, 0]),
+    ...section(10, [...uleb(n), ...bodies.flat()]),
+  ]);
+}
+
+type Fn = (...args: number[]) => void;
+
+interface Instance { fns: Record<string, Fn>; mem: WebAssembly.Memory; f32: Float32Array }
+
+let instance: Instance | null | undefined;
+
+function load(): Instance | null {
+  if (instance !== undefined) return instance;
+  try {
+    const x = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes())).exports as Record<string, Fn> & { mem: WebAssembly.Memory };
+    instance = { fns: x, mem: x.mem, f32: new Float32Array(x.mem.buffer) };
+  } catch {
+    instance = null;
+  }
+  return instance;
+}
+
+const aligned = (n: number): number => Math.ceil(n / 4) * 4;
+
+/**
+ * Copy the arguments into the module's memory (16-byte aligned, one after another) and
+ * reserve `outs` outputs after them; returns the byte offsets of arguments then outputs.
+ */
+function place(inst: Instance, args: ArrayLike<number>[], outs: number[]): number[] {
+  let end = 0;
+  const at = [...args.map((a) => a.length), ...outs].map((n) => {
+    const o = end;
+    end = aligned(o + n);
+    return o;
+  });
+  if (inst.f32.length < end) {
+    inst.mem.grow(Math.ceil((4 * end - inst.mem.buffer.byteLength) / 65536));
+    inst.f32 = new Float32Array(inst.mem.buffer);
+  }
+  args.forEach((a, i) => inst.f32.set(a, at[i]!));
+  return at.map((o) => 4 * o);
+}
+
+/** The floats at byte offset `at`: a fresh array, or a view (valid until the next call) when `view`. */
+const result = (inst: Instance, at: number, n: number, view = false): Float32Array =>
+  view ? inst.f32.subarray(at / 4, at / 4 + n) : inst.f32.slice(at / 4, at / 4 + n);
+
+/** The kernels, or null where WebAssembly SIMD is missing. */
+export function batchNormWasm(): BatchNormKernels | null {
+  const inst = load();
+  if (inst === null) return null;
+  const f = inst.fns;
+  return {
+    planeMoments(x, planes, plane) {
+      const quarters = plane % 4 === 0;
+      const [px, po] = place(inst, [x], [16 * planes]) as [number, number];
+      f[quarters ? 'momentsQ' : 'momentsP']!(px, po, planes, plane, 0, 0, 0, 0, 0, 0);
+      const r = result(inst, po, 16 * planes, true);
+      return quarters ? combineQuarters(r, planes, plane) : pairs(r, planes);
+    },
+    affine(x, plane, scale, shift, relu, residual = null) {
+      const args = residual === null ? [x, scale, shift] : [x, scale, shift, residual];
+      const at = place(inst, args, [x.length]);
+      const [px, ps, pb] = at as [number, number, number];
+      const [pr, po] = residual === null ? [0, at[3]!] : [at[3]!, at[4]!];
+      f[`affine${+relu}${+(residual !== null)}`]!(px, ps, pb, pr, po, scale.length, plane, 0, 0, 0);
+      return result(inst, po, x.length);
+    },
+    maskedGrad(g, y) {
+      const [pg, py, po] = place(inst, [g, y], [g.length]) as [number, number, number];
+      f.masked!(pg, py, po, g.length, 0, 0, 0, 0, 0, 0);
+      return result(inst, po, g.length);
+    },
+    planeGradSums(g, y, x, plane, mean, relu) {
+      const planes = x.length / plane;
+      const quarters = plane % 4 === 0;
+      const [pg, py, px, pm, po] = place(inst, [g, y, x, mean], [16 * planes]) as [number, number, number, number, number];
+      f[`gradSums${+relu}${+quarters}`]!(pg, py, px, pm, po, planes, plane, 0, 0, 0);
+      const r = result(inst, po, 16 * planes, true);
+      return quarters ? sumQuarters(r, planes) : pairs(r, planes);
+    },
+    inputGrad(g, y, x, plane, k1, k2, k3, relu) {
+      const [pg, py, px, p1, p2, p3, po] = place(inst, [g, y, x, k1, k2, k3], [x.length]) as number[];
+      f[`inputGrad${+relu}`]!(pg!, py!, px!, p1!, p2!, p3!, po!, k1.length, plane, 0);
+      return result(inst, po!, x.length);
+    },
+    inputAndMaskedGrad(g, y, x, plane, k1, k2, k3) {
+      const [pg, py, px, p1, p2, p3, po, po2] = place(inst, [g, y, x, k1, k2, k3], [x.length, x.length]) as number[];
+      f.inputAndMasked!(pg!, py!, px!, p1!, p2!, p3!, po!, k1.length, plane, po2!);
+      return [result(inst, po!, x.length), result(inst, po2!, x.length)] as [DataArray, DataArray];
+    },
+  };
+}
