@@ -11,7 +11,7 @@
  *  - elementwise: per plane, v128 along the plane, the last size % 4 elements scalar.
  * Arguments are copied into the module's memory and results copied out (fresh arrays), as
  * the gpu.js kernels do. Without WebAssembly SIMD `batchNormWasm()` is null and the gpu.js
- * kernels run.
+ * kernels run (docs/architecture.md#backends).
  */
 import type { DataArray } from '../../lib/core/precision.js';
 import { combineQuarters, pairs, sumQuarters, type BatchNormKernels } from './batchnorm.js';
