@@ -3,12 +3,14 @@
  * consecutive thread.x cells and every lane-varying read is a gather (4 scalar loads)
  * while a read whose index does not depend on thread.x is one scalar load + splat:
  *  - `convCore` (forward, and backward-input as a transposed conv, strided ones one launch
- *    per output phase so no work goes to inserted zeros): lanes = 4 output
- *    channels (thread.x = k), each thread returns PX consecutive output x (components: 8
- *    where the code generator stores wide returns, else 4), thread.y = block of PX output x,
- *    thread.z = (image, output row). Input pixels are
- *    uniform loads reused by every lane and by neighbouring taps; weights are packed as one
- *    [C][Kp] array per tap, so the kh*kw weight gathers of a channel share one index.
+ *    per output phase so no work goes to inserted zeros): lanes = 4 output channels
+ *    (thread.x = k), a thread computes `kb` such vectors (channels k, k + Kp/kb, ...) for
+ *    `px` consecutive output x (tileFor: 2 x 4 where the code generator stores 8-float
+ *    returns, else 1 x 4), thread.y = block of px output x, thread.z = (image, output row).
+ *    It loops over input channel and tap, one tap per iteration (a few live values, no
+ *    spills); input pixels are uniform splat loads reused by the kb vectors; weights are
+ *    packed [C][T][Kp]. Layers whose packed weights would outgrow the L2 cache run as
+ *    several launches, one per group of output channels.
  *  - `weightGrad`: lanes = output channels, thread.z = input channel; where the code
  *    generator stores wide returns and the kernel has 5-16 taps, components = every tap
  *    (weightGradAllSource), else thread.y = kernel row (and group of 4 taps when kw > 4) and
@@ -38,56 +40,61 @@ interface Core {
   N: number; C: number; K: number; Hp: number; Wp: number;
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
   OH: number; OW: number;
-  /** Output x per thread (the floats each thread returns): PX, or WIDE_PX. */
+  /** Output x per thread and blocks of output channels per thread (tileFor): a thread
+   * returns kb * px floats. */
   px: number;
+  kb: number;
+}
+
+/** Output x (px) and blocks of 4-lane output channel vectors (kb) per convCore thread, for a
+ * backend storing up to `maxFloats` floats per thread. Where the code generator stores wide
+ * returns: 2 channel vectors x 4 pixels (each input splat feeds two weight vectors; 8 sums +
+ * 2 weights + 4 inputs fit the 16 vector registers), unless that pads K further than 4
+ * lanes do (K = 3, 12, ...): then one vector x TILE_PX pixels. Stock gpu.js and GL: 1 x 4. */
+export function tileFor(K: number, maxFloats: number): { px: number; kb: number } {
+  if (maxFloats < 8) return { px: PX, kb: 1 };
+  return roundUp(K, 8) === roundUp(K, 4) ? { px: PX, kb: 2 } : { px: TILE_PX, kb: 1 };
 }
 
 /** Output x per thread (components) in convCore where a thread returns 4 floats (stock gpu.js,
  * and every GL backend), and the rows' block in weightGrad's fits check. */
 const PX = 4;
-/** Output x per thread in convCore where the code generator stores wider returns
- * (wasm-codegen/wide-loads.ts): each input column loaded feeds 8 outputs instead of 4, and
- * the per-channel loop overhead is shared by twice the work. The sums are added in the same
- * order (channel, kernel row, column), so the outputs are bitwise those of PX = 4. */
-export const WIDE_PX = 8;
+/** Output x per thread with one channel vector where wide returns are stored (tileFor):
+ * 7 sums + 1 weight + 7 inputs stay in registers (8 measured slower: it spills). */
+const TILE_PX = 7;
+/** The most output x any tile covers (the fits check's row lengths). */
+const MAX_PX = 8;
 /** Output pixels per loop step in weightGrad (one output-gradient array each): 8 amortises
  * the loop better on wide rows (measured 8.8 vs 7.6 GFLOP/s at 64 wide), 4 wastes less on
  * narrow ones. With every tap in one thread (weightGradAllSource) 4 at any width: its 9 sums
  * leave fewer registers (one thread, CPU time: 32->32 64x64 13.9 -> 14.6, 64->64 32x32 15.5
  * -> 17.3 GFLOP/s). The products are summed in pixel order either way. */
 const wgradStep = (OW: number, allTaps = false): number => (!allTaps && OW >= 32 ? 8 : 4);
-/** Up to this many taps get one weight array each (gpu.js arguments); more share one array. */
-const MAX_TAP_ARRAYS = 9;
 /** Zeros after the packed input: discarded lanes and pixels past the row end read here. */
 const TAIL = 4;
 
 /**
- * Weights [K][C][T] -> per tap t an array [C][Kp] (zero-padded channels), or one [T][C][Kp].
+ * Weights [K][C][T] -> [C][T][Kp] (zero-padded channels): the kernel's tap loop reads one
+ * vector of Kp/kb channels per tap at ((c * T + t) * Kp + k).
  * `transposed`: the weights of a transposed conv (backward-input) read straight from the
  * forward's w [C][K][wT]: channels swapped, tap t read from w's tap `taps[t]` (reversed, or
  * one stride phase's taps). Written in place in the final layout: one pass, no intermediate.
  */
-function tapWeights(w: ArrayLike<number>, K: number, C: number, T: number, transposed?: { taps: number[]; wT: number }): Float32Array[] {
-  const Kp = roundUp(K, 4);
-  // each tap's array padded past a multiple of 4 KiB, so that the kernel's T reads of one
-  // (channel, lane) index do not all fall in one L1 set
-  const split = T <= MAX_TAP_ARRAYS;
-  const S = split ? C * Kp + 16 : C * Kp;
-  const out = new Float32Array(T * S);
+function tapWeights(w: ArrayLike<number>, K: number, C: number, T: number, Kp: number, [k0, k1]: [number, number], transposed?: { taps: number[]; wT: number }): Float32Array {
+  const out = new Float32Array(C * T * Kp);
   if (transposed !== undefined) {
     const { taps, wT } = transposed;
-    for (let t = 0; t < T; t++)
-      for (let c = 0, tap = taps[t]!; c < C; c++)
-        for (let k = 0, d = t * S + c * Kp, s = c * K * wT + tap; k < K; k++, s += wT) out[d + k] = w[s]!;
+    for (let c = 0; c < C; c++)
+      for (let t = 0; t < T; t++)
+        for (let k = k0, d = (c * T + t) * Kp - k0, s = (c * K + k0) * wT + taps[t]!; k < k1; k++, s += wT) out[d + k] = w[s]!;
   } else {
-    for (let k = 0; k < K; k++)
+    for (let k = k0; k < k1; k++)
       for (let c = 0; c < C; c++) {
         const s = (k * C + c) * T;
-        for (let t = 0, d = c * Kp + k; t < T; t++, d += S) out[d] = w[s + t]!;
+        for (let t = 0, d = c * T * Kp + k - k0; t < T; t++, d += Kp) out[d] = w[s + t]!;
       }
   }
-  if (!split) return [out];
-  return Array.from({ length: T }, (_, t) => out.subarray(t * S, (t + 1) * S));
+  return out;
 }
 
 /** Kernel sources by geometry: a training loop asks for the same few every step, and a
@@ -105,58 +112,92 @@ function memoSource(kind: string, p: Core, extra: number, build: () => string): 
   return s;
 }
 
-function coreSource(p: Core, tapArrays: number): string {
-  return memoSource('core', p, tapArrays, () => buildCoreSource(p, tapArrays));
+function coreSource(p: Core): string {
+  return memoSource('core', p, p.kb, () => buildCoreSource(p));
 }
 
-function buildCoreSource(p: Core, tapArrays: number): string {
-  const Kp = roundUp(p.K, 4);
+/**
+ * The tap loop: per input channel and tap, kb weight vectors (lanes = 4 output channels
+ * each, kb blocks of Kp/kb channels apart) and px input pixels read as uniform splat loads,
+ * kb * px multiply-adds. One tap per loop iteration keeps few values live (kb * px sums,
+ * kb weights, px inputs: 14 of the 16 vector registers at kb = 2, px = 4), so TurboFan
+ * neither hoists a whole kernel's loads nor spills (unrolled taps measured slower). Products
+ * are added in the order channel, kernel row, kernel column.
+ */
+function buildCoreSource(p: Core): string {
+  const Kp = roundUp(p.K, 4 * p.kb);
+  const Kx = Kp / p.kb;
   const plane = p.Hp * p.Wp;
-  const T = p.kh * p.kw;
-  const wRef = (t: number): string => (tapArrays === 1 && T > 1 ? `w0[wk + this.thread.x + ${t * p.C * Kp}]` : `w${t}[wk + this.thread.x]`);
-  // Row by row: the row's weights, then each input column once, feeding every (output x,
-  // tap) pair that reads it. Few values are live at a time (4 sums, kw weights, 1 input),
-  // which keeps TurboFan from spilling.
+  const sum = (h: number, m: number): string => `a${h * p.px + m}`;
+  const all = Array.from({ length: p.kb * p.px }, (_, i) => `a${i}`);
   let body = '';
-  for (let i = 0; i < p.kh; i++) {
-    for (let j = 0; j < p.kw; j++) body += `const g${i * p.kw + j} = ${wRef(i * p.kw + j)};\n`;
-    const uses = new Map<number, string[]>();
-    for (let m = 0; m < p.px; m++)
-      for (let j = 0; j < p.kw; j++) {
-        const col = m * p.sw + j * p.dw;
-        if (!uses.has(col)) uses.set(col, []);
-        uses.get(col)!.push(`a${m} += g${i * p.kw + j} * v;`);
-      }
-    for (const col of [...uses.keys()].sort((a, b) => a - b)) {
-      body += `v = x[(rb | 0) + ${i * p.dh * p.Wp + col}];\n${uses.get(col)!.join(' ')}\n`;
-    }
+  for (let h = 0; h < p.kb; h++) body += `const g${h} = w[wb + j * ${Kp} + this.thread.x${h > 0 ? ` + ${h * Kx}` : ''}];\n`;
+  for (let m = 0; m < p.px; m++) {
+    body += `v = x[(rb | 0) + ${m * p.sw}];\n`;
+    body += Array.from({ length: p.kb }, (_, h) => `${sum(h, m)} += g${h} * v;`).join(' ') + '\n';
   }
-  const names = Array.from({ length: tapArrays }, (_, t) => `w${t}`).join(', ');
-  const sums = Array.from({ length: p.px }, (_, m) => `a${m}`);
-  return `function (x, ${names}) {
+  return `function (x, w) {
   const n = Math.floor(this.thread.z / ${p.OH});
-  const oy = this.thread.z - n * ${p.OH};
+  const oy = this.thread.z % ${p.OH};
   let rb = n * ${p.C * plane} + oy * ${p.sh * p.Wp} + this.thread.y * ${p.px * p.sw};
-  let wk = 0;
-  ${sums.map((a) => `let ${a} = 0.0;`).join(' ')} let v = 0.0;
+  ${all.map((a) => `let ${a} = 0.0;`).join(' ')} let v = 0.0;
   for (let c = 0; c < ${p.C}; c++) {
+    for (let i = 0; i < ${p.kh}; i++) {
+      const wb = (c * ${p.kh} + i) * ${p.kw * Kp};
+      for (let j = 0; j < ${p.kw}; j++) {
 ${body}
-    rb = rb + ${plane};
-    wk = wk + ${Kp};
+        rb = rb + ${p.dw};
+      }
+      rb = rb + ${p.dh * p.Wp - p.kw * p.dw};
+    }
+    rb = rb + ${plane - p.kh * p.dh * p.Wp};
   }
-  return [${sums.join(', ')}];
+  return [${all.join(', ')}];
 }`;
 }
 
-/** convCore on packed input (one batch chunk) with per-tap weights; returns [N,K,OH,OW] (+bias). */
-function* convCore(P: Arg, wt: Float32Array[], b: ArrayLike<number> | null, p: Core): Program<Float32Array> {
-  const Kp = roundUp(p.K, 4);
+/** convCore on packed input (one batch chunk) with weights [C][T][Kp]; returns [N,K,OH,OW] (+bias). */
+function* convCore(P: Arg, wt: Float32Array, b: ArrayLike<number> | null, p: Core): Program<Float32Array> {
+  const Kp = roundUp(p.K, 4 * p.kb);
   const XB = Math.ceil(p.OW / p.px);
-  const { N, K, OH, OW, px } = p;
+  const { N, K, OH, OW, px, kb } = p;
   return yield {
-    source: coreSource(p, wt.length), output: [Kp, XB, N * OH], args: [P, ...wt], components: px,
-    cost: Kp * XB * N * OH * px * p.C * p.kh * p.kw, unpack: { N, K, OH, OW, XB, Kp, PX: px, bias: b },
+    source: coreSource(p), output: [Kp / kb, XB, N * OH], args: [P, wt], components: kb * px,
+    cost: Kp * XB * N * OH * px * p.C * p.kh * p.kw, unpack: { N, K, OH, OW, XB, Kp, PX: px, KB: kb, bias: b },
   };
+}
+
+/** Packed weights of one launch stay under this many bytes: every thread streams all of
+ * them, and past the L2 cache (512 KiB here) each weight load goes to L3 (128->128 channels
+ * 3x3: 590 KiB, 13 GFLOP/s on one thread; split in two launches of 64 output channels each,
+ * 295 KiB, 17-19). */
+const WEIGHT_BYTES = 320 * 1024;
+
+/** Output channel groups [k0, k1) whose packed weights (C * T * Kp floats) fit WEIGHT_BYTES;
+ * each group's channels a multiple of 4 kb, so only the last pads. */
+function channelGroups(K: number, C: number, T: number, kb: number): Array<[number, number]> {
+  const unit = 4 * kb;
+  const units = Math.ceil(K / unit);
+  const groups = Math.min(units, Math.max(1, Math.ceil((C * T * units * unit * 4) / WEIGHT_BYTES)));
+  const per = Math.ceil(units / groups) * unit;
+  const out: Array<[number, number]> = [];
+  for (let k0 = 0; k0 < K; k0 += per) out.push([k0, Math.min(K, k0 + per)]);
+  return out;
+}
+
+/**
+ * `perGroup` over output channel groups (channelGroups), each giving [N][k1 - k0][P]:
+ * concatenated along channels into [N][K][P].
+ */
+function* overChannels(N: number, K: number, P: number, groups: Array<[number, number]>, perGroup: (k0: number, k1: number) => Program<Float32Array>): Program<Float32Array> {
+  if (groups.length === 1) return yield* perGroup(0, K);
+  const out = new Float32Array(N * K * P);
+  for (const [k0, k1] of groups) {
+    const r = yield* perGroup(k0, k1);
+    const span = (k1 - k0) * P;
+    for (let n = 0; n < N; n++) out.set(r.subarray(n * span, (n + 1) * span), (n * K + k0) * P);
+  }
+  return out;
 }
 
 /** Run `perChunk` over batch chunks that keep packed sizes f32-exact; concatenates along N. */
@@ -172,12 +213,13 @@ function* overBatch(N: number, imageSize: number, perImage: number, perChunk: (n
 const rowLength = (W: number, OW: number, sw: number, taps: number, dw: number, block = PX): number =>
   Math.max(W, (roundUp(OW, block) - 1) * sw + (taps - 1) * dw + 1);
 
-/** Forward core with `px` output x per thread; `tapsX` = taps per row the reads must cover
- * (kw, or 4 groups in weightGrad), `block` = the output x a thread's reads cover. */
-function forwardCore(g: ConvGeom, N: number, px: number, tapsX = g.kw, block = px): Core {
+/** Forward core with `px` output x and `kb` channel vectors per thread; `tapsX` = taps per
+ * row the reads must cover (kw, or 4 groups in weightGrad), `block` = the output x a
+ * thread's reads cover. */
+function forwardCore(g: ConvGeom, N: number, px: number, kb = 1, tapsX = g.kw, block = px): Core {
   return {
     N, C: g.C, K: g.K, Hp: g.H + 2 * g.ph, Wp: rowLength(g.W + 2 * g.pw, g.OW, g.sw, tapsX, g.dw, block),
-    kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, OH: g.OH, OW: g.OW, px,
+    kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, dh: g.dh, dw: g.dw, OH: g.OH, OW: g.OW, px, kb,
   };
 }
 
@@ -192,22 +234,28 @@ function packInput(src: DataArray, p: Core, n0: number, H: number, W: number, of
 const packForward = (x: DataArray, g: ConvGeom, p: Core, n0: number): ArgWriter =>
   packInput(x, p, n0, g.H, g.W, [g.ph, g.pw], [1, 1]);
 
-/** `px`: output x per thread, PX or WIDE_PX (only for a backend that stores 8-float returns). */
-export function* conv2dForwardProgram(x: DataArray, w: DataArray, b: DataArray | null, g: ConvGeom, px = PX): Program<Float32Array> {
+/** `maxFloats`: the most floats a thread may return on the backend (gpu.ts maxComponents),
+ * which picks the tile (tileFor). */
+export function* conv2dForwardProgram(x: DataArray, w: DataArray, b: DataArray | null, g: ConvGeom, maxFloats = 4): Program<Float32Array> {
   const T = g.kh * g.kw;
-  const wt = packedWeights(w, `fwd ${g.K} ${g.C} ${T}`, () => tapWeights(w, g.K, g.C, T));
-  const one = forwardCore(g, 1, px);
-  return yield* overBatch(g.N, g.K * g.OH * g.OW, g.C * one.Hp * one.Wp, function* (n0, n1) {
-    const p = forwardCore(g, n1 - n0, px);
-    return yield* convCore(packForward(x, g, p, n0), wt, b, p);
+  const { px, kb } = tileFor(g.K, maxFloats);
+  const one = forwardCore(g, 1, px, kb);
+  return yield* overChannels(g.N, g.K, g.OH * g.OW, channelGroups(g.K, g.C, T, kb), function* (k0, k1) {
+    const Kp = roundUp(k1 - k0, 4 * kb);
+    const wt = packedWeights(w, `fwd ${g.K} ${g.C} ${T} ${Kp} ${k0} ${k1}`, () => [tapWeights(w, g.K, g.C, T, Kp, [k0, k1])])[0]!;
+    const bias = b === null ? null : Array.from({ length: k1 - k0 }, (_, k) => b[k0 + k]!);
+    return yield* overBatch(g.N, (k1 - k0) * g.OH * g.OW, g.C * one.Hp * one.Wp, function* (n0, n1) {
+      const p = { ...forwardCore(g, n1 - n0, px, kb), K: k1 - k0 };
+      return yield* convCore(packForward(x, g, p, n0), wt, bias, p);
+    });
   });
 }
 
 /** Backward-input as a stride-1 conv of the zero-inserted output gradient. */
-function backwardCore(g: ConvGeom, N: number, px: number): Core {
+function backwardCore(g: ConvGeom, N: number, px: number, kb = 1): Core {
   return {
     N, C: g.K, K: g.C, Hp: g.H + (g.kh - 1) * g.dh, Wp: rowLength(g.W + (g.kw - 1) * g.dw, g.W, 1, g.kw, g.dw, px),
-    kh: g.kh, kw: g.kw, sh: 1, sw: 1, dh: g.dh, dw: g.dw, OH: g.H, OW: g.W, px,
+    kh: g.kh, kw: g.kw, sh: 1, sw: 1, dh: g.dh, dw: g.dw, OH: g.H, OW: g.W, px, kb,
   };
 }
 
@@ -237,7 +285,8 @@ function axisPhases(L: number, k: number, s: number, p: number, d: number): Axis
  * nonzero products are added in the same order as in the zero-inserted form, so the sums
  * are the same, bit for bit (the zero products it adds change nothing but a zero's sign).
  */
-function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom, wide: number): Program<Float32Array> {
+function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom, maxFloats: number): Program<Float32Array> {
+  const { px: wide, kb } = tileFor(g.C, maxFloats);
   const ys = axisPhases(g.H, g.kh, g.sh, g.ph, g.dh);
   const xs = axisPhases(g.W, g.kw, g.sw, g.pw, g.dw);
   const outs: Array<{ out: Float32Array; py: AxisPhase; px: AxisPhase }> = [];
@@ -246,17 +295,21 @@ function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom, wide: nu
       const [My, Mx] = [py.taps.length, px.taps.length];
       if (My === 0 || Mx === 0 || py.T <= 0 || px.T <= 0) continue; // no tap reaches: zeros
       const T = My * Mx;
-      const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${g.kh} ${g.kw} phase ${py.taps.join(',')} ${px.taps.join(',')}`, () =>
-        // tap a * Mx + b of the phase is w's tap (py.taps[a], px.taps[b])
-        tapWeights(w, g.C, g.K, T, { taps: Array.from({ length: T }, (_, t) => py.taps[Math.floor(t / Mx)]! * g.kw + px.taps[t % Mx]!), wT: g.kh * g.kw }));
-      const core = (N: number): Core => ({
-        N, C: g.K, K: g.C, Hp: py.T + (My - 1) * py.delta, Wp: rowLength(px.T + (Mx - 1) * px.delta, px.T, 1, Mx, px.delta, wide),
-        kh: My, kw: Mx, sh: 1, sw: 1, dh: py.delta, dw: px.delta, OH: py.T, OW: px.T, px: wide,
+      // tap a * Mx + b of the phase is w's tap (py.taps[a], px.taps[b])
+      const taps = { taps: Array.from({ length: T }, (_, t) => py.taps[Math.floor(t / Mx)]! * g.kw + px.taps[t % Mx]!), wT: g.kh * g.kw };
+      const core = (N: number, K: number): Core => ({
+        N, C: g.K, K, Hp: py.T + (My - 1) * py.delta, Wp: rowLength(px.T + (Mx - 1) * px.delta, px.T, 1, Mx, px.delta, wide),
+        kh: My, kw: Mx, sh: 1, sw: 1, dh: py.delta, dw: px.delta, OH: py.T, OW: px.T, px: wide, kb,
       });
-      const one = core(1);
-      const out = yield* overBatch(g.N, g.C * py.T * px.T, g.K * one.Hp * one.Wp, function* (n0, n1) {
-        const p = core(n1 - n0);
-        return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, [-py.e, -px.e], [1, 1]), wt, null, p);
+      const one = core(1, g.C);
+      const out = yield* overChannels(g.N, g.C, py.T * px.T, channelGroups(g.C, g.K, T, kb), function* (k0, k1) {
+        const Kp = roundUp(k1 - k0, 4 * kb);
+        const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${g.kh} ${g.kw} ${Kp} ${k0} ${k1} phase ${py.taps.join(',')} ${px.taps.join(',')}`, () =>
+          [tapWeights(w, g.C, g.K, T, Kp, [k0, k1], taps)])[0]!;
+        return yield* overBatch(g.N, (k1 - k0) * py.T * px.T, g.K * one.Hp * one.Wp, function* (n0, n1) {
+          const p = core(n1 - n0, k1 - k0);
+          return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, [-py.e, -px.e], [1, 1]), wt, null, p);
+        });
       });
       outs.push({ out, py, px });
     }
@@ -280,18 +333,23 @@ function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom, wide: nu
   return dx;
 }
 
-/** `px` as in conv2dForwardProgram. */
-export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: ConvGeom, px = PX): Program<Float32Array> {
-  if (g.sh > 1 || g.sw > 1) return yield* phasedBackwardInput(gy, w, g, px);
+/** `maxFloats` as in conv2dForwardProgram. */
+export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: ConvGeom, maxFloats = 4): Program<Float32Array> {
+  if (g.sh > 1 || g.sw > 1) return yield* phasedBackwardInput(gy, w, g, maxFloats);
+  const { px, kb } = tileFor(g.C, maxFloats);
   // Transposed conv: zero-insert gy by the stride, pad by (k-1)*d - p, correlate with the
   // flipped weights with input and output channels swapped.
   const off: [number, number] = [(g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw];
   const T = g.kh * g.kw;
-  const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${T}`, () => tapWeights(w, g.C, g.K, T, { taps: Array.from({ length: T }, (_, t) => T - 1 - t), wT: T }));
-  const one = backwardCore(g, 1, px);
-  return yield* overBatch(g.N, g.C * g.H * g.W, g.K * one.Hp * one.Wp, function* (n0, n1) {
-    const p = backwardCore(g, n1 - n0, px);
-    return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]), wt, null, p);
+  const flipped = { taps: Array.from({ length: T }, (_, t) => T - 1 - t), wT: T };
+  const one = backwardCore(g, 1, px, kb);
+  return yield* overChannels(g.N, g.C, g.H * g.W, channelGroups(g.C, g.K, T, kb), function* (k0, k1) {
+    const Kp = roundUp(k1 - k0, 4 * kb);
+    const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${T} ${Kp} ${k0} ${k1}`, () => [tapWeights(w, g.C, g.K, T, Kp, [k0, k1], flipped)])[0]!;
+    return yield* overBatch(g.N, (k1 - k0) * g.H * g.W, g.K * one.Hp * one.Wp, function* (n0, n1) {
+      const p = { ...backwardCore(g, n1 - n0, px, kb), K: k1 - k0 };
+      return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]), wt, null, p);
+    });
   });
 }
 
@@ -308,7 +366,8 @@ function weightGradKernel(p: Core, WU: number, rowStart: string, rows: Array<{ o
   const Kp = roundUp(p.K, 4);
   const OWU = Math.ceil(p.OW / WU);
   const plane = p.Hp * p.Wp;
-  let body = Array.from({ length: WU }, (_, u) => `const d${u} = g${u}[wk + this.thread.x];`).join('\n') + '\n';
+  let body = `const gq = ((n * ${p.OH} + oy) * ${OWU} + q) * ${Kp};\n`;
+  body += Array.from({ length: WU }, (_, u) => `const d${u} = g${u}[gq + this.thread.x];`).join('\n') + '\n';
   for (const { off, taps } of rows) {
     const uses = new Map<number, string[]>();
     for (let u = 0; u < WU; u++)
@@ -321,14 +380,12 @@ function weightGradKernel(p: Core, WU: number, rowStart: string, rows: Array<{ o
   }
   return `function (x, ${Array.from({ length: WU }, (_, u) => `g${u}`).join(', ')}) {
   let rb = ${rowStart};
-  let wk = 0;
   ${Array.from({ length: sums }, (_, t) => `let a${t} = 0.0;`).join(' ')} let v = 0.0;
   for (let n = 0; n < ${p.N}; n++) {
     for (let oy = 0; oy < ${p.OH}; oy++) {
       for (let q = 0; q < ${OWU}; q++) {
 ${body}
         rb = rb + ${WU * p.sw};
-        wk = wk + ${Kp};
       }
       rb = rb + ${p.sh * p.Wp - OWU * WU * p.sw};
     }
@@ -403,7 +460,7 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
   const allTaps = T > 4 && T <= maxFloats && JG === 1;
   const WU = wgradStep(g.OW, allTaps);
   const gw = new Float32Array(g.K * g.C * T);
-  const wide = (N: number): Core => forwardCore(g, N, PX, JG * 4 > g.kw && JG > 1 ? JG * 4 : g.kw, WU);
+  const wide = (N: number): Core => forwardCore(g, N, PX, 1, JG * 4 > g.kw && JG > 1 ? JG * 4 : g.kw, WU);
   const one = wide(1);
   const OWU = Math.ceil(g.OW / WU);
   const rows = g.kh * JG;
@@ -439,17 +496,17 @@ export function* conv2dBackwardWeightProgram(gy: DataArray, x: DataArray, g: Con
 /** Whether one image fits the f32-exact index range (else the reference path runs). */
 export function convFits(g: ConvGeom): boolean {
   const { JG } = tapGroups(g.kw);
-  const fwd = forwardCore(g, 1, WIDE_PX, JG > 1 ? JG * 4 : g.kw, Math.max(WIDE_PX, wgradStep(g.OW)));
-  const back = backwardCore(g, 1, WIDE_PX);
-  const Kp = roundUp(Math.max(g.K, g.C), 4);
+  const fwd = forwardCore(g, 1, MAX_PX, 1, JG > 1 ? JG * 4 : g.kw, Math.max(MAX_PX, wgradStep(g.OW)));
+  const back = backwardCore(g, 1, MAX_PX);
+  const Kp = roundUp(Math.max(g.K, g.C), 8);
   return Math.max(g.C * fwd.Hp * fwd.Wp, g.K * back.Hp * back.Wp, g.OH * Math.ceil(g.OW / Math.min(PX, wgradStep(g.OW))) * Kp, g.C * Kp * g.kh * g.kw) + TAIL < F32_EXACT / 2;
 }
 
 export function convKernels(mode: GpuMode): ConvKernels {
-  const px = maxComponents(mode) >= WIDE_PX ? WIDE_PX : PX;
+  const floats = maxComponents(mode);
   return {
-    forward: (x, w, b, g) => runSync(mode, conv2dForwardProgram(x, w, b, g, px)),
-    backwardInput: (gy, w, g) => runSync(mode, conv2dBackwardInputProgram(gy, w, g, px)),
-    backwardWeight: (gy, x, g) => runSync(mode, conv2dBackwardWeightProgram(gy, x, g, maxComponents(mode))),
+    forward: (x, w, b, g) => runSync(mode, conv2dForwardProgram(x, w, b, g, floats)),
+    backwardInput: (gy, w, g) => runSync(mode, conv2dBackwardInputProgram(gy, w, g, floats)),
+    backwardWeight: (gy, x, g) => runSync(mode, conv2dBackwardWeightProgram(gy, x, g, floats)),
   };
 }

@@ -6,14 +6,21 @@
  */
 import { stridedCopy, type Part, type StridedCopy } from './wasm-copy.js';
 
-/** convCore's result [N*OH][XB][Kp][PX x] -> [N][K][OH][OW] (+ bias per channel). */
+/** convCore's result [N*OH][XB][Kp/KB][KB][PX x] -> [N][K][OH][OW] (+ bias per channel):
+ * thread x of a row holds channels x, x + Kp/KB, ... (KB blocks), PX output x each. */
 export interface CoreUnpack {
   N: number; K: number; OH: number; OW: number;
-  /** Blocks of PX output x per row (PX = the launch's floats per thread: 4, or 8 where the
-   * code generator stores wide returns), and channels padded to a multiple of 4. */
-  XB: number; Kp: number; PX: number;
+  /** Blocks of PX output x per row, channels padded to a multiple of 4 KB, and channel
+   * blocks per thread (conv.ts tileFor). */
+  XB: number; Kp: number; PX: number; KB: number;
   bias: ArrayLike<number> | null;
 }
+
+/** Where channel k's PX floats start within a result row. */
+const channelOffset = (u: CoreUnpack, k: number): number => {
+  const Kx = u.Kp / u.KB;
+  return ((k % Kx) * u.KB + Math.floor(k / Kx)) * u.PX;
+};
 
 export const unpackedSize = (u: CoreUnpack): number => u.N * u.K * u.OH * u.OW;
 
@@ -39,7 +46,8 @@ export function unpackRows(u: CoreUnpack, r: Float32Array, row0: number, row1: n
  * (threads unpack other rows of `out` at the same time). Bitwise the loop's values.
  */
 function unpackGroups(copier: StridedCopy, u: CoreUnpack, r: Float32Array, g0: number, g1: number, out: Float32Array): void {
-  const { K, OH, OW, XB, Kp, PX } = u;
+  const { K, OH, OW, XB, Kp, PX, KB } = u;
+  const Kx = Kp / KB;
   const full = Math.floor(OW / PX);
   const from = copier.stage(r);
   for (let g = g0; g < g1; ) {
@@ -48,16 +56,19 @@ function unpackGroups(copier: StridedCopy, u: CoreUnpack, r: Float32Array, g0: n
     const rows = Math.min(g1 - g, OH - oy0);
     const span = rows * OW;
     const src0 = (g - g0) * XB * Kp * PX;
-    // dst [k][oy][x]: x = PX xb + m
-    const parts: Part[] = [{
-      from, src0, dst0: 0,
-      levels: [{ count: K, src: PX, dst: span }, { count: rows, src: XB * Kp * PX, dst: OW }, { count: full, src: Kp * PX, dst: PX }, { count: PX, src: 1, dst: 1 }],
-    }];
-    if (OW > PX * full)
-      parts.push({
-        from, src0: src0 + full * Kp * PX, dst0: PX * full,
-        levels: [{ count: K, src: PX, dst: span }, { count: rows, src: XB * Kp * PX, dst: OW }, { count: 1, src: 0, dst: 0 }, { count: OW - PX * full, src: 1, dst: 1 }],
-      });
+    // dst [k][oy][x]: x = PX xb + m; channel block h holds channels [h Kx, (h + 1) Kx)
+    const parts: Part[] = [];
+    for (let h = 0; h * Kx < K; h++) {
+      const count = Math.min(Kx, K - h * Kx);
+      const [s0, d0] = [src0 + h * PX, h * Kx * span];
+      const kLevel = { count, src: KB * PX, dst: span };
+      parts.push({ from, src0: s0, dst0: d0, levels: [kLevel, { count: rows, src: XB * Kp * PX, dst: OW }, { count: full, src: Kp * PX, dst: PX }, { count: PX, src: 1, dst: 1 }] });
+      if (OW > PX * full)
+        parts.push({
+          from, src0: s0 + full * Kp * PX, dst0: d0 + PX * full,
+          levels: [kLevel, { count: rows, src: XB * Kp * PX, dst: OW }, { count: 1, src: 0, dst: 0 }, { count: OW - PX * full, src: 1, dst: 1 }],
+        });
+    }
     const staging = copier.place(parts, K * span, 0);
     for (let k = 0; k < K; k++) out.set(staging.subarray(k * span, (k + 1) * span), ((n * K + k) * OH + oy0) * OW);
     g += rows;
@@ -78,7 +89,7 @@ export function unpackRowsLoop(u: CoreUnpack, r: Float32Array, row0: number, row
       const oy = nOy - n * OH;
       const xb0 = row - nOy * XB;
       const xb1 = Math.min(XB, xb0 + row1 - row);
-      let s = (row - row0) * per + k * PX;
+      let s = (row - row0) * per + channelOffset(u, k);
       let d = ((n * K + k) * OH + oy) * OW + xb0 * PX;
       for (let xb = xb0; xb < xb1; xb++, s += per, d += PX) {
         if (xb < full) for (let m = 0; m < PX; m++) out[d + m] = r[s + m]! + b;

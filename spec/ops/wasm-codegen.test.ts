@@ -155,6 +155,33 @@ test('wide-load candidates that are not consecutive or in bounds fall back to th
   }
 });
 
+test('reads proven in bounds for every thread load unchecked, literal offsets fold, and the output stays stock', () => {
+  if (!available) return;
+  const a = Float32Array.from({ length: 37 }, (_, i) => Math.fround(Math.sin(i + 2) * 50));
+  const before = { ...emitted };
+  const kernels: Array<[string, number[]]> = [
+    // loop counters and thread ids bound the index: 0 <= i*8 + x <= 23 < 37 (unchecked wide load)
+    ['function (a) { let s = 0.0; for (let i = 0; i < 3; i++) { s += a[i * 8 + this.thread.x]; } return s; }', [8]],
+    // once-defined locals from Math.floor and %, (Number-typed in gpu.js, declared i32 here), a
+    // row offset advanced by positive literals (>= 0: its literal terms fold into the load offset)
+    ['function (a) { const n = Math.floor(this.thread.y / 3); const m = this.thread.y % 3; let r = n * 7 + m * 2; let s = 0.0; for (let i = 0; i < 3; i++) { s += a[(r | 0) + 4] * a[r + 1] + r / 3 + n * 0.5; r = r + 5; } return s; }', [4, 6]],
+    // the same shapes where some thread would read past the end: checked (stock values there)
+    ['function (a) { let s = 0.0; for (let i = 0; i < 5; i++) { s += a[i * 8 + this.thread.x]; } return s; }', [8]],
+    ['function (a) { const m = this.thread.y % 5; return a[m * 9 + this.thread.x]; }', [4, 7]],
+    // a base that may be negative (a decreasing local, a negative remainder): no fold
+    ['function (a) { let r = 12 + this.thread.y; let s = 0.0; for (let i = 0; i < 3; i++) { s += a[r + 2]; r = r - 3; } return s + a[(this.thread.y - 3) % 2 + 3]; }', [4, 5]],
+    // a counter bounded by <=, and one also assigned in its body (then unbounded: checked)
+    ['function (a) { let s = 0.0; for (let i = 0; i <= 7; i++) { s += a[i * 4 + this.thread.x]; } return s; }', [8]],
+    ['function (a) { let s = 0.0; for (let i = 0; i < 3; i++) { s += a[i * 4 + this.thread.x]; i = i + 1; } return s; }', [8]],
+  ];
+  for (const [src, output] of kernels) {
+    const [stock, wide] = bothBits(src, output, [a], output.reduce((x, y) => x * y, 1));
+    assertSameBits(stock, wide, src);
+  }
+  assert.ok(emitted.unchecked > before.unchecked, 'some wide loads were proven in bounds');
+  assert.ok(emitted.folded > before.folded, 'some literal offsets were folded');
+});
+
 test('returns of 8, 9, 12 and 16 floats per thread store what 4-float slices of the kernel store in stock gpu.js', () => {
   if (!available) return;
   const a = Float32Array.from({ length: 61 }, (_, i) => Math.fround(Math.cos(i * 0.7) * 10));

@@ -58,11 +58,11 @@ test('unpackRows (whole row groups in WebAssembly) writes what the loop writes f
   fc.assert(
     fc.property(
       fc.record({ N: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 9 }), OH: fc.integer({ min: 1, max: 5 }), OW: fc.integer({ min: 1, max: 13 }) }),
-      fc.nat(), fc.nat(), fc.boolean(), fc.constantFrom(4, 8),
-      ({ N, K, OH, OW }, a, b, bias, PX) => {
+      fc.nat(), fc.nat(), fc.boolean(), fc.constantFrom(4, 7, 8), fc.constantFrom(1, 2),
+      ({ N, K, OH, OW }, a, b, bias, PX, KB) => {
         const XB = Math.ceil(OW / PX);
-        const Kp = Math.ceil(K / 4) * 4;
-        const u: CoreUnpack = { N, K, OH, OW, XB, Kp, PX, bias: bias ? Float32Array.from({ length: K }, (_, k) => k - 2.5) : null };
+        const Kp = Math.ceil(K / (4 * KB)) * 4 * KB;
+        const u: CoreUnpack = { N, K, OH, OW, XB, Kp, PX, KB, bias: bias ? Float32Array.from({ length: K }, (_, k) => k - 2.5) : null };
         const rows = N * OH * XB;
         const [row0, row1] = [a % (rows + 1), b % (rows + 1)].sort((p, q) => p - q) as [number, number];
         const r = Float32Array.from({ length: (row1 - row0) * Kp * PX }, (_, i) => i + 0.25);

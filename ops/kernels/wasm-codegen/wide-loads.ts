@@ -127,7 +127,7 @@ function integral(ast: Ast, ints: ReadonlySet<string>): boolean {
         ast.object.property.name === 'thread' && ['x', 'y', 'z'].includes(ast.property.name);
     case 'BinaryExpression':
       if (['|', '&', '^', '<<', '>>', '>>>'].includes(ast.operator)) return true;
-      return ['+', '-', '*'].includes(ast.operator) && integral(ast.left, ints) && integral(ast.right, ints);
+      return ['+', '-', '*', '%'].includes(ast.operator) && integral(ast.left, ints) && integral(ast.right, ints);
     case 'UnaryExpression':
       return (ast.operator === '-' || ast.operator === '+') && integral(ast.argument, ints);
     case 'CallExpression':
@@ -175,6 +175,162 @@ function integralLocals(node: any): Set<string> {
   return ints;
 }
 
+/** An interval of integers [lo, hi]; hi may be Infinity (no upper bound known). */
+type Range = [number, number];
+
+/** How a local's value is bounded: a loop counter (`for (let c = A; c < B; c++)`, not
+ * otherwise assigned), a local defined once, or one defined several times. */
+type LocalDef = { kind: 'counter'; init: Ast; test: Ast } | { kind: 'once'; init: Ast } | { kind: 'many'; defs: Array<{ op: string; value: Ast | null }> };
+
+/** Every local's definitions, classified (the walk of integralLocals, kept per name). */
+function localDefs(node: any): Map<string, LocalDef> {
+  const defs = new Map<string, Array<{ op: string; value: Ast | null }>>();
+  const counters = new Map<string, { init: Ast; test: Ast }>();
+  const add = (name: string, op: string, value: Ast | null): void => {
+    if (!defs.has(name)) defs.set(name, []);
+    defs.get(name)!.push({ op, value });
+  };
+  const walk = (ast: Ast): void => {
+    if (!ast || typeof ast !== 'object') return;
+    if (Array.isArray(ast)) return ast.forEach(walk);
+    if (ast.type === 'ForStatement' && ast.init?.type === 'VariableDeclaration' && ast.init.declarations.length === 1) {
+      const d = ast.init.declarations[0];
+      const name = d.id?.name;
+      const t = ast.test;
+      const u = ast.update;
+      if (name && d.init && t?.type === 'BinaryExpression' && (t.operator === '<' || t.operator === '<=') && t.left.type === 'Identifier' && t.left.name === name &&
+        u?.type === 'UpdateExpression' && u.operator === '++' && u.argument.type === 'Identifier' && u.argument.name === name)
+        counters.set(name, { init: d.init, test: t });
+    }
+    if (ast.type === 'VariableDeclarator' && ast.id.type === 'Identifier') add(ast.id.name, '=', ast.init ?? null);
+    if (ast.type === 'AssignmentExpression' && ast.left.type === 'Identifier') add(ast.left.name, ast.operator, ast.right);
+    if (ast.type === 'UpdateExpression' && ast.argument.type === 'Identifier') add(ast.argument.name, ast.operator, null);
+    for (const key in ast) if (key !== 'parent' && key !== 'loc') walk(ast[key]);
+  };
+  walk(node.getJsAST());
+  const out = new Map<string, LocalDef>();
+  for (const [name, list] of defs) {
+    const c = counters.get(name);
+    // a counter: its declaration and its ++ only
+    if (c && list.length === 2 && list[1]!.op === '++') out.set(name, { kind: 'counter', ...c });
+    else if (list.length === 1 && list[0]!.op === '=' && list[0]!.value) out.set(name, { kind: 'once', init: list[0]!.value });
+    else out.set(name, { kind: 'many', defs: list });
+  }
+  return out;
+}
+
+/** gpu.js computes `/` and `%` in f32: integer quotients are exact up to here. */
+const F32_INT = 2 ** 24;
+
+const mulBound = (a: number, b: number): number => (a === 0 || b === 0 ? 0 : a * b);
+
+/** Bounds of an integer expression over every thread (thread ids within `extent`), given
+ * bounds of locals; null when unknown. Only what the index math of kernels uses: integer
+ * literals, thread ids, + - *, `| 0`, `% L` and Math.floor(a / L) for positive literals L. */
+function exprRange(ast: Ast, extent: number[], locals: (name: string) => Range | null): Range | null {
+  const r = (a: Ast): Range | null => exprRange(a, extent, locals);
+  switch (ast.type) {
+    case 'Literal':
+      return integral(ast, new Set()) ? [ast.value, ast.value] : null;
+    case 'Identifier':
+      return locals(ast.name);
+    case 'MemberExpression': {
+      const axis = ['x', 'y', 'z'].indexOf(ast.property?.name);
+      const isThread = !ast.computed && ast.object.type === 'MemberExpression' && ast.object.object.type === 'ThisExpression' && ast.object.property.name === 'thread';
+      return isThread && axis >= 0 ? [0, (extent[axis] ?? 1) - 1] : null;
+    }
+    case 'UnaryExpression': {
+      const a = r(ast.argument);
+      return a === null ? null : ast.operator === '+' ? a : ast.operator === '-' ? [-a[1], -a[0]] : null;
+    }
+    case 'CallExpression': {
+      // Math.floor(a / L)
+      const [arg] = ast.arguments ?? [];
+      const isFloor = ast.callee.type === 'MemberExpression' && ast.callee.object.name === 'Math' && ast.callee.property.name === 'floor';
+      if (!isFloor || arg?.type !== 'BinaryExpression' || arg.operator !== '/') return null;
+      const a = r(arg.left);
+      const l = r(arg.right);
+      // computed in f32: exact while a + L <= 2^24 (a / L cannot round across an integer)
+      if (a === null || l === null || l[0] !== l[1] || l[0] <= 0 || a[1] + l[0] > F32_INT) return null;
+      return [Math.floor(a[0] / l[0]), Math.floor(a[1] / l[0])];
+    }
+    case 'BinaryExpression': {
+      const a = r(ast.left);
+      const b = r(ast.right);
+      if (a === null || b === null) return null;
+      switch (ast.operator) {
+        case '+': return [a[0] + b[0], a[1] + b[1]];
+        case '-': return [a[0] - b[1], a[1] - b[0]];
+        case '*': {
+          const p = [mulBound(a[0], b[0]), mulBound(a[0], b[1]), mulBound(a[1], b[0]), mulBound(a[1], b[1])];
+          return [Math.min(...p), Math.max(...p)];
+        }
+        // `| 0` keeps every value an in-bounds index can have (|v| < 2^31)
+        case '|': return b[0] === 0 && b[1] === 0 && a[0] >= -(2 ** 31) ? a : null;
+        case '%': return a[0] >= 0 && b[0] === b[1] && b[0] > 0 && a[1] + b[0] <= F32_INT ? [0, Math.min(a[1], b[0] - 1)] : null;
+        default: return null;
+      }
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Bounds of the kernel's locals: a loop counter lies in [init, bound - 1] inside its loop
+ * (only ++ changes it, and its body runs only while the test holds); a local defined once
+ * has its initialiser's bounds; a local defined several times gets [0, Infinity] when every
+ * definition is non-negative given the others (e.g. a row offset advanced by positive
+ * literals), found by elimination as in integralLocals. Others are unknown.
+ */
+function localRanges(node: any, extent: number[]): (name: string) => Range | null {
+  const defs = localDefs(node);
+  const ints = integralLocals(node);
+  const cache = new Map<string, Range | null>();
+  const nonNegative = new Set([...defs].filter(([name, d]) => d.kind === 'many' && ints.has(name)).map(([name]) => name));
+  const inProgress = new Set<string>();
+  const local = (name: string): Range | null => {
+    if (cache.has(name)) return cache.get(name)!;
+    const d = defs.get(name);
+    if (d === undefined || !ints.has(name) || inProgress.has(name)) return null;
+    if (d.kind === 'many') return nonNegative.has(name) ? [0, Infinity] : null;
+    inProgress.add(name);
+    let range: Range | null;
+    if (d.kind === 'once') range = exprRange(d.init, extent, local);
+    else {
+      const lo = exprRange(d.init, extent, local);
+      const hi = exprRange(d.test.right, extent, local);
+      range = lo === null || hi === null ? null : [lo[0], d.test.operator === '<' ? hi[1] - 1 : hi[1]];
+    }
+    inProgress.delete(name);
+    cache.set(name, range);
+    return range;
+  };
+  // elimination: drop a multiply-defined local when one of its definitions may be negative
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const name of [...nonNegative]) {
+      const d = defs.get(name) as Extract<LocalDef, { kind: 'many' }>;
+      const ok = d.defs.every(({ op, value }) => {
+        if (op === '++') return true;
+        if (value === null || !['=', '+=', '*='].includes(op)) return false;
+        const v = exprRange(value, extent, local);
+        return v !== null && v[0] >= 0;
+      });
+      if (!ok) {
+        nonNegative.delete(name);
+        cache.clear();
+        changed = true;
+      }
+    }
+  }
+  return local;
+}
+
+/** Types gpu.js gives an integral initialiser (integralLocals): integers, or 'Number' where
+ * the value is integral but computed in f32 (Math.floor, arithmetic on a float local). */
+const integerTyped = (type: string | null): boolean => type === 'Integer' || type === 'LiteralInteger' || type === 'Number' || type === 'Float';
+
 /** Identifiers read in `ast`. */
 function identifiers(ast: Ast, out: string[] = []): string[] {
   if (!ast || typeof ast !== 'object') return out;
@@ -196,6 +352,69 @@ function wideNodeClass(Base: any): any {
     _loadOffset = 0;
 
     _ints?: Set<string>;
+    /** This function's locals holding thread.x, y, z (root kernel only), keyed by emitter. */
+    _tid: { em: Emitter; x: number; y: number; z: number } | null = null;
+    _tidPending = false;
+
+    /** Read the thread ids into locals once, at the top of the function being emitted:
+     * TurboFan reloads a mutable global at every use (once per weight load in a conv's inner
+     * loop), a local stays in a register. The runners set the globals before each call and
+     * nothing in a root kernel changes them, so every read sees the same values. */
+    initThreadLocals(em: Emitter): void {
+      const g = this.assembler.globals;
+      const tid = { em, x: em.addLocal('i32'), y: em.addLocal('i32'), z: em.addLocal('i32') };
+      em.globalGet(g.threadX).localSet(tid.x).globalGet(g.threadY).localSet(tid.y).globalGet(g.threadZ).localSet(tid.z);
+      this._tid = tid;
+    }
+
+    walkFunction(em: Emitter): void {
+      this._tid = null;
+      if (this.isRootKernel && this.assembler) this.initThreadLocals(em);
+      super.walkFunction(em);
+    }
+
+    emitVectorFunction(assembler: any): void {
+      this._tid = null;
+      this._tidPending = Boolean(assembler);
+      try {
+        super.emitVectorFunction(assembler);
+      } finally {
+        this._tidPending = false;
+      }
+    }
+
+    vstatement(ast: Ast): void {
+      // kernel_simd's first body statement: after stock's prologue, before any thread read
+      if (this._tidPending) {
+        this._tidPending = false;
+        this.initThreadLocals(this.em);
+      }
+      super.vstatement(ast);
+    }
+
+    /** The local holding thread.<axis> in this function, or null (helpers, no assembler). */
+    threadLocal(mNode: Ast): number | null {
+      const sig = this.getVariableSignature(mNode);
+      if ((sig !== 'this.thread.value' && sig !== 'value.thread.value') || this._tid === null || this._tid.em !== this.em) return null;
+      const axis = mNode.property.name as 'x' | 'y' | 'z';
+      return axis === 'x' || axis === 'y' || axis === 'z' ? this._tid[axis] : null;
+    }
+
+    exprMember(mNode: Ast): string {
+      const local = this.threadLocal(mNode);
+      if (local === null) return super.exprMember(mNode);
+      this.readsThread = true;
+      this.em.localGet(local);
+      return 'i32';
+    }
+
+    vexprMember(mNode: Ast): string {
+      const local = mNode.property?.name === 'x' ? this.threadLocal(mNode) : null;
+      if (local === null) return super.vexprMember(mNode);
+      this.readsThread = true;
+      this.em.localGet(local).i32x4Splat().v128ConstI32x4(0, 1, 2, 3).i32x4Add();
+      return 'vi32';
+    }
 
     /** Integer-valued locals (integralLocals), computed once per node. */
     ints(): Set<string> {
@@ -207,11 +426,13 @@ function wideNodeClass(Base: any): any {
       for (const d of varDecNode.declarations ?? []) {
         const single = { ...varDecNode, declarations: [d] };
         const type = d.init && d.id.type === 'Identifier' && ints.has(d.id.name) ? this.getType(d.init) : null;
-        if (type !== 'Integer' && type !== 'LiteralInteger') {
+        if (!integerTyped(type)) {
           super.stmtVariableDeclaration(single);
           continue;
         }
         // stock: an integer initialiser makes an f32 local; an i32 one keeps index math in i32
+        // (a 'Number'-typed one, e.g. Math.floor(...) or arithmetic on it, is computed in f32
+        // as stock does and truncated: it is an integer, so the value is the same)
         this.getDeclaration(d.id).valueType = 'Integer';
         this.setScalarLocal(d.id.name, 'i32', 'Integer', () => this.emitIndex(d.init));
         if (this.assembler) emitted.intLocals++;
@@ -221,7 +442,7 @@ function wideNodeClass(Base: any): any {
 
     vDeclareVarying(declaration: Ast, varDecNode: Ast): void {
       const type = declaration.id.type === 'Identifier' && this.ints().has(declaration.id.name) ? this.getType(declaration.init) : null;
-      if (type !== 'Integer' && type !== 'LiteralInteger') return super.vDeclareVarying(declaration, varDecNode);
+      if (!integerTyped(type)) return super.vDeclareVarying(declaration, varDecNode);
       this.getDeclaration(declaration.id).valueType = 'Integer';
       this.vSetVaryingScalar(declaration.id.name, 'vi32', 'Integer', () => this.vEmitIndex(declaration.init));
       emitted.intLocals++;
@@ -239,6 +460,18 @@ function wideNodeClass(Base: any): any {
         // uniform i32 terms + thread.x: the lanes are s..s+3 exactly (no lane-varying local,
         // which a divergent branch could have set per lane), only bounds need a check; lane
         // 0's index is the scalar expression (thread.x reads the quad's first x)
+        const r = this.range(xProperty);
+        if (r !== null && r[0] >= 0 && r[1] <= layout.flatLength - 1) {
+          // every lane of every quad in bounds: no check at all (the check's branch splits
+          // the loop body into blocks, across which TurboFan sinks the arithmetic); a
+          // literal term goes to the load's offset as in emitFlatLoad
+          const split = this.literalOffset(xProperty);
+          this.emitIndex(split?.base ?? xProperty);
+          em.i32Const(2).i32Shl().v128Load(layout.offset + 4 * (split?.offset ?? 0), 2);
+          emitted.wide++;
+          emitted.unchecked++;
+          return 'vf32';
+        }
         this.emitIndex(xProperty);
         em.localTee(s);
         em.i32Const(layout.flatLength - 4).i32LeU();
@@ -276,12 +509,43 @@ function wideNodeClass(Base: any): any {
     }
 
     emitFlatLoad(table: string, name: string, xProperty: Ast, yProperty: Ast, zProperty: Ast, mNode: Ast): string {
-      const type = super.emitFlatLoad(table, name, xProperty, yProperty, zProperty, mNode);
+      const split = yProperty || zProperty || (this.vec && this.vMaskDepth > 0) ? null : this.literalOffset(xProperty);
+      let type: string;
+      const layoutOffset: number = this.assembler?.layout?.[table]?.[name]?.offset ?? -1;
+      if (split !== null && this.assembler && layoutOffset + 4 * split.offset >= 0) {
+        // `base + L` with base >= 0: base << 2 with 4L in the load's constant offset, which
+        // V8 folds into the address: no add per load, base << 2 shared among a row's loads.
+        // The address of every index inside the array is the stock one
+        this.emitIndex(split.base);
+        this.em.i32Const(2).i32Shl();
+        this.em.f32Load(layoutOffset + 4 * split.offset);
+        emitted.folded++;
+        type = 'f32';
+      } else type = super.emitFlatLoad(table, name, xProperty, yProperty, zProperty, mNode);
       if (this.vec && this.assembler) {
         this._loadEnd = this.em.bytes.length;
-        this._loadOffset = this.assembler.layout[table][name].offset;
+        this._loadOffset = split !== null && layoutOffset + 4 * split.offset >= 0 ? layoutOffset + 4 * split.offset : layoutOffset;
       }
       return type;
+    }
+
+    /** An index `base + L` or `L + base` (L an integer literal) computed in i32, with base
+     * never negative, else null. */
+    literalOffset(index: Ast): { base: Ast; offset: number } | null {
+      if (index.type !== 'BinaryExpression' || index.operator !== '+' || this.getType(index) !== 'Integer') return null;
+      const lit = (a: Ast): boolean => a.type === 'Literal' && integral(a, new Set());
+      const [base, l] = lit(index.right) ? [index.left, index.right] : lit(index.left) ? [index.right, index.left] : [null, null];
+      if (base === null || this.getType(base) !== 'Integer' || Math.abs(l.value) >= 2 ** 28) return null;
+      const r = this.range(base);
+      return r !== null && r[0] >= 0 ? { base, offset: l.value } : null;
+    }
+
+    _range?: (name: string) => Range | null;
+
+    /** Bounds of an index expression over every thread of the launch (exprRange). */
+    range(ast: Ast): Range | null {
+      this._range ??= localRanges(this, this.output ?? []);
+      return exprRange(ast, this.output ?? [], this._range);
     }
 
     /** Root return of `[e0, ..., e(n-1)]`, n = 5..16 (wideReturn): component c of the cell
@@ -365,8 +629,8 @@ function wideReturn(type: string | null | undefined): number {
   return n > 4 && n <= MAX_COMPONENTS ? n : 0;
 }
 
-/** Wide and splat loads and i32 locals emitted so far (lets specs check the extension is in use). */
-export const emitted = { wide: 0, splat: 0, intLocals: 0 };
+/** Wide, splat and literal-offset loads and i32 locals emitted so far (lets specs check the extension is in use). */
+export const emitted = { wide: 0, unchecked: 0, splat: 0, intLocals: 0, folded: 0 };
 
 let cached: any | null | undefined;
 
@@ -381,6 +645,7 @@ export function wideWasmKernel(): any | null {
     const { FunctionBuilder } = require('gpu.js/src/backend/function-builder.js');
     const base = WebAssemblyFunctionNode.prototype;
     const needed = ['vGather', 'vEmitIndex', 'vZero', 'emitFlatLoad', 'vCoerce', 'isThreadDependent', 'getVariableSignature', 'getJsAST',
+      'walkFunction', 'emitVectorFunction', 'vstatement', 'exprMember', 'vexprMember',
       'stmtRootReturn', 'vstmtReturn', 'vStoreOutput', 'vRetireOrReturn', 'emitComponentAddress', 'emitArrayElement', 'vEmitArrayElement'];
     if (!needed.every((m) => typeof base[m] === 'function') || typeof WebAssemblyKernel.prototype.translateSource !== 'function') return null;
     const Node = wideNodeClass(WebAssemblyFunctionNode);
