@@ -182,6 +182,23 @@ test('reads proven in bounds for every thread load unchecked, literal offsets fo
   assert.ok(emitted.folded > before.folded, 'some literal offsets were folded');
 });
 
+test('uniform locals read only beside lane-varying operands live splatted; others stay scalar; output stays stock', () => {
+  if (!available) return;
+  const a = Float32Array.from({ length: 40 }, (_, i) => Math.fround(Math.cos(i * 1.3) * 20));
+  const before = emitted.splatLocals;
+  const kernels: Array<[string, number[]]> = [
+    // v: splatted (element reads, read only in g * v, v - g); u: also read in a uniform sum, so scalar
+    ['function (a) { let v = 0.5; let u = 0.0; let s = 0.0; for (let i = 0; i < 4; i++) { const g = a[i * 4 + this.thread.x]; v = a[this.thread.y + i]; u = a[this.thread.y * 2 + i]; s += g * v - (v - g) + (u + 1.5) * g; } return s; }', [4, 6]],
+    // read in a condition, and assigned under a divergent branch (varying): stock paths
+    ['function (a) { let v = a[this.thread.y]; let s = a[this.thread.x]; if (v > 0) { s = s * v; } if (this.thread.x % 2 === 1) { v = a[3]; } return s + v * a[this.thread.x + 1]; }', [8, 3]],
+  ];
+  for (const [src, output] of kernels) {
+    const [stock, wide] = bothBits(src, output, [a], output.reduce((x, y) => x * y, 1));
+    assertSameBits(stock, wide, src);
+  }
+  assert.ok(emitted.splatLocals > before, 'some local lived splatted');
+});
+
 test('returns of 8, 9, 12 and 16 floats per thread store what 4-float slices of the kernel store in stock gpu.js', () => {
   if (!available) return;
   const a = Float32Array.from({ length: 61 }, (_, i) => Math.fround(Math.cos(i * 0.7) * 10));

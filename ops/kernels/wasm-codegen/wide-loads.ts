@@ -331,6 +331,45 @@ function localRanges(node: any, extent: number[]): (name: string) => Range | nul
  * the value is integral but computed in f32 (Math.floor, arithmetic on a float local). */
 const integerTyped = (type: string | null): boolean => type === 'Integer' || type === 'LiteralInteger' || type === 'Number' || type === 'Float';
 
+/**
+ * Uniform float locals of kernel_simd that only ever hold an array element (or a float
+ * literal first) and are only read as an operand of `+ - *` whose other operand varies by
+ * lane (`a += g * v`): they can live splatted, as vectors. Stock gpu.js keeps them scalar
+ * and splats at each use, so a read of one costs a scalar load and a shuffle; splatted at
+ * the definition it is one `v128.load32_splat`. Same values (a splat of the same 32 bits).
+ */
+function splatLocals(node: any, varying: (ast: Ast) => boolean, excluded: ReadonlySet<string>): Set<string> {
+  const ok = new Map<string, boolean>();
+  const mark = (name: string, good: boolean): void => void ok.set(name, (ok.get(name) ?? true) && good);
+  const elementRead = (a: Ast): boolean => a?.type === 'MemberExpression' && a.computed === true && a.object.type === 'Identifier';
+  const floatLiteral = (a: Ast): boolean => a?.type === 'Literal' && typeof a.value === 'number' && !integral(a, new Set());
+  const walk = (ast: Ast, parent: Ast | null): void => {
+    if (!ast || typeof ast !== 'object') return;
+    if (Array.isArray(ast)) return ast.forEach((a) => walk(a, parent));
+    if (ast.type === 'VariableDeclarator' && ast.id.type === 'Identifier') {
+      mark(ast.id.name, elementRead(ast.init) || floatLiteral(ast.init));
+      walk(ast.init, ast);
+      return;
+    }
+    if (ast.type === 'AssignmentExpression' && ast.left.type === 'Identifier') {
+      mark(ast.left.name, ast.operator === '=' && elementRead(ast.right));
+      walk(ast.right, ast);
+      return;
+    }
+    if (ast.type === 'UpdateExpression' && ast.argument.type === 'Identifier') mark(ast.argument.name, false);
+    if (ast.type === 'Identifier') {
+      // a read: only as an arithmetic operand beside a lane-varying one
+      const other = parent?.type === 'BinaryExpression' && ['+', '-', '*'].includes(parent.operator) ? (parent.left === ast ? parent.right : parent.left) : null;
+      mark(ast.name, other !== null && varying(other));
+      return;
+    }
+    if (ast.type === 'MemberExpression' && !ast.computed) return walk(ast.object, ast);
+    for (const key in ast) if (key !== 'parent' && key !== 'loc') walk(ast[key], ast);
+  };
+  walk(node.getJsAST().body, null);
+  return new Set([...ok].filter(([name, good]) => good && !excluded.has(name)).map(([name]) => name));
+}
+
 /** Identifiers read in `ast`. */
 function identifiers(ast: Ast, out: string[] = []): string[] {
   if (!ast || typeof ast !== 'object') return out;
@@ -421,10 +460,36 @@ function wideNodeClass(Base: any): any {
       return (this._ints ??= integralLocals(this));
     }
 
+    _splat?: Set<string>;
+
+    /** splatLocals of kernel_simd (empty outside it). */
+    splats(): Set<string> {
+      if (!this.vec || !this.vInfo) return new Set();
+      const excluded = new Set([...this.vInfo.varying, ...this.ints(), ...(this.argumentNames ?? [])]);
+      return (this._splat ??= splatLocals(this, (a: Ast) => this.vInfo.exprVarying(a), excluded));
+    }
+
+    vexpr(ast: Ast): string {
+      if (ast.type === 'Identifier' && this.splats().has(ast.name)) {
+        this.em.localGet(this.locals.get(ast.name).index);
+        return 'vf32';
+      }
+      return super.vexpr(ast);
+    }
+
     stmtVariableDeclaration(varDecNode: Ast): void {
       const ints = this.ints();
       for (const d of varDecNode.declarations ?? []) {
         const single = { ...varDecNode, declarations: [d] };
+        if (d.id.type === 'Identifier' && this.splats().has(d.id.name)) {
+          // kept splatted: the element's load and splat fuse (vCoerce)
+          const index = this.em.addLocal('v128');
+          this.locals.set(d.id.name, { kind: 'vscalar', index, wtype: 'vf32', gtype: 'Number' });
+          this.vCoerce(this.expression(d.init), 'vf32');
+          this.vSetLocal(index);
+          emitted.splatLocals++;
+          continue;
+        }
         const type = d.init && d.id.type === 'Identifier' && ints.has(d.id.name) ? this.getType(d.init) : null;
         if (!integerTyped(type)) {
           super.stmtVariableDeclaration(single);
@@ -630,7 +695,7 @@ function wideReturn(type: string | null | undefined): number {
 }
 
 /** Wide, splat and literal-offset loads and i32 locals emitted so far (lets specs check the extension is in use). */
-export const emitted = { wide: 0, unchecked: 0, splat: 0, intLocals: 0, folded: 0 };
+export const emitted = { wide: 0, unchecked: 0, splat: 0, intLocals: 0, folded: 0, splatLocals: 0 };
 
 let cached: any | null | undefined;
 
@@ -645,7 +710,7 @@ export function wideWasmKernel(): any | null {
     const { FunctionBuilder } = require('gpu.js/src/backend/function-builder.js');
     const base = WebAssemblyFunctionNode.prototype;
     const needed = ['vGather', 'vEmitIndex', 'vZero', 'emitFlatLoad', 'vCoerce', 'isThreadDependent', 'getVariableSignature', 'getJsAST',
-      'walkFunction', 'emitVectorFunction', 'vstatement', 'exprMember', 'vexprMember',
+      'walkFunction', 'emitVectorFunction', 'vstatement', 'exprMember', 'vexprMember', 'vexpr', 'vSetLocal',
       'stmtRootReturn', 'vstmtReturn', 'vStoreOutput', 'vRetireOrReturn', 'emitComponentAddress', 'emitArrayElement', 'vEmitArrayElement'];
     if (!needed.every((m) => typeof base[m] === 'function') || typeof WebAssemblyKernel.prototype.translateSource !== 'function') return null;
     const Node = wideNodeClass(WebAssemblyFunctionNode);
