@@ -16,10 +16,10 @@ import { allocate, type DataArray } from '../lib/core/precision.js';
 import { assertShape, sameShape, shapeStr } from '../lib/core/shape.js';
 import { Tensor } from '../lib/core/tensor.js';
 import { kernelsFor } from './kernel-choice.js';
-import { batchNormFits, batchNormKernels, type BatchNormKernels } from './kernels/batchnorm.js';
+import { batchNormFits, batchNormKernels, gradientsInTurn, type BatchNormKernels } from './kernels/batchnorm.js';
 import { batchNormWasm } from './kernels/batchnorm-wasm.js';
 import type { GpuMode } from './kernels/gpu.js';
-import { bnAffineRef, bnInputAndMaskedGradRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from './reference/batchnorm.js';
+import { bnAffineRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from './reference/batchnorm.js';
 
 /** Per-channel statistics [C]: the mean and 1 / sqrt(variance + eps). */
 export interface NormStats {
@@ -36,14 +36,14 @@ function impl(size: number): BatchNormKernels {
   return kernelsFor(batchNormFits(size), kernelsOf) ?? reference;
 }
 
-const reference: BatchNormKernels = {
+const referenceKernels = {
   planeMoments: bnPlaneMomentsRef,
   affine: bnAffineRef,
   maskedGrad: bnMaskedGradRef,
   planeGradSums: bnPlaneGradSumsRef,
   inputGrad: bnInputGradRef,
-  inputAndMaskedGrad: bnInputAndMaskedGradRef,
 };
+const reference: BatchNormKernels = { ...referenceKernels, gradients: gradientsInTurn(referenceKernels) };
 
 function dims(op: string, x: Tensor): [number, number, number] {
   assertShape(x.ndim === 4, op, `expects [N,C,H,W], got ${shapeStr(x.shape)}`);
@@ -138,16 +138,13 @@ export const batchNormRules = defineRules<'batchNorm'>({
     vjp: (g, inputs, y, { stats, relu, training, residual }) => {
       const { x, w, b, r } = roles(inputs, residual);
       const [N, C, P] = dims('batchNorm', x);
-      const k = impl(x.size);
-      const [sg, sgx] = channelPairs(k.planeGradSums(g.data, y.data, x.data, P, perPlane(stats.mean, N), relu), N, C);
+      const M = N * P;
       const { scale } = foldAffine(stats, w, b);
-      // with a ReLU the residual's gradient is the masked g; when dx is needed too, one pass makes both
-      const both = relu && r?.requiresGrad === true && x.requiresGrad;
-      let dx: Tensor | null = null;
-      let gr: DataArray | null = r?.requiresGrad && !both ? (relu ? k.maskedGrad(g.data, y.data, P) : g.data) : null;
-      if (x.requiresGrad) {
+      /** Per-plane k1, k2, k3 of dx = k1 gz + k2 x + k3 from the per-plane gradient sums. */
+      const factors = (sums: DataArray): [DataArray, DataArray, DataArray] | null => {
+        if (!x.requiresGrad) return null;
+        const [sg, sgx] = channelPairs(sums, N, C);
         const [k1, k2, k3] = [allocate(C), allocate(C), allocate(C)];
-        const M = N * P;
         for (let c = 0; c < C; c++) {
           k1[c] = scale[c]!;
           if (!training) continue;
@@ -155,13 +152,15 @@ export const batchNormRules = defineRules<'batchNorm'>({
           k2[c] = (-scale[c]! * sgx[c]! * stats.invStd[c]! * stats.invStd[c]!) / M;
           k3[c] = (-scale[c]! * sg[c]!) / M - k2[c]! * stats.mean[c]!;
         }
-        const [f1, f2, f3] = [perPlane(k1, N), perPlane(k2, N), perPlane(k3, N)];
-        let gx: DataArray;
-        if (both) [gx, gr] = k.inputAndMaskedGrad(g.data, y.data, x.data, P, f1, f2, f3);
-        else gx = k.inputGrad(g.data, y.data, x.data, P, f1, f2, f3, relu);
-        dx = new Tensor(gx, x.shape);
-      }
-      const dr = r ? [gr === null ? null : new Tensor(gr, r.shape)] : [];
+        return [perPlane(k1, N), perPlane(k2, N), perPlane(k3, N)];
+      };
+      // with a ReLU the residual's gradient is the masked g
+      const masked = relu && r?.requiresGrad === true;
+      const grads = impl(x.size).gradients(g.data, y.data, x.data, P, perPlane(stats.mean, N), relu, masked, factors);
+      const dx = grads.dx === null ? null : new Tensor(grads.dx, x.shape);
+      const gr = r?.requiresGrad ? (masked ? grads.gz : g.data) : null;
+      const dr = r ? [gr ? new Tensor(gr, r.shape) : null] : [];
+      const [sg, sgx] = channelPairs(grads.sums, N, C);
       if (!w) return [dx, ...dr];
       const dw = allocate(C);
       for (let c = 0; c < C; c++) dw[c] = sgx[c]! * stats.invStd[c]!;

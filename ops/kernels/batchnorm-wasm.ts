@@ -260,6 +260,13 @@ export function batchNormWasm(): BatchNormKernels | null {
   const inst = load();
   if (inst === null) return null;
   const f = inst.fns;
+  /** The per-plane gradient sums of arguments already in the module (byte offsets). */
+  const gradSums = (pg: number, py: number, px: number, pm: number, po: number, planes: number, plane: number, relu: boolean): DataArray => {
+    const quarters = plane % 4 === 0;
+    f[`gradSums${+relu}${+quarters}`]!(pg, py, px, pm, po, planes, plane, 0, 0, 0);
+    const r = result(inst, po, 16 * planes, true);
+    return quarters ? sumQuarters(r, planes) : pairs(r, planes);
+  };
   return {
     planeMoments(x, planes, plane) {
       const quarters = plane % 4 === 0;
@@ -283,21 +290,27 @@ export function batchNormWasm(): BatchNormKernels | null {
     },
     planeGradSums(g, y, x, plane, mean, relu) {
       const planes = x.length / plane;
-      const quarters = plane % 4 === 0;
       const [pg, py, px, pm, po] = place(inst, [g, y, x, mean], [16 * planes]) as [number, number, number, number, number];
-      f[`gradSums${+relu}${+quarters}`]!(pg, py, px, pm, po, planes, plane, 0, 0, 0);
-      const r = result(inst, po, 16 * planes, true);
-      return quarters ? sumQuarters(r, planes) : pairs(r, planes);
+      return gradSums(pg, py, px, pm, po, planes, plane, relu);
     },
     inputGrad(g, y, x, plane, k1, k2, k3, relu) {
       const [pg, py, px, p1, p2, p3, po] = place(inst, [g, y, x, k1, k2, k3], [x.length]) as number[];
       f[`inputGrad${+relu}`]!(pg!, py!, px!, p1!, p2!, p3!, po!, k1.length, plane, 0);
       return result(inst, po!, x.length);
     },
-    inputAndMaskedGrad(g, y, x, plane, k1, k2, k3) {
-      const [pg, py, px, p1, p2, p3, po, po2] = place(inst, [g, y, x, k1, k2, k3], [x.length, x.length]) as number[];
-      f.inputAndMasked!(pg!, py!, px!, p1!, p2!, p3!, po!, k1.length, plane, po2!);
-      return [result(inst, po!, x.length), result(inst, po2!, x.length)] as [DataArray, DataArray];
+    gradients(g, y, x, plane, mean, relu, masked, factors) {
+      // g, y and x are copied in once for all the passes
+      const [n, planes] = [x.length, x.length / plane];
+      const [pg, py, px, pm, po, p1, p2, p3, pdx, pgz] = place(inst, [g, y, x, mean], [16 * planes, planes, planes, planes, n, n]) as number[];
+      const sums = gradSums(pg!, py!, px!, pm!, po!, planes, plane, relu);
+      const k = factors(sums);
+      if (k !== null) {
+        k.forEach((a, i) => inst.f32.set(a, [p1!, p2!, p3!][i]! / 4));
+        if (masked && relu) f.inputAndMasked!(pg!, py!, px!, p1!, p2!, p3!, pdx!, planes, plane, pgz!); // one pass makes both
+        else f[`inputGrad${+relu}`]!(pg!, py!, px!, p1!, p2!, p3!, pdx!, planes, plane, 0);
+      }
+      if (masked && !(k !== null && relu)) f.masked!(pg!, py!, pgz!, n, 0, 0, 0, 0, 0, 0);
+      return { sums, dx: k === null ? null : result(inst, pdx!, n), gz: masked ? result(inst, pgz!, n) : null };
     },
   };
 }

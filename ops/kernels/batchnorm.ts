@@ -16,9 +16,31 @@ export interface BatchNormKernels {
   maskedGrad(g: DataArray, y: DataArray, plane: number): DataArray;
   planeGradSums(g: DataArray, y: DataArray, x: DataArray, plane: number, mean: DataArray, relu: boolean): DataArray;
   inputGrad(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray, relu: boolean): DataArray;
-  /** inputGrad (with the ReLU) and maskedGrad together: one pass over g and y for a block
-   * that ends in a residual add and a ReLU. */
-  inputAndMaskedGrad(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray): [DataArray, DataArray];
+  /**
+   * The vjp's passes over g, y and x: the per-plane gradient sums (planeGradSums); then the
+   * input gradient (inputGrad) with the per-plane factors that `factors` makes from those
+   * sums, unless it returns null; and, when `masked`, the ReLU-masked gradient (maskedGrad).
+   * One call, so an implementation may keep g, y and x loaded across the passes.
+   */
+  gradients(g: DataArray, y: DataArray, x: DataArray, plane: number, mean: DataArray, relu: boolean, masked: boolean, factors: GradFactors): BnGradients;
+}
+
+/** The input gradient's per-plane factors [k1, k2, k3] from the per-plane gradient sums, or null for no input gradient. */
+export type GradFactors = (sums: DataArray) => [DataArray, DataArray, DataArray] | null;
+
+export interface BnGradients {
+  sums: DataArray;
+  dx: DataArray | null;
+  gz: DataArray | null;
+}
+
+/** `gradients` as its kernels one after another (the gpu.js kernels, the references). */
+export function gradientsInTurn(k: Omit<BatchNormKernels, 'gradients'>): BatchNormKernels['gradients'] {
+  return (g, y, x, plane, mean, relu, masked, factors) => {
+    const sums = k.planeGradSums(g, y, x, plane, mean, relu);
+    const f = factors(sums);
+    return { sums, dx: f === null ? null : k.inputGrad(g, y, x, plane, ...f, relu), gz: masked ? k.maskedGrad(g, y, plane) : null };
+  };
 }
 
 /** Keep the two used values of each 4-component result: [a0, b0, a1, b1, ...]. */
@@ -184,13 +206,12 @@ export function* inputGradProgram(g: DataArray, y: DataArray, x: DataArray, plan
 export const batchNormFits = (size: number): boolean => size < F32_EXACT / 2;
 
 export function batchNormKernels(mode: GpuMode): BatchNormKernels {
-  return {
+  const k: Omit<BatchNormKernels, 'gradients'> = {
     planeMoments: (x, planes, plane) => runSync(mode, planeMomentsProgram(x, planes, plane)),
     affine: (x, plane, scale, shift, relu, residual) => runSync(mode, affineProgram(x, plane, scale, shift, relu, residual)),
     maskedGrad: (g, y, plane) => runSync(mode, maskedGradProgram(g, y, plane)),
     planeGradSums: (g, y, x, plane, mean, relu) => runSync(mode, planeGradSumsProgram(g, y, x, plane, mean, relu)),
     inputGrad: (g, y, x, plane, k1, k2, k3, relu) => runSync(mode, inputGradProgram(g, y, x, plane, k1, k2, k3, relu)),
-    // two launches here; the WebAssembly kernels (batchnorm-wasm.ts) make both in one pass
-    inputAndMaskedGrad: (g, y, x, plane, k1, k2, k3) => [runSync(mode, inputGradProgram(g, y, x, plane, k1, k2, k3, true)), runSync(mode, maskedGradProgram(g, y, plane))],
   };
+  return { ...k, gradients: gradientsInTurn(k) };
 }

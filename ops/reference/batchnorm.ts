@@ -75,8 +75,3 @@ export function bnInputGradRef(g: DataArray, y: DataArray, x: DataArray, plane: 
   }
   return dx;
 }
-
-/** [bnInputGradRef with the ReLU, bnMaskedGradRef]: both gradients of a block ending in a residual add and a ReLU. */
-export function bnInputAndMaskedGradRef(g: DataArray, y: DataArray, x: DataArray, plane: number, k1: DataArray, k2: DataArray, k3: DataArray): [DataArray, DataArray] {
-  return [bnInputGradRef(g, y, x, plane, k1, k2, k3, true), bnMaskedGradRef(g, y)];
-}

@@ -6,7 +6,7 @@ import { Rng, Tensor, withPrecision } from '../../lib/index.js';
 import { batchMoments, batchNormEval, batchNormTrain } from '../../ops/batchnorm.js';
 import { batchNormKernels, type BatchNormKernels } from '../../ops/kernels/batchnorm.js';
 import { batchNormWasm } from '../../ops/kernels/batchnorm-wasm.js';
-import { bnAffineRef, bnInputAndMaskedGradRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from '../../ops/reference/batchnorm.js';
+import { bnAffineRef, bnInputGradRef, bnMaskedGradRef, bnPlaneGradSumsRef, bnPlaneMomentsRef } from '../../ops/reference/batchnorm.js';
 import { assertGradient } from '../helpers/gradcheck.js';
 import { values } from '../helpers/arbitrary.js';
 import { assertClose, kernelBackends, onBackend, seeded, valueAndGrads } from './helpers.js';
@@ -48,6 +48,9 @@ function inputs(d: Dims): Tensor[] {
   return [x, ...(d.affine ? [seeded([d.C], d.seed + 1, 0.5, 2), seeded([d.C], d.seed + 2)] : []), ...(d.residual ? [seeded(shape, d.seed + 3)] : [])];
 }
 
+/** [relu, masked, with an input gradient]: every way `gradients` is asked. */
+const gradientCases = [false, true].flatMap((relu) => [false, true].flatMap((masked) => [false, true].map((dx) => [relu, masked, dx] as const)));
+
 /** Every kernel of `k` against the references, on planes of odd sizes and multiples of 4. */
 function kernelsAgree(k: BatchNormKernels, what: string): void {
   for (const [planes, plane] of [[1, 1], [3, 7], [6, 33], [4, 130], [2, 4], [5, 64], [3, 1024]] as const) {
@@ -64,11 +67,16 @@ function kernelsAgree(k: BatchNormKernels, what: string): void {
       assertClose(k.planeGradSums(g, y, x, plane, t!, relu), bnPlaneGradSumsRef(g, y, x, plane, t!, relu), `grad sums ${at}`);
       assertClose(k.inputGrad(g, y, x, plane, s!, t!, u!, relu), bnInputGradRef(g, y, x, plane, s!, t!, u!, relu), `input grad ${at}`);
     }
-    const y = bnAffineRef(x, plane, s!, t!, true, g);
-    const [dx, gz] = k.inputAndMaskedGrad(g, y, x, plane, s!, t!, u!);
-    const [dxRef, gzRef] = bnInputAndMaskedGradRef(g, y, x, plane, s!, t!, u!);
-    assertClose(dx, dxRef, `input and masked grad: input ${at}`);
-    assertClose(gz, gzRef, `input and masked grad: masked ${at}`);
+    for (const [relu, masked, withDx] of gradientCases) {
+      const y = bnAffineRef(x, plane, s!, t!, relu, g);
+      const got = k.gradients(g, y, x, plane, t!, relu, masked, () => (withDx ? [s!, t!, u!] : null));
+      const how = `${at} relu ${relu} masked ${masked} dx ${withDx}`;
+      assertClose(got.sums, bnPlaneGradSumsRef(g, y, x, plane, t!, relu), `gradients: sums ${how}`);
+      if (withDx) assertClose(got.dx!, bnInputGradRef(g, y, x, plane, s!, t!, u!, relu), `gradients: input ${how}`);
+      else assert.is(got.dx, null, `gradients: no input ${how}`);
+      if (masked) assertClose(got.gz!, bnMaskedGradRef(g, y), `gradients: masked ${how}`);
+      else assert.is(got.gz, null, `gradients: no masked ${how}`);
+    }
   }
 }
 
@@ -131,10 +139,17 @@ test('the WebAssembly batchNorm kernels give bitwise the gpu.js webasm kernels\'
       assertSameBits(wasm!.planeGradSums(g, y, x, plane, t, relu), gpu.planeGradSums(g, y, x, plane, t, relu), `grad sums ${at} relu ${relu}`);
       assertSameBits(wasm!.inputGrad(g, y, x, plane, s, t, u, relu), gpu.inputGrad(g, y, x, plane, s, t, u, relu), `input grad ${at} relu ${relu}`);
     }
-    const y = gpu.affine(x, plane, s, t, true, r);
-    const [dx, gz] = wasm!.inputAndMaskedGrad(g, y, x, plane, s, t, u);
-    assertSameBits(dx, gpu.inputGrad(g, y, x, plane, s, t, u, true), `input and masked grad: input ${at}`);
-    assertSameBits(gz, gpu.maskedGrad(g, y, plane), `input and masked grad: masked ${at}`);
+    for (const [relu, masked, withDx] of gradientCases) {
+      const y = gpu.affine(x, plane, s, t, relu, r);
+      const factors = (): [Float32Array, Float32Array, Float32Array] | null => (withDx ? [s, t, u] : null);
+      const [a, b] = [wasm!.gradients(g, y, x, plane, t, relu, masked, factors), gpu.gradients(g, y, x, plane, t, relu, masked, factors)];
+      const how = `${at} relu ${relu} masked ${masked} dx ${withDx}`;
+      assertSameBits(a.sums, b.sums, `gradients: sums ${how}`);
+      assert.is(a.dx === null, b.dx === null, `gradients: input ${how}`);
+      if (a.dx && b.dx) assertSameBits(a.dx, b.dx, `gradients: input ${how}`);
+      assert.is(a.gz === null, b.gz === null, `gradients: masked ${how}`);
+      if (a.gz && b.gz) assertSameBits(a.gz, b.gz, `gradients: masked ${how}`);
+    }
   }
 });
 
