@@ -1,16 +1,17 @@
 /**
- * Worker side of the synchronous thread pool (threads.ts): runs its share of a launch's
- * output rows, either on the main thread's shared-memory module (instantiated here once per
- * module; arguments and raw output live in that memory) or on its own build of the kernel
- * from source (arguments copied in from shared buffers); writes its rows (unpacked when the
- * launch asks) into the shared output, and flags completion (the main thread blocks in
+ * Worker side of the synchronous thread pool (threads.ts): claims runs of a launch's output
+ * rows from the launch's shared counter until none are left (the main thread claims too),
+ * either on the main thread's shared-memory module (instantiated here once per module;
+ * arguments and raw output live in that memory) or on its own build of the kernel from
+ * source (arguments copied in from shared buffers); writes the rows it ran (unpacked when
+ * the launch asks) into the shared output, and flags completion (the main thread blocks in
  * Atomics.wait). Between launches it waits on a doorbell (handle's caller, below).
  */
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { kernelFor } from './gpu.js';
 import type { Launch } from './program.js';
-import { unpackRows, type CoreUnpack } from './unpack.js';
-import { instantiateShared, webasmPrepare, webasmRows, webasmRunRows, type Prepared, type SharedModule } from './webasm-flat.js';
+import type { CoreUnpack } from './unpack.js';
+import { instantiateShared, runClaims, webasmPrepare, type Claims, type Prepared, type SharedModule } from './webasm-flat.js';
 
 export interface ThreadTask {
   /** A shared-memory module to run in place, or else a kernel to build whose arguments are
@@ -19,8 +20,9 @@ export interface ThreadTask {
   launch?: Launch & { args: Float32Array[] };
   ids?: number[];
   unpack: CoreUnpack | undefined;
-  row0: number;
-  row1: number;
+  claims: Claims;
+  /** Specs only: fail halfway through the claim after this many (webasm-flat.ts `runClaims`). */
+  failAfter?: number;
   /** Where the rows go; null when they stay in the shared module's memory. */
   out: Float32Array | null;
   status: Int32Array;
@@ -47,20 +49,22 @@ function prepared(t: ThreadTask): Prepared | null {
   return p;
 }
 
-/** Run one task's rows and flag its completion. */
+/** Claim and run rows of one task and flag completion (1), or failure (2: the main thread
+ * computes the rows this worker claimed but did not finish). */
 function handle(t: ThreadTask): void {
   let state = 2;
   try {
-    const p = prepared(t);
-    if (p !== null) {
-      webasmRunRows(p, t.row0, t.row1);
-      const rows = webasmRows(p, t.row0, t.row1);
-      if (t.unpack !== undefined) unpackRows(t.unpack, rows, t.row0, t.row1, t.out!);
-      else if (t.out !== null) t.out.set(rows, t.row0 * p.sizeX * p.components);
-      state = 1;
+    // rows all claimed already (this worker woke late): skip loading the arguments
+    if (Atomics.load(t.claims.work, 0) >= t.claims.rows) state = 1;
+    else {
+      const p = prepared(t);
+      if (p !== null) {
+        runClaims(p, t.claims, t.unpack, t.out, t.failAfter);
+        state = 1;
+      }
     }
   } catch {
-    state = 2; // the main thread computes these rows itself
+    state = 2;
   }
   Atomics.store(t.status, t.slot, state);
   Atomics.notify(t.status, t.slot);

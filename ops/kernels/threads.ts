@@ -5,10 +5,13 @@
  * thread writes the arguments once, straight into it (packed weights only when they
  * changed), and every worker runs its rows on that same memory. Smaller launches build a
  * private module per thread and copy the arguments in from shared buffers reused across
- * launches. The main thread runs its own share, then blocks in Atomics.wait until the
- * workers have written (unpacked, when asked) their rows. Results are identical whatever
- * the split (every output is computed by the same code). Workers are unref'd: they never
- * keep the process alive.
+ * launches. The rows are handed out dynamically (guided scheduling through a shared counter,
+ * webasm-flat.ts `Claims`): every thread, this one included, claims runs of rows until none
+ * are left and writes (unpacks, when asked) the rows it ran, so a worker that wakes late or
+ * runs slower takes fewer rows instead of keeping the main thread waiting; then the main
+ * thread blocks in Atomics.wait until the workers have finished their last claims. Results
+ * are identical whatever the split (every output is computed by the same code). Workers are
+ * unref'd: they never keep the process alive.
  * Threads: EPSX_THREADS, else the machine's available parallelism (capped at 8).
  */
 import { availableParallelism } from 'node:os';
@@ -17,9 +20,9 @@ import { startModuleWorker } from '../../lib/worker-module.js';
 import type { IKernelRunShortcut } from 'gpu.js';
 import { frozenId, type Launch } from './program.js';
 import type { ThreadTask } from './thread-worker.js';
-import { unpackRows, unpackedSize } from './unpack.js';
+import { unpackedSize } from './unpack.js';
 import { kernelFor } from './gpu.js';
-import { webasmPrepare, webasmRows, webasmRunRows, type Prepared } from './webasm-flat.js';
+import { runRange, runClaims, webasmPrepare, webasmRows, type Claims, type Prepared } from './webasm-flat.js';
 
 /** Launches below this many multiply-adds (~0.5 ms) run on the calling thread: posting a
  * task and copying its arguments costs ~0.1-1 ms. */
@@ -129,33 +132,55 @@ const outputFor = (size: number): Float32Array => {
 };
 let status = new Int32Array(new SharedArrayBuffer(4 * 8));
 
-/** Split prepared rows over the pool: `how` tells workers what to run (a shared module, or
- * a kernel to build and the shared argument buffers to copy into it). */
+/** Specs only: each worker fails halfway through the claim after this many (null: never). */
+let failAfter: number | null = null;
+export function failWorkersAfter(claims: number | null): void {
+  failAfter = claims;
+}
+/** Rows claimed by a worker that failed, recomputed here (lets specs check that path ran). */
+export let recomputedRows = 0;
+
+/** The claim counter and row flags (webasm-flat.ts `Claims`), grown as needed. */
+let work = new Int32Array(new SharedArrayBuffer(4 * 1024));
+
+/** Rows per claim at least: about MIN_COST_CLAIM multiply-adds (launch.cost is the whole
+ * launch's), and whole groups of unpacked rows (a partial group unpacks in a JavaScript
+ * loop, unpack.ts). */
+function minClaim(p: Prepared, launch: Launch): number {
+  const g = launch.unpack?.XB ?? 1;
+  const rows = Math.max(1, Math.round((MIN_COST_CLAIM * p.rows) / launch.cost));
+  return rows + ((g - (rows % g)) % g);
+}
+/** ~50 us of a conv on one core here: a claim costs a compare-exchange, a call into the
+ * module and, for unpacked launches, a staging copy and a copy per channel (unpack.ts). */
+const MIN_COST_CLAIM = 2.5e5;
+
+/** Run prepared rows on all threads, handed out through the shared counter: every thread
+ * (this one included) claims rows until none are left, so a thread that starts late or runs
+ * slower simply takes fewer. `how` tells workers what to run (a shared module, or a kernel
+ * to build and the shared argument buffers to copy into it). */
 function split(p: Prepared, launch: Launch, parts: number, size: number, how: Pick<ThreadTask, 'shared' | 'launch' | 'ids'>): Float32Array {
   const u = launch.unpack;
   const ws = pool();
-  const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * p.rows) / parts));
-  const per = p.sizeX * p.components;
+  parts = Math.min(parts, ws.length + 1); // the pool has the size threadCount() had at its start
+  if (work.length < p.rows + 1) work = new Int32Array(new SharedArrayBuffer(4 * (p.rows + 1)));
+  work.fill(0, 0, p.rows + 1);
+  const claims: Claims = { work, rows: p.rows, threads: parts, min: minClaim(p, launch), group: launch.unpack?.XB ?? 1 };
   // rows land in `out` unless they already sit in shared module memory
   const inPlace = p.shared !== null && u === undefined;
   const out = inPlace ? webasmRows(p, 0, p.rows) : outputFor(size);
   if (status.length < parts) status = new Int32Array(new SharedArrayBuffer(4 * parts));
   for (let i = 1; i < parts; i++) {
     Atomics.store(status, i, 0);
-    const t: ThreadTask = { ...how, unpack: u, row0: bounds[i]!, row1: bounds[i + 1]!, out: inPlace ? null : out, status, bell, slot: i };
+    const t: ThreadTask = { ...how, unpack: u, claims, out: inPlace ? null : out, status, bell, slot: i, ...(failAfter === null ? {} : { failAfter }) };
     ws[i - 1]!.postMessage(t);
     Atomics.add(bell, i, 1);
     Atomics.notify(bell, i);
   }
   threadedLaunches++;
-  // this thread's rows, from module memory into `out` (unpacked when asked)
-  const take = (r0: number, r1: number): void => {
-    if (u !== undefined) unpackRows(u, webasmRows(p, r0, r1), r0, r1, out);
-    else if (!inPlace) out.set(webasmRows(p, r0, r1), r0 * per);
-  };
+  const dest = inPlace ? null : out;
   const t0 = performance.now();
-  webasmRunRows(p, 0, bounds[1]!);
-  take(0, bounds[1]!);
+  runClaims(p, claims, u, dest);
   // Error events cannot arrive while this thread blocks, so a dead worker is detected by a
   // deadline generous enough for a cold start (loading gpu.js, compiling the kernel).
   const deadline = performance.now() + Math.max(30_000, 20 * (performance.now() - t0));
@@ -165,12 +190,17 @@ function split(p: Prepared, launch: Launch, parts: number, size: number, how: Pi
       if (left <= 0) broken = true; // stop using the pool; compute the rows here
       else Atomics.wait(status, i, 0, left);
     }
-    if (Atomics.load(status, i) !== 1) {
-      // a worker failed: compute its rows here (the module still holds this launch's arguments)
-      const [r0, r1] = [bounds[i]!, bounds[i + 1]!];
-      webasmRunRows(p, r0, r1);
-      take(r0, r1);
-    }
+  }
+  // a failed (or, past the deadline, stuck) worker's claimed but unfinished rows: compute
+  // them here (the module still holds this launch's arguments); a row is written by the
+  // same code wherever it runs, so a stuck worker finishing it late writes the same values
+  for (let r0 = 0; r0 < p.rows; r0++) {
+    if (work[1 + r0] === 1) continue;
+    let r1 = r0 + 1;
+    while (r1 < p.rows && work[1 + r1] !== 1) r1++;
+    runRange(p, r0, r1, u, dest);
+    recomputedRows += r1 - r0;
+    r0 = r1;
   }
   return launch.transient && u === undefined ? out : out.slice();
 }

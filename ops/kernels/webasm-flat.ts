@@ -11,7 +11,7 @@
  */
 import type { IKernelRunShortcut } from 'gpu.js';
 import { frozenId, type Arg, type Launch } from './program.js';
-import { unpackRows, unpackedSize } from './unpack.js';
+import { unpackRows, unpackedSize, type CoreUnpack } from './unpack.js';
 
 interface ActiveEntry {
   sizeSignature: string;
@@ -131,6 +131,62 @@ export function webasmRows(p: Prepared, row0: number, row1: number): Float32Arra
   const base = p.entry.layout.outputOffset / 4;
   const per = p.sizeX * p.components;
   return p.entry.f32.subarray(base + row0 * per, base + row1 * per);
+}
+
+/**
+ * A launch's output rows handed out through a shared counter (guided scheduling): `work[0]` is
+ * the first unclaimed row; a thread claims the next 1/(2 * threads) of the rows left (at least
+ * `min`, whole groups of `group` rows), so the first claims are long runs of contiguous rows
+ * (an input row read for one output row is still cached for the next) and the last ones short
+ * (a thread finishing its last claim keeps the others waiting only briefly). `work[1 + r]`
+ * becomes 1 once row r is run and written: threads.ts recomputes the rows a failed worker
+ * claimed but did not finish.
+ */
+export interface Claims {
+  work: Int32Array;
+  /** The launch's rows (`Prepared.rows`), the threads running it, the shortest claim. */
+  rows: number;
+  threads: number;
+  min: number;
+  /** Claims are whole multiples of this many rows (an unpacked launch's XB, unpack.ts). */
+  group: number;
+}
+
+/** Claim rows until none are left, run each claim and write its rows: unpacked into `out`
+ * when `unpack` is given, else copied into `out`, or left in module memory when `out` is null.
+ * The same code on every thread, so a cell's value does not depend on who ran it. `failAfter`
+ * (specs only): throw halfway through the claim after that many, as a failing worker would.
+ * Returns the number of rows this thread ran. */
+export function runClaims(p: Prepared, c: Claims, unpack: CoreUnpack | undefined, out: Float32Array | null, failAfter?: number): number {
+  const { work, rows, threads, min, group } = c;
+  let [ran, claims] = [0, 0];
+  for (let r0 = Atomics.load(work, 0); ; ) {
+    if (r0 >= rows) return ran;
+    const want = Math.max(min, Math.ceil((rows - r0) / (2 * threads)));
+    const r1 = Math.min(rows, r0 + want + ((group - (want % group)) % group));
+    const seen = Atomics.compareExchange(work, 0, r0, r1);
+    if (seen !== r0) {
+      r0 = seen; // another thread claimed first
+      continue;
+    }
+    if (claims++ === failAfter) {
+      webasmRunRows(p, r0, r0 + ((r1 - r0) >> 1));
+      throw new Error('failure injected by a spec');
+    }
+    runRange(p, r0, r1, unpack, out);
+    // plain writes: the main thread reads them after this thread's Atomics.store of its
+    // status (or, past the deadline, may miss some and recompute those rows: same values)
+    work.fill(1, 1 + r0, 1 + r1);
+    ran += r1 - r0;
+    r0 = r1;
+  }
+}
+
+/** Run rows [r0, r1) and write them as `runClaims` does. */
+export function runRange(p: Prepared, r0: number, r1: number, unpack: CoreUnpack | undefined, out: Float32Array | null): void {
+  webasmRunRows(p, r0, r1);
+  if (unpack !== undefined) unpackRows(unpack, webasmRows(p, r0, r1), r0, r1, out!);
+  else if (out !== null) out.set(webasmRows(p, r0, r1), r0 * p.sizeX * p.components);
 }
 
 /** The whole launch on this thread (a view of module memory when the launch is transient);
