@@ -232,6 +232,9 @@ function load(): Instance | null {
 
 const aligned = (n: number): number => Math.ceil(n / 4) * 4;
 
+/** In place of an argument a function does not read. */
+const NONE = new Float32Array(0);
+
 /**
  * Copy the arguments into the module's memory (16-byte aligned, one after another) and
  * reserve `outs` outputs after them; returns the byte offsets of arguments then outputs.
@@ -290,18 +293,19 @@ export function batchNormWasm(): BatchNormKernels | null {
     },
     planeGradSums(g, y, x, plane, mean, relu) {
       const planes = x.length / plane;
-      const [pg, py, px, pm, po] = place(inst, [g, y, x, mean], [16 * planes]) as [number, number, number, number, number];
+      const [pg, py, px, pm, po] = place(inst, [g, relu ? y : NONE, x, mean], [16 * planes]) as [number, number, number, number, number];
       return gradSums(pg, py, px, pm, po, planes, plane, relu);
     },
     inputGrad(g, y, x, plane, k1, k2, k3, relu) {
-      const [pg, py, px, p1, p2, p3, po] = place(inst, [g, y, x, k1, k2, k3], [x.length]) as number[];
+      const [pg, py, px, p1, p2, p3, po] = place(inst, [g, relu ? y : NONE, x, k1, k2, k3], [x.length]) as number[];
       f[`inputGrad${+relu}`]!(pg!, py!, px!, p1!, p2!, p3!, po!, k1.length, plane, 0);
       return result(inst, po!, x.length);
     },
     gradients(g, y, x, plane, mean, relu, masked, factors) {
       // g, y and x are copied in once for all the passes
       const [n, planes] = [x.length, x.length / plane];
-      const [pg, py, px, pm, po, p1, p2, p3, pdx, pgz] = place(inst, [g, y, x, mean], [16 * planes, planes, planes, planes, n, n]) as number[];
+      // y only masks: without the ReLU it is not read
+      const [pg, py, px, pm, po, p1, p2, p3, pdx, pgz] = place(inst, [g, relu || masked ? y : NONE, x, mean], [16 * planes, planes, planes, planes, n, n]) as number[];
       const sums = gradSums(pg!, py!, px!, pm!, po!, planes, plane, relu);
       const k = factors(sums);
       if (k !== null) {
