@@ -83,7 +83,9 @@ function buffersFor(k: IKernelRunShortcut, launch: Launch): SharedBufs {
 }
 
 /** Run a webasm launch over all threads; null when it should run single-threaded. The
- * result is a view of a reused buffer when the launch is transient. */
+ * result is a view of a reused buffer when the launch is transient, else the caller's own
+ * array (over a SharedArrayBuffer when the threads wrote it there: a structured clone of it,
+ * e.g. postMessage, shares the memory rather than copying it). */
 export function runThreaded(launch: Launch): Float32Array | null {
   const cells = launch.output.reduce((a, b) => a * b, 1);
   const rows = cells / launch.output[0]!;
@@ -116,7 +118,7 @@ export function runThreaded(launch: Launch): Float32Array | null {
 /** gpu.js's threading threshold (kernel.js `_threadable`). */
 const SHARED_CELLS = 4096;
 
-/** Output buffers (unpacked launches; transient raw results) by size, reused across
+/** Output buffers of transient launches (those not read in place) by size, reused across
  * launches; the few most recent sizes are kept (a training loop cycles through a handful). */
 const outputs = new Map<number, Float32Array>();
 const OUTPUT_SIZES = 8;
@@ -168,7 +170,10 @@ function split(p: Prepared, launch: Launch, parts: number, size: number, how: Pi
   const claims: Claims = { work, rows: p.rows, threads: parts, min: minClaim(p, launch), group: launch.unpack?.XB ?? 1 };
   // rows land in `out` unless they already sit in shared module memory
   const inPlace = p.shared !== null && u === undefined;
-  const out = inPlace ? webasmRows(p, 0, p.rows) : outputFor(size);
+  // a result the caller keeps is written straight into a fresh shared buffer (no copy
+  // after the launch); a transient one into a buffer reused across launches
+  const fresh = !inPlace && launch.transient !== true;
+  const out = inPlace ? webasmRows(p, 0, p.rows) : fresh ? sharedF32(size) : outputFor(size);
   if (status.length < parts) status = new Int32Array(new SharedArrayBuffer(4 * parts));
   for (let i = 1; i < parts; i++) {
     Atomics.store(status, i, 0);
@@ -202,5 +207,5 @@ function split(p: Prepared, launch: Launch, parts: number, size: number, how: Pi
     recomputedRows += r1 - r0;
     r0 = r1;
   }
-  return launch.transient && u === undefined ? out : out.slice();
+  return fresh || launch.transient ? out : out.slice();
 }
