@@ -6,7 +6,8 @@
  * also the main thread's CPU time per step (a round's mean, median over rounds): the host code and the main thread's share of each launch
  * run there, so on an idle machine it is the step's critical path (wall = main-thread CPU +
  * waiting for the workers), and unlike wall time it holds up when other processes load the
- * cores.
+ * cores; and, for checkouts whose thread pool counts it (ops/kernels/threads.ts `waitedMs`),
+ * the main thread's time per step blocked on the workers after its own rows.
  *
  *   node --import tsx bench/step-versions.ts OLD_CHECKOUT NEW_CHECKOUT [--rounds 3] [--steps 10] [--threads 2]
  *
@@ -22,6 +23,9 @@ interface Sample {
   cpu: number;
   /** Main-thread CPU ms (Linux /proc), NaN elsewhere. */
   main: number;
+  /** Main-thread ms blocked on the kernel thread pool's workers per step (a round's mean;
+   * NaN for checkouts whose pool does not count it). */
+  wait: number;
   wall: number;
   loss: number;
 }
@@ -42,6 +46,8 @@ const middle = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 /** Child: time `steps` steps in one checkout (after two warm-up steps) and print medians as JSON. */
 async function child(root: string, steps: number): Promise<void> {
   const E = await import(pathToFileURL(resolve(root, 'lib/index.ts')).href);
+  // checkouts since the pool counts it: the main thread's time blocked on workers
+  const pool = (await import(pathToFileURL(resolve(root, 'ops/kernels/threads.ts')).href)) as { waitedMs?: number };
   E.setBackend('webasm');
   const [N, C] = [8, 6];
   const model = new E.Classifier({ numClasses: C, width: 16 });
@@ -51,9 +57,9 @@ async function child(root: string, steps: number): Promise<void> {
   const cpu: number[] = [];
   const wall: number[] = [];
   let loss = 0;
-  let main0 = 0;
+  let [main0, wait0] = [0, 0];
   for (let s = 0; s < steps + 2; s++) {
-    if (s === 2) main0 = mainThreadMs();
+    if (s === 2) [main0, wait0] = [mainThreadMs(), pool.waitedMs ?? NaN];
     const [t0, c0] = [performance.now(), process.cpuUsage()];
     opt.zeroGrad();
     const l = E.clsLoss(model.forward(x).scores, y);
@@ -66,7 +72,8 @@ async function child(root: string, steps: number): Promise<void> {
     wall.push(performance.now() - t0);
   }
   const main = (mainThreadMs() - main0) / steps;
-  console.log(JSON.stringify({ cpu: middle(cpu), main, wall: middle(wall), loss } satisfies Sample));
+  const wait = ((pool.waitedMs ?? NaN) - wait0) / steps;
+  console.log(JSON.stringify({ cpu: middle(cpu), main, wait, wall: middle(wall), loss } satisfies Sample));
 }
 
 function parent(argv: string[]): void {
@@ -101,7 +108,9 @@ function parent(argv: string[]): void {
     const spread = samples[i]!.map((s) => s.cpu.toFixed(0)).join('/');
     const main = middle(samples[i]!.map((s) => s.main));
     const mainText = Number.isNaN(main) ? '' : `; main thread CPU ${main.toFixed(1)} ms, ${(baseMain / main).toFixed(2)}x`;
-    console.log(`${root}: CPU ${cpu.toFixed(1)} ms/step (rounds ${spread}), ${(base / cpu).toFixed(2)}x the first by CPU; wall ${wall.toFixed(1)} ms, ${(baseWall / wall).toFixed(2)}x${mainText}; loss after the steps ${samples[i]![0]!.loss}`);
+    const wait = middle(samples[i]!.map((s) => s.wait ?? NaN));
+    const waitText = Number.isNaN(wait) ? '' : `; waiting for workers ${wait.toFixed(1)} ms`;
+    console.log(`${root}: CPU ${cpu.toFixed(1)} ms/step (rounds ${spread}), ${(base / cpu).toFixed(2)}x the first by CPU; wall ${wall.toFixed(1)} ms, ${(baseWall / wall).toFixed(2)}x${mainText}${waitText}; loss after the steps ${samples[i]![0]!.loss}`);
   });
 }
 

@@ -139,6 +139,9 @@ let failAfter: number | null = null;
 export function failWorkersAfter(claims: number | null): void {
   failAfter = claims;
 }
+/** Milliseconds this thread has spent blocked on workers after its last claim (benches
+ * read it: bench/step-versions.ts). */
+export let waitedMs = 0;
 /** Rows claimed by a worker that failed, recomputed here (lets specs check that path ran). */
 export let recomputedRows = 0;
 
@@ -188,7 +191,8 @@ function split(p: Prepared, launch: Launch, parts: number, size: number, how: Pi
   runClaims(p, claims, u, dest);
   // Error events cannot arrive while this thread blocks, so a dead worker is detected by a
   // deadline generous enough for a cold start (loading gpu.js, compiling the kernel).
-  const deadline = performance.now() + Math.max(30_000, 20 * (performance.now() - t0));
+  const t1 = performance.now();
+  const deadline = t1 + Math.max(30_000, 20 * (t1 - t0));
   for (let i = 1; i < parts; i++) {
     while (Atomics.load(status, i) === 0 && !broken) {
       const left = deadline - performance.now();
@@ -196,6 +200,7 @@ function split(p: Prepared, launch: Launch, parts: number, size: number, how: Pi
       else Atomics.wait(status, i, 0, left);
     }
   }
+  waitedMs += performance.now() - t1;
   // a failed (or, past the deadline, stuck) worker's claimed but unfinished rows: compute
   // them here (the module still holds this launch's arguments); a row is written by the
   // same code wherever it runs, so a stuck worker finishing it late writes the same values
