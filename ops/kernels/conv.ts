@@ -168,10 +168,10 @@ function* convCore(P: Arg, wt: Float32Array, b: ArrayLike<number> | null, p: Cor
 }
 
 /** Packed weights of one launch stay under this many bytes: every thread streams all of
- * them, and past the L2 cache (512 KiB here) each weight load goes to L3 (128->128 channels
- * 3x3: 590 KiB, 13 GFLOP/s on one thread; split in two launches of 64 output channels each,
- * 295 KiB, 17-19). */
-const WEIGHT_BYTES = 320 * 1024;
+ * them, so the fewer levels of cache they spill to, the faster (one thread, 128->128
+ * channels 3x3 at 16x16: 590 KiB in one launch 13 GFLOP/s; 2 launches of 295 KiB 18.4;
+ * 4 of 147 KiB 21.3; 8 of 74 KiB 21.7, where 64->64 split in 2 loses a little). */
+const WEIGHT_BYTES = 160 * 1024;
 
 /** Output channel groups [k0, k1) whose packed weights (C * T * Kp floats) fit WEIGHT_BYTES;
  * each group's channels a multiple of 4 kb, so only the last pads. */
