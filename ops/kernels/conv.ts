@@ -156,14 +156,15 @@ ${body}
 }`;
 }
 
-/** convCore on packed input (one batch chunk) with weights [C][T][Kp]; returns [N,K,OH,OW] (+bias). */
-function* convCore(P: Arg, wt: Float32Array, b: ArrayLike<number> | null, p: Core): Program<Float32Array> {
+/** convCore on packed input (one batch chunk) with weights [C][T][Kp]; returns [N,K,OH,OW]
+ * (+bias). `transient`: the caller copies the result before its next launch (over* below). */
+function* convCore(P: Arg, wt: Float32Array, b: ArrayLike<number> | null, p: Core, transient = false): Program<Float32Array> {
   const Kp = roundUp(p.K, 4 * p.kb);
   const XB = Math.ceil(p.OW / p.px);
   const { N, K, OH, OW, px, kb } = p;
   return yield {
     source: coreSource(p), output: [Kp / kb, XB, N * OH], args: [P, wt], components: kb * px,
-    cost: Kp * XB * N * OH * px * p.C * p.kh * p.kw, unpack: { N, K, OH, OW, XB, Kp, PX: px, KB: kb, bias: b },
+    cost: Kp * XB * N * OH * px * p.C * p.kh * p.kw, unpack: { N, K, OH, OW, XB, Kp, PX: px, KB: kb, bias: b }, transient,
   };
 }
 
@@ -187,25 +188,27 @@ function channelGroups(K: number, C: number, T: number, kb: number): Array<[numb
 
 /**
  * `perGroup` over output channel groups (channelGroups), each giving [N][k1 - k0][P]:
- * concatenated along channels into [N][K][P].
+ * concatenated along channels into [N][K][P]; `copied` tells perGroup its result is copied
+ * here (so it may live in a reused buffer).
  */
-function* overChannels(N: number, K: number, P: number, groups: Array<[number, number]>, perGroup: (k0: number, k1: number) => Program<Float32Array>): Program<Float32Array> {
-  if (groups.length === 1) return yield* perGroup(0, K);
+function* overChannels(N: number, K: number, P: number, groups: Array<[number, number]>, perGroup: (k0: number, k1: number, copied: boolean) => Program<Float32Array>): Program<Float32Array> {
+  if (groups.length === 1) return yield* perGroup(0, K, false);
   const out = new Float32Array(N * K * P);
   for (const [k0, k1] of groups) {
-    const r = yield* perGroup(k0, k1);
+    const r = yield* perGroup(k0, k1, true);
     const span = (k1 - k0) * P;
     for (let n = 0; n < N; n++) out.set(r.subarray(n * span, (n + 1) * span), (n * K + k0) * P);
   }
   return out;
 }
 
-/** Run `perChunk` over batch chunks that keep packed sizes f32-exact; concatenates along N. */
-function* overBatch(N: number, imageSize: number, perImage: number, perChunk: (n0: number, n1: number) => Program<Float32Array>): Program<Float32Array> {
+/** Run `perChunk` over batch chunks that keep packed sizes f32-exact; concatenates along N
+ * (`copied`: as in overChannels, for the caller's copy, passed on or true when split here). */
+function* overBatch(N: number, imageSize: number, perImage: number, copied: boolean, perChunk: (n0: number, n1: number, copied: boolean) => Program<Float32Array>): Program<Float32Array> {
   const chunks = batchChunks(N, perImage, TAIL);
-  if (chunks.length === 1) return yield* perChunk(0, N);
+  if (chunks.length === 1) return yield* perChunk(0, N, copied);
   const out = new Float32Array(N * imageSize);
-  for (const [n0, n1] of chunks) out.set(yield* perChunk(n0, n1), n0 * imageSize);
+  for (const [n0, n1] of chunks) out.set(yield* perChunk(n0, n1, true), n0 * imageSize);
   return out;
 }
 
@@ -240,13 +243,13 @@ export function* conv2dForwardProgram(x: DataArray, w: DataArray, b: DataArray |
   const T = g.kh * g.kw;
   const { px, kb } = tileFor(g.K, maxFloats);
   const one = forwardCore(g, 1, px, kb);
-  return yield* overChannels(g.N, g.K, g.OH * g.OW, channelGroups(g.K, g.C, T, kb), function* (k0, k1) {
+  return yield* overChannels(g.N, g.K, g.OH * g.OW, channelGroups(g.K, g.C, T, kb), function* (k0, k1, copied) {
     const Kp = roundUp(k1 - k0, 4 * kb);
     const wt = packedWeights(w, `fwd ${g.K} ${g.C} ${T} ${Kp} ${k0} ${k1}`, () => [tapWeights(w, g.K, g.C, T, Kp, [k0, k1])])[0]!;
     const bias = b === null ? null : Array.from({ length: k1 - k0 }, (_, k) => b[k0 + k]!);
-    return yield* overBatch(g.N, (k1 - k0) * g.OH * g.OW, g.C * one.Hp * one.Wp, function* (n0, n1) {
+    return yield* overBatch(g.N, (k1 - k0) * g.OH * g.OW, g.C * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
       const p = { ...forwardCore(g, n1 - n0, px, kb), K: k1 - k0 };
-      return yield* convCore(packForward(x, g, p, n0), wt, bias, p);
+      return yield* convCore(packForward(x, g, p, n0), wt, bias, p, consumed);
     });
   });
 }
@@ -302,13 +305,13 @@ function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom, maxFloat
         kh: My, kw: Mx, sh: 1, sw: 1, dh: py.delta, dw: px.delta, OH: py.T, OW: px.T, px: wide, kb,
       });
       const one = core(1, g.C);
-      const out = yield* overChannels(g.N, g.C, py.T * px.T, channelGroups(g.C, g.K, T, kb), function* (k0, k1) {
+      const out = yield* overChannels(g.N, g.C, py.T * px.T, channelGroups(g.C, g.K, T, kb), function* (k0, k1, copied) {
         const Kp = roundUp(k1 - k0, 4 * kb);
         const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${g.kh} ${g.kw} ${Kp} ${k0} ${k1} phase ${py.taps.join(',')} ${px.taps.join(',')}`, () =>
           [tapWeights(w, g.C, g.K, T, Kp, [k0, k1], taps)])[0]!;
-        return yield* overBatch(g.N, (k1 - k0) * py.T * px.T, g.K * one.Hp * one.Wp, function* (n0, n1) {
+        return yield* overBatch(g.N, (k1 - k0) * py.T * px.T, g.K * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
           const p = core(n1 - n0, k1 - k0);
-          return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, [-py.e, -px.e], [1, 1]), wt, null, p);
+          return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, [-py.e, -px.e], [1, 1]), wt, null, p, consumed);
         });
       });
       outs.push({ out, py, px });
@@ -343,12 +346,12 @@ export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: Conv
   const T = g.kh * g.kw;
   const flipped = { taps: Array.from({ length: T }, (_, t) => T - 1 - t), wT: T };
   const one = backwardCore(g, 1, px, kb);
-  return yield* overChannels(g.N, g.C, g.H * g.W, channelGroups(g.C, g.K, T, kb), function* (k0, k1) {
+  return yield* overChannels(g.N, g.C, g.H * g.W, channelGroups(g.C, g.K, T, kb), function* (k0, k1, copied) {
     const Kp = roundUp(k1 - k0, 4 * kb);
     const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${T} ${Kp} ${k0} ${k1}`, () => [tapWeights(w, g.C, g.K, T, Kp, [k0, k1], flipped)])[0]!;
-    return yield* overBatch(g.N, (k1 - k0) * g.H * g.W, g.K * one.Hp * one.Wp, function* (n0, n1) {
+    return yield* overBatch(g.N, (k1 - k0) * g.H * g.W, g.K * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
       const p = { ...backwardCore(g, n1 - n0, px, kb), K: k1 - k0 };
-      return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]), wt, null, p);
+      return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]), wt, null, p, consumed);
     });
   });
 }

@@ -94,9 +94,9 @@ test('conv2d agrees on rows 32+ wide (the weight gradient steps 8 pixels there),
   }
 });
 
-test('layers whose packed weights exceed the per-launch budget run as channel groups and agree with the reference (stride 1 and 2, K not a multiple of 8; launches small enough to stay on one thread)', () => {
-  for (const [C, K, stride] of [[128, 132, 1], [132, 128, 2]] as const) {
-    const c: Case = { N: 1, C, K, H: 3, W: 3, kh: 3, kw: 3, stride: [stride, stride], padding: [1, 1], dilation: [1, 1], bias: true, seed: C };
+test('layers whose packed weights exceed the per-launch budget run as channel groups and agree with the reference (stride 1 and 2, K not a multiple of 8, one thread and split over threads)', () => {
+  for (const [C, K, stride, H] of [[128, 132, 1, 3], [132, 128, 2, 3], [128, 132, 1, 7], [132, 128, 2, 9]] as const) {
+    const c: Case = { N: 1, C, K, H, W: H, kh: 3, kw: 3, stride: [stride, stride], padding: [1, 1], dilation: [1, 1], bias: true, seed: C };
     const ref = valueAndGrads('reference', f(c), inputs(c));
     for (const backend of kernelBackends) valueAndGrads(backend, f(c), inputs(c)).forEach((a, i) => assertClose(a, ref[i]!, `${backend} C ${C} K ${K} output ${i}`));
   }
