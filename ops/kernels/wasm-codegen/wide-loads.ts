@@ -69,9 +69,15 @@ function laneCoef(node: any, ast: Ast, locals: Map<string, number | null>): numb
   }
 }
 
-/** Locals of the kernel whose every value has one lane coefficient (e.g. `wk = thread.x; wk += K`). */
-function localCoefs(node: any): Map<string, number | null> {
-  const defs = new Map<string, Array<{ op: string; value: Ast | null }>>();
+/** One definition of a local: a declaration ('=', its initialiser or null), an assignment
+ * (its operator and right side) or an update ('++' / '--', null). */
+interface Definition { op: string; value: Ast | null }
+
+/** Every local's definitions in source order, and the loop counters among them (declared by
+ * `for (let c = A; c < B; c++)` or `<=`), with their initialiser and test. */
+function definitions(node: any): { defs: Map<string, Definition[]>; counters: Map<string, { init: Ast; test: Ast }> } {
+  const defs = new Map<string, Definition[]>();
+  const counters = new Map<string, { init: Ast; test: Ast }>();
   const add = (name: string, op: string, value: Ast | null): void => {
     if (!defs.has(name)) defs.set(name, []);
     defs.get(name)!.push({ op, value });
@@ -79,12 +85,27 @@ function localCoefs(node: any): Map<string, number | null> {
   const walk = (ast: Ast): void => {
     if (!ast || typeof ast !== 'object') return;
     if (Array.isArray(ast)) return ast.forEach(walk);
-    if (ast.type === 'VariableDeclarator' && ast.id.type === 'Identifier') add(ast.id.name, '=', ast.init);
+    if (ast.type === 'ForStatement' && ast.init?.type === 'VariableDeclaration' && ast.init.declarations.length === 1) {
+      const d = ast.init.declarations[0];
+      const name = d.id?.name;
+      const t = ast.test;
+      const u = ast.update;
+      if (name && d.init && t?.type === 'BinaryExpression' && (t.operator === '<' || t.operator === '<=') && t.left.type === 'Identifier' && t.left.name === name &&
+        u?.type === 'UpdateExpression' && u.operator === '++' && u.argument.type === 'Identifier' && u.argument.name === name)
+        counters.set(name, { init: d.init, test: t });
+    }
+    if (ast.type === 'VariableDeclarator' && ast.id.type === 'Identifier') add(ast.id.name, '=', ast.init ?? null);
     if (ast.type === 'AssignmentExpression' && ast.left.type === 'Identifier') add(ast.left.name, ast.operator, ast.right);
-    if (ast.type === 'UpdateExpression' && ast.argument.type === 'Identifier') add(ast.argument.name, '+=', null);
+    if (ast.type === 'UpdateExpression' && ast.argument.type === 'Identifier') add(ast.argument.name, ast.operator, null);
     for (const key in ast) if (key !== 'parent' && key !== 'loc') walk(ast[key]);
   };
   walk(node.getJsAST());
+  return { defs, counters };
+}
+
+/** Locals of the kernel whose every value has one lane coefficient (e.g. `wk = thread.x; wk += K`). */
+function localCoefs(node: any): Map<string, number | null> {
+  const { defs } = definitions(node);
   // Assume every candidate holds the coefficient of its first definition, then drop the
   // ones some definition contradicts, until nothing changes.
   const coefs = new Map<string, number | null>();
@@ -100,7 +121,7 @@ function localCoefs(node: any): Map<string, number | null> {
       if (c === null) continue;
       const ok = list.every(({ op, value }) => {
         const v = value === null ? 0 : laneCoef(node, value, coefs);
-        return op === '=' ? v === c : (op === '+=' || op === '-=') && v === 0;
+        return op === '=' ? v === c : ['+=', '-=', '++', '--'].includes(op) && v === 0;
       });
       if (!ok) {
         coefs.set(name, null);
@@ -146,28 +167,15 @@ function integral(ast: Ast, ints: ReadonlySet<string>): boolean {
  * 2^24 in magnitude, where f32 is exact: the kernels' `...Fits` guards keep every index there.
  */
 function integralLocals(node: any): Set<string> {
-  const defs = new Map<string, Array<Ast | null>>();
-  const add = (name: string, value: Ast | null): void => {
-    if (!defs.has(name)) defs.set(name, []);
-    defs.get(name)!.push(value);
-  };
-  const never = { type: 'Never' };
-  const walk = (ast: Ast): void => {
-    if (!ast || typeof ast !== 'object') return;
-    if (Array.isArray(ast)) return ast.forEach(walk);
-    if (ast.type === 'VariableDeclarator' && ast.id.type === 'Identifier') add(ast.id.name, ast.init ?? never);
-    if (ast.type === 'AssignmentExpression' && ast.left.type === 'Identifier')
-      add(ast.left.name, ['=', '+=', '-=', '*='].includes(ast.operator) ? ast.right : never);
-    if (ast.type === 'UpdateExpression' && ast.argument.type === 'Identifier') add(ast.argument.name, null);
-    for (const key in ast) if (key !== 'parent' && key !== 'loc') walk(ast[key]);
-  };
-  walk(node.getJsAST());
+  const { defs } = definitions(node);
   const args: string[] = node.argumentNames ?? [];
   const ints = new Set([...defs.keys()].filter((name) => !args.includes(name)));
   for (let changed = true; changed; ) {
     changed = false;
     for (const name of [...ints]) {
-      if (defs.get(name)!.every((v) => v === null || integral(v, ints))) continue;
+      const integer = ({ op, value }: Definition): boolean =>
+        op === '++' || op === '--' || (['=', '+=', '-=', '*='].includes(op) && value !== null && integral(value, ints));
+      if (defs.get(name)!.every(integer)) continue;
       ints.delete(name);
       changed = true;
     }
@@ -180,34 +188,11 @@ type Range = [number, number];
 
 /** How a local's value is bounded: a loop counter (`for (let c = A; c < B; c++)`, not
  * otherwise assigned), a local defined once, or one defined several times. */
-type LocalDef = { kind: 'counter'; init: Ast; test: Ast } | { kind: 'once'; init: Ast } | { kind: 'many'; defs: Array<{ op: string; value: Ast | null }> };
+type LocalDef = { kind: 'counter'; init: Ast; test: Ast } | { kind: 'once'; init: Ast } | { kind: 'many'; defs: Definition[] };
 
-/** Every local's definitions, classified (the walk of integralLocals, kept per name). */
+/** Every local's definitions, classified. */
 function localDefs(node: any): Map<string, LocalDef> {
-  const defs = new Map<string, Array<{ op: string; value: Ast | null }>>();
-  const counters = new Map<string, { init: Ast; test: Ast }>();
-  const add = (name: string, op: string, value: Ast | null): void => {
-    if (!defs.has(name)) defs.set(name, []);
-    defs.get(name)!.push({ op, value });
-  };
-  const walk = (ast: Ast): void => {
-    if (!ast || typeof ast !== 'object') return;
-    if (Array.isArray(ast)) return ast.forEach(walk);
-    if (ast.type === 'ForStatement' && ast.init?.type === 'VariableDeclaration' && ast.init.declarations.length === 1) {
-      const d = ast.init.declarations[0];
-      const name = d.id?.name;
-      const t = ast.test;
-      const u = ast.update;
-      if (name && d.init && t?.type === 'BinaryExpression' && (t.operator === '<' || t.operator === '<=') && t.left.type === 'Identifier' && t.left.name === name &&
-        u?.type === 'UpdateExpression' && u.operator === '++' && u.argument.type === 'Identifier' && u.argument.name === name)
-        counters.set(name, { init: d.init, test: t });
-    }
-    if (ast.type === 'VariableDeclarator' && ast.id.type === 'Identifier') add(ast.id.name, '=', ast.init ?? null);
-    if (ast.type === 'AssignmentExpression' && ast.left.type === 'Identifier') add(ast.left.name, ast.operator, ast.right);
-    if (ast.type === 'UpdateExpression' && ast.argument.type === 'Identifier') add(ast.argument.name, ast.operator, null);
-    for (const key in ast) if (key !== 'parent' && key !== 'loc') walk(ast[key]);
-  };
-  walk(node.getJsAST());
+  const { defs, counters } = definitions(node);
   const out = new Map<string, LocalDef>();
   for (const [name, list] of defs) {
     const c = counters.get(name);
