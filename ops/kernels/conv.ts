@@ -24,7 +24,7 @@ import type { DataArray } from '../../lib/core/precision.js';
 import type { ConvGeom } from '../conv-geom.js';
 import { maxComponents, type GpuMode } from './gpu.js';
 import { batchChunks, planesWriter } from './pack.js';
-import { F32_EXACT, f32, roundUp, type Arg, type ArgWriter, type Program } from './program.js';
+import { F32_EXACT, f32, freeze, materialize, roundUp, type Arg, type ArgWriter, type Program } from './program.js';
 import { runSync } from './run.js';
 import { stridedCopy, type Level, type Part, type Staged } from './wasm-copy.js';
 import { packedWeights } from './weight-cache.js';
@@ -202,6 +202,24 @@ function* overChannels(N: number, K: number, P: number, groups: Array<[number, n
   return out;
 }
 
+/**
+ * The packed input of each batch chunk, for the launches of every channel group: packed
+ * once and frozen when there are several groups (a module that holds it from the previous
+ * group's launch skips the copy), else written straight into the module by its writer.
+ */
+function packedInputs(groups: number, pack: (n0: number, p: Core) => ArgWriter): (n0: number, p: Core) => Arg {
+  if (groups === 1) return pack;
+  const done = new Map<number, Float32Array>();
+  return (n0, p) => {
+    let a = done.get(n0);
+    if (a === undefined) {
+      done.set(n0, (a = materialize(pack(n0, p))));
+      freeze(a);
+    }
+    return a;
+  };
+}
+
 /** Run `perChunk` over batch chunks that keep packed sizes f32-exact; concatenates along N
  * (`copied`: as in overChannels, for the caller's copy, passed on or true when split here). */
 function* overBatch(N: number, imageSize: number, perImage: number, copied: boolean, perChunk: (n0: number, n1: number, copied: boolean) => Program<Float32Array>): Program<Float32Array> {
@@ -243,13 +261,15 @@ export function* conv2dForwardProgram(x: DataArray, w: DataArray, b: DataArray |
   const T = g.kh * g.kw;
   const { px, kb } = tileFor(g.K, maxFloats);
   const one = forwardCore(g, 1, px, kb);
-  return yield* overChannels(g.N, g.K, g.OH * g.OW, channelGroups(g.K, g.C, T, kb), function* (k0, k1, copied) {
+  const groups = channelGroups(g.K, g.C, T, kb);
+  const input = packedInputs(groups.length, (n0, p) => packForward(x, g, p, n0));
+  return yield* overChannels(g.N, g.K, g.OH * g.OW, groups, function* (k0, k1, copied) {
     const Kp = roundUp(k1 - k0, 4 * kb);
     const wt = packedWeights(w, `fwd ${g.K} ${g.C} ${T} ${Kp} ${k0} ${k1}`, () => [tapWeights(w, g.K, g.C, T, Kp, [k0, k1])])[0]!;
     const bias = b === null ? null : Array.from({ length: k1 - k0 }, (_, k) => b[k0 + k]!);
     return yield* overBatch(g.N, (k1 - k0) * g.OH * g.OW, g.C * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
       const p = { ...forwardCore(g, n1 - n0, px, kb), K: k1 - k0 };
-      return yield* convCore(packForward(x, g, p, n0), wt, bias, p, consumed);
+      return yield* convCore(input(n0, p), wt, bias, p, consumed);
     });
   });
 }
@@ -305,13 +325,15 @@ function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom, maxFloat
         kh: My, kw: Mx, sh: 1, sw: 1, dh: py.delta, dw: px.delta, OH: py.T, OW: px.T, px: wide, kb,
       });
       const one = core(1, g.C);
-      const out = yield* overChannels(g.N, g.C, py.T * px.T, channelGroups(g.C, g.K, T, kb), function* (k0, k1, copied) {
+      const groups = channelGroups(g.C, g.K, T, kb);
+      const input = packedInputs(groups.length, (n0, p) => packInput(gy, p, n0, g.OH, g.OW, [-py.e, -px.e], [1, 1]));
+      const out = yield* overChannels(g.N, g.C, py.T * px.T, groups, function* (k0, k1, copied) {
         const Kp = roundUp(k1 - k0, 4 * kb);
         const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${g.kh} ${g.kw} ${Kp} ${k0} ${k1} phase ${py.taps.join(',')} ${px.taps.join(',')}`, () =>
           [tapWeights(w, g.C, g.K, T, Kp, [k0, k1], taps)])[0]!;
         return yield* overBatch(g.N, (k1 - k0) * py.T * px.T, g.K * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
           const p = core(n1 - n0, k1 - k0);
-          return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, [-py.e, -px.e], [1, 1]), wt, null, p, consumed);
+          return yield* convCore(input(n0, p), wt, null, p, consumed);
         });
       });
       outs.push({ out, py, px });
@@ -346,12 +368,14 @@ export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: Conv
   const T = g.kh * g.kw;
   const flipped = { taps: Array.from({ length: T }, (_, t) => T - 1 - t), wT: T };
   const one = backwardCore(g, 1, px, kb);
-  return yield* overChannels(g.N, g.C, g.H * g.W, channelGroups(g.C, g.K, T, kb), function* (k0, k1, copied) {
+  const groups = channelGroups(g.C, g.K, T, kb);
+  const input = packedInputs(groups.length, (n0, p) => packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]));
+  return yield* overChannels(g.N, g.C, g.H * g.W, groups, function* (k0, k1, copied) {
     const Kp = roundUp(k1 - k0, 4 * kb);
     const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${T} ${Kp} ${k0} ${k1}`, () => [tapWeights(w, g.C, g.K, T, Kp, [k0, k1], flipped)])[0]!;
     return yield* overBatch(g.N, (k1 - k0) * g.H * g.W, g.K * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
       const p = { ...backwardCore(g, n1 - n0, px, kb), K: k1 - k0 };
-      return yield* convCore(packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]), wt, null, p, consumed);
+      return yield* convCore(input(n0, p), wt, null, p, consumed);
     });
   });
 }
@@ -369,7 +393,7 @@ function weightGradKernel(p: Core, WU: number, rowStart: string, rows: Array<{ o
   const Kp = roundUp(p.K, 4);
   const OWU = Math.ceil(p.OW / WU);
   const plane = p.Hp * p.Wp;
-  let body = `const gq = ((n * ${p.OH} + oy) * ${OWU} + q) * ${Kp};\n`;
+  let body = `const gq = gr + q * ${Kp};\n`;
   body += Array.from({ length: WU }, (_, u) => `const d${u} = g${u}[gq + this.thread.x];`).join('\n') + '\n';
   for (const { off, taps } of rows) {
     const uses = new Map<number, string[]>();
@@ -386,6 +410,7 @@ function weightGradKernel(p: Core, WU: number, rowStart: string, rows: Array<{ o
   ${Array.from({ length: sums }, (_, t) => `let a${t} = 0.0;`).join(' ')} let v = 0.0;
   for (let n = 0; n < ${p.N}; n++) {
     for (let oy = 0; oy < ${p.OH}; oy++) {
+      const gr = (n * ${p.OH} + oy) * ${OWU * Kp};
       for (let q = 0; q < ${OWU}; q++) {
 ${body}
         rb = rb + ${WU * p.sw};
