@@ -70,7 +70,9 @@ function unpackGroups(copier: StridedCopy, u: CoreUnpack, r: Float32Array, g0: n
         });
     }
     const staging = copier.place(parts, K * span, 0);
-    for (let k = 0; k < K; k++) out.set(staging.subarray(k * span, (k + 1) * span), ((n * K + k) * OH + oy0) * OW);
+    // a whole image's rows: its K channel planes are one contiguous span of `out`
+    if (rows === OH) out.set(staging.subarray(0, K * span), n * K * span);
+    else for (let k = 0; k < K; k++) out.set(staging.subarray(k * span, (k + 1) * span), ((n * K + k) * OH + oy0) * OW);
     g += rows;
   }
 }
