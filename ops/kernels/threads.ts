@@ -1,11 +1,12 @@
 /**
  * Multi-core synchronous webasm launches. gpu.js only threads its async calls, and the
- * autograd engine is synchronous, so this pool splits a launch by output rows. Launches of
- * 4096+ cells use gpu.js's async-contract build, whose module memory is shared: the main
- * thread writes the arguments once, straight into it (packed weights only when they
- * changed), and every worker runs its rows on that same memory. Smaller launches build a
- * private module per thread and copy the arguments in from shared buffers reused across
- * launches. The rows are handed out dynamically (guided scheduling through a shared counter,
+ * autograd engine is synchronous, so this pool splits a launch by output rows. A launch runs
+ * on gpu.js's async-contract build, whose module memory is shared (gpu.js makes it so from
+ * 4096 cells; sharedBuild asks for it at any size): the main thread writes the arguments
+ * once, straight into it (packed weights only when they changed), and every worker runs its
+ * rows on that same memory. Where no shared build is made (no threads in gpu.js's view, or
+ * below `shareModulesFrom` cells) each thread builds a private module and copies the
+ * arguments in from shared buffers reused across launches. The rows are handed out dynamically (guided scheduling through a shared counter,
  * webasm-flat.ts `Claims`): every thread, this one included, claims runs of rows until none
  * are left and writes (unpacks, when asked) the rows it ran, so a worker that wakes late or
  * runs slower takes fewer rows instead of keeping the main thread waiting; then the main
@@ -94,9 +95,9 @@ export function runThreaded(launch: Launch): Float32Array | null {
   const u = launch.unpack;
   const size = u === undefined ? cells * launch.components : unpackedSize(u);
   const ids = launch.args.map(frozenId);
-  // gpu.js builds async-contract kernels of 4096+ cells over shared memory: every thread
-  // runs its rows on that one memory, so the arguments are written once, straight in
-  const shared = cells >= SHARED_CELLS ? webasmPrepare(kernelFor('webasm', launch, true), launch.args, ids, true) : null;
+  // an async-contract kernel built over shared memory (sharedBuild): every thread runs its
+  // rows on that one memory, so the arguments are written once, straight in
+  const shared = cells < sharedFrom ? null : webasmPrepare(sharedBuild(kernelFor('webasm', launch, true)), launch.args, ids, true);
   if (shared?.shared) {
     sharedModuleLaunches++;
     return split(shared, launch, parts, size, { shared: shared.shared });
@@ -115,8 +116,31 @@ export function runThreaded(launch: Launch): Float32Array | null {
   return split(p, launch, parts, size, { launch: { source: launch.source, output: launch.output, args: b.args, components: launch.components, cost: launch.cost }, ids });
 }
 
-/** gpu.js's threading threshold (kernel.js `_threadable`). */
-const SHARED_CELLS = 4096;
+/** Launches of at least this many cells run on a shared-memory module (sharedBuild), smaller
+ * ones on a private module per thread: 0 by default (every threaded launch shares), gpu.js's
+ * own threshold (4096, kernel.js `_threadable`) where a spec wants both paths to run. */
+let sharedFrom = 0;
+
+/** Set the cells from which threaded launches share one module (specs). */
+export function shareModulesFrom(cells: number): void {
+  sharedFrom = cells;
+}
+
+/**
+ * `k`, built over shared memory whatever its size: gpu.js does that for async-contract
+ * kernels from 4096 cells (`_threadable`), but a launch with few cells can still be
+ * big (a weight gradient: one cell per (output channel, input channel), millions of
+ * multiply-adds each). Otherwise each thread builds a private module and copies every
+ * argument into it (3 copies of ~9 MB for the 32->32 64x64 weight gradient).
+ */
+function sharedBuild(k: IKernelRunShortcut): IKernelRunShortcut {
+  const inner = k.kernel as unknown as { built?: boolean; asyncMode?: boolean; _threadable?: () => boolean; constructor: { isThreadsSupported?: boolean } };
+  if (!inner.built && typeof inner._threadable === 'function') {
+    const stock = inner._threadable.bind(inner);
+    inner._threadable = () => stock() || (inner.asyncMode === true && inner.constructor.isThreadsSupported === true);
+  }
+  return k;
+}
 
 /** Output buffers of transient launches (those not read in place) by size, reused across
  * launches; the few most recent sizes are kept (a training loop cycles through a handful). */

@@ -142,6 +142,7 @@ test('packed weights are reused while unchanged and repacked after an in-place S
 test('threaded launches keep packed weights loaded only while unchanged, and results stay the caller\'s', () => {
   if (!kernelBackends.includes('webasm')) return;
   process.env.EPSX_THREADS = '3';
+  threads.shareModulesFrom(4096); // launches under 4096 cells on private modules: both paths run
   try {
     const c: Case = { N: 2, C: 16, K: 16, H: 24, W: 41, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true, seed: 12 }; // forward 4096+ cells at 8 x per thread
     const [x, w0, b] = inputs(c);
@@ -163,7 +164,15 @@ test('threaded launches keep packed weights loaded only while unchanged, and res
     const sharedRuns = threads.sharedModuleLaunches - inShared;
     assert.ok(sharedRuns > 0 && sharedRuns < threads.threadedLaunches - before, 'both ways of splitting ran (shared module memory; private modules for small launches)');
     first.forEach((a, i) => assert.equal(Array.from(a), Array.from(kept[i]!), `output ${i} of the first call is not overwritten by later launches`));
+    // by default every threaded launch shares one module, small ones included; same results
+    threads.shareModulesFrom(0);
+    const [threaded, sharedBefore] = [threads.threadedLaunches, threads.sharedModuleLaunches];
+    const all = run();
+    assert.ok(threads.threadedLaunches > threaded, 'the launches were split');
+    assert.is(threads.sharedModuleLaunches - sharedBefore, threads.threadedLaunches - threaded, 'every split launch ran on a shared module');
+    all.forEach((a, i) => assertClose(a, valueAndGrads('reference', (x2: Tensor) => f(c)(x2, w, b!), [x!])[i]!, `all shared, output ${i}`));
   } finally {
+    threads.shareModulesFrom(0);
     delete process.env.EPSX_THREADS;
   }
 });
