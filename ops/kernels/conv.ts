@@ -230,6 +230,38 @@ function* overBatch(N: number, imageSize: number, perImage: number, copied: bool
   return out;
 }
 
+/** A convCore problem, whatever the direction (forward, backward-input, one stride phase). */
+interface CoreProblem {
+  /** Images, output channels, channel vectors per thread, output pixels per channel. */
+  N: number; K: number; kb: number; pixels: number;
+  /** The core of a batch chunk of N images and a group of K output channels. */
+  core(N: number, K: number): Core;
+  /** The packed input of the chunk starting at image n0. */
+  pack(n0: number, p: Core): ArgWriter;
+  /** The weights and the packed layout's kind (weight-cache.ts), and their [C][T][Kp]
+   * packing for output channels [k0, k1) (tapWeights). */
+  w: DataArray;
+  kind: string;
+  packWeights(Kp: number, range: [number, number]): Float32Array;
+  bias: DataArray | null;
+}
+
+/** convCore over channel groups (channelGroups) and batch chunks (overBatch): [N][K][pixels]. */
+function* coreLaunches(o: CoreProblem): Program<Float32Array> {
+  const one = o.core(1, o.K);
+  const groups = channelGroups(o.K, one.C, one.kh * one.kw, o.kb);
+  const input = packedInputs(groups.length, o.pack);
+  return yield* overChannels(o.N, o.K, o.pixels, groups, function* (k0, k1, copied) {
+    const Kp = roundUp(k1 - k0, 4 * o.kb);
+    const wt = packedWeights(o.w, `${o.kind} ${Kp} ${k0} ${k1}`, () => [o.packWeights(Kp, [k0, k1])])[0]!;
+    const bias = o.bias === null ? null : o.bias.subarray(k0, k1);
+    return yield* overBatch(o.N, (k1 - k0) * o.pixels, one.C * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
+      const p = o.core(n1 - n0, k1 - k0);
+      return yield* convCore(input(n0, p), wt, bias, p, consumed);
+    });
+  });
+}
+
 /** Row length that keeps every read of a PX-wide output block (and its taps) inside the row. */
 const rowLength = (W: number, OW: number, sw: number, taps: number, dw: number, block = PX): number =>
   Math.max(W, (roundUp(OW, block) - 1) * sw + (taps - 1) * dw + 1);
@@ -260,17 +292,11 @@ const packForward = (x: DataArray, g: ConvGeom, p: Core, n0: number): ArgWriter 
 export function* conv2dForwardProgram(x: DataArray, w: DataArray, b: DataArray | null, g: ConvGeom, maxFloats = 4): Program<Float32Array> {
   const T = g.kh * g.kw;
   const { px, kb } = tileFor(g.K, maxFloats);
-  const one = forwardCore(g, 1, px, kb);
-  const groups = channelGroups(g.K, g.C, T, kb);
-  const input = packedInputs(groups.length, (n0, p) => packForward(x, g, p, n0));
-  return yield* overChannels(g.N, g.K, g.OH * g.OW, groups, function* (k0, k1, copied) {
-    const Kp = roundUp(k1 - k0, 4 * kb);
-    const wt = packedWeights(w, `fwd ${g.K} ${g.C} ${T} ${Kp} ${k0} ${k1}`, () => [tapWeights(w, g.K, g.C, T, Kp, [k0, k1])])[0]!;
-    const bias = b === null ? null : Array.from({ length: k1 - k0 }, (_, k) => b[k0 + k]!);
-    return yield* overBatch(g.N, (k1 - k0) * g.OH * g.OW, g.C * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
-      const p = { ...forwardCore(g, n1 - n0, px, kb), K: k1 - k0 };
-      return yield* convCore(input(n0, p), wt, bias, p, consumed);
-    });
+  return yield* coreLaunches({
+    N: g.N, K: g.K, kb, pixels: g.OH * g.OW, bias: b,
+    core: (N, K) => ({ ...forwardCore(g, N, px, kb), K }),
+    pack: (n0, p) => packForward(x, g, p, n0),
+    w, kind: `fwd ${g.K} ${g.C} ${T}`, packWeights: (Kp, range) => tapWeights(w, g.K, g.C, T, Kp, range),
   });
 }
 
@@ -324,17 +350,11 @@ function* phasedBackwardInput(gy: DataArray, w: DataArray, g: ConvGeom, maxFloat
         N, C: g.K, K, Hp: py.T + (My - 1) * py.delta, Wp: rowLength(px.T + (Mx - 1) * px.delta, px.T, 1, Mx, px.delta, wide),
         kh: My, kw: Mx, sh: 1, sw: 1, dh: py.delta, dw: px.delta, OH: py.T, OW: px.T, px: wide, kb,
       });
-      const one = core(1, g.C);
-      const groups = channelGroups(g.C, g.K, T, kb);
-      const input = packedInputs(groups.length, (n0, p) => packInput(gy, p, n0, g.OH, g.OW, [-py.e, -px.e], [1, 1]));
-      const out = yield* overChannels(g.N, g.C, py.T * px.T, groups, function* (k0, k1, copied) {
-        const Kp = roundUp(k1 - k0, 4 * kb);
-        const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${g.kh} ${g.kw} ${Kp} ${k0} ${k1} phase ${py.taps.join(',')} ${px.taps.join(',')}`, () =>
-          [tapWeights(w, g.C, g.K, T, Kp, [k0, k1], taps)])[0]!;
-        return yield* overBatch(g.N, (k1 - k0) * py.T * px.T, g.K * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
-          const p = core(n1 - n0, k1 - k0);
-          return yield* convCore(input(n0, p), wt, null, p, consumed);
-        });
+      const out = yield* coreLaunches({
+        N: g.N, K: g.C, kb, pixels: py.T * px.T, bias: null, core,
+        pack: (n0, p) => packInput(gy, p, n0, g.OH, g.OW, [-py.e, -px.e], [1, 1]),
+        w, kind: `bwd ${g.K} ${g.C} ${g.kh} ${g.kw} phase ${py.taps.join(',')} ${px.taps.join(',')}`,
+        packWeights: (Kp, range) => tapWeights(w, g.C, g.K, T, Kp, range, taps),
       });
       outs.push({ out, py, px });
     }
@@ -367,16 +387,11 @@ export function* conv2dBackwardInputProgram(gy: DataArray, w: DataArray, g: Conv
   const off: [number, number] = [(g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw];
   const T = g.kh * g.kw;
   const flipped = { taps: Array.from({ length: T }, (_, t) => T - 1 - t), wT: T };
-  const one = backwardCore(g, 1, px, kb);
-  const groups = channelGroups(g.C, g.K, T, kb);
-  const input = packedInputs(groups.length, (n0, p) => packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]));
-  return yield* overChannels(g.N, g.C, g.H * g.W, groups, function* (k0, k1, copied) {
-    const Kp = roundUp(k1 - k0, 4 * kb);
-    const wt = packedWeights(w, `bwd ${g.K} ${g.C} ${T} ${Kp} ${k0} ${k1}`, () => [tapWeights(w, g.C, g.K, T, Kp, [k0, k1], flipped)])[0]!;
-    return yield* overBatch(g.N, (k1 - k0) * g.H * g.W, g.K * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
-      const p = { ...backwardCore(g, n1 - n0, px, kb), K: k1 - k0 };
-      return yield* convCore(input(n0, p), wt, null, p, consumed);
-    });
+  return yield* coreLaunches({
+    N: g.N, K: g.C, kb, pixels: g.H * g.W, bias: null,
+    core: (N, K) => ({ ...backwardCore(g, N, px, kb), K }),
+    pack: (n0, p) => packInput(gy, p, n0, g.OH, g.OW, off, [g.sh, g.sw]),
+    w, kind: `bwd ${g.K} ${g.C} ${T}`, packWeights: (Kp, range) => tapWeights(w, g.C, g.K, T, Kp, range, flipped),
   });
 }
 
