@@ -268,9 +268,8 @@ function exprRange(ast: Ast, extent: number[], locals: (name: string) => Range |
  * definition is non-negative given the others (e.g. a row offset advanced by positive
  * literals), found by elimination as in integralLocals. Others are unknown.
  */
-function localRanges(node: any, extent: number[]): (name: string) => Range | null {
+function localRanges(node: any, extent: number[], ints: ReadonlySet<string>): (name: string) => Range | null {
   const defs = localDefs(node);
-  const ints = integralLocals(node);
   const cache = new Map<string, Range | null>();
   const nonNegative = new Set([...defs].filter(([name, d]) => d.kind === 'many' && ints.has(name)).map(([name]) => name));
   const inProgress = new Set<string>();
@@ -450,8 +449,7 @@ function wideNodeClass(Base: any): any {
     /** splatLocals of kernel_simd (empty outside it). */
     splats(): Set<string> {
       if (!this.vec || !this.vInfo) return new Set();
-      const excluded = new Set([...this.vInfo.varying, ...this.ints(), ...(this.argumentNames ?? [])]);
-      return (this._splat ??= splatLocals(this, (a: Ast) => this.vInfo.exprVarying(a), excluded));
+      return (this._splat ??= splatLocals(this, (a: Ast) => this.vInfo.exprVarying(a), new Set([...this.vInfo.varying, ...this.ints(), ...(this.argumentNames ?? [])])));
     }
 
     vexpr(ast: Ast): string {
@@ -560,21 +558,21 @@ function wideNodeClass(Base: any): any {
 
     emitFlatLoad(table: string, name: string, xProperty: Ast, yProperty: Ast, zProperty: Ast, mNode: Ast): string {
       const split = yProperty || zProperty || (this.vec && this.vMaskDepth > 0) ? null : this.literalOffset(xProperty);
-      let type: string;
       const layoutOffset: number = this.assembler?.layout?.[table]?.[name]?.offset ?? -1;
-      if (split !== null && this.assembler && layoutOffset + 4 * split.offset >= 0) {
-        // `base + L` with base >= 0: base << 2 with 4L in the load's constant offset, which
-        // V8 folds into the address: no add per load, base << 2 shared among a row's loads.
-        // The address of every index inside the array is the stock one
-        this.emitIndex(split.base);
+      // `base + L` with base >= 0: base << 2 with 4L in the load's constant offset, which V8
+      // folds into the address: no add per load, base << 2 shared among a row's loads. The
+      // address of every index inside the array is the stock one
+      const folded = split !== null && this.assembler && layoutOffset + 4 * split.offset >= 0 ? layoutOffset + 4 * split.offset : null;
+      let type = 'f32';
+      if (folded !== null) {
+        this.emitIndex(split!.base);
         this.em.i32Const(2).i32Shl();
-        this.em.f32Load(layoutOffset + 4 * split.offset);
+        this.em.f32Load(folded);
         emitted.folded++;
-        type = 'f32';
       } else type = super.emitFlatLoad(table, name, xProperty, yProperty, zProperty, mNode);
       if (this.vec && this.assembler) {
         this._loadEnd = this.em.bytes.length;
-        this._loadOffset = split !== null && layoutOffset + 4 * split.offset >= 0 ? layoutOffset + 4 * split.offset : layoutOffset;
+        this._loadOffset = folded ?? layoutOffset;
       }
       return type;
     }
@@ -594,7 +592,7 @@ function wideNodeClass(Base: any): any {
 
     /** Bounds of an index expression over every thread of the launch (exprRange). */
     range(ast: Ast): Range | null {
-      this._range ??= localRanges(this, this.output ?? []);
+      this._range ??= localRanges(this, this.output ?? [], this.ints());
       return exprRange(ast, this.output ?? [], this._range);
     }
 
