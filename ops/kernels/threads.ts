@@ -6,13 +6,14 @@
  * once, straight into it (packed weights only when they changed), and every worker runs its
  * rows on that same memory. Where no shared build is made (no threads in gpu.js's view, or
  * below `shareModulesFrom` cells) each thread builds a private module and copies the
- * arguments in from shared buffers reused across launches. The rows are handed out dynamically (guided scheduling through a shared counter,
- * webasm-flat.ts `Claims`): every thread, this one included, claims runs of rows until none
- * are left and writes (unpacks, when asked) the rows it ran, so a worker that wakes late or
- * runs slower takes fewer rows instead of keeping the main thread waiting; then the main
- * thread blocks in Atomics.wait until the workers have finished their last claims. Results
- * are identical whatever the split (every output is computed by the same code). Workers are
- * unref'd: they never keep the process alive.
+ * arguments in from shared buffers reused across launches. The rows are handed out
+ * dynamically (guided scheduling through a shared counter, webasm-flat.ts `Claims`): every
+ * thread, this one included, claims runs of rows until none are left and writes (unpacks,
+ * when asked) the rows it ran, so a worker that wakes late or runs slower takes fewer rows
+ * instead of keeping the main thread waiting; then the main thread blocks in Atomics.wait
+ * until the workers have finished their last claims. Results are identical whatever the
+ * split (every output is computed by the same code). Workers are unref'd: they never keep
+ * the process alive.
  * Threads: EPSX_THREADS, else the machine's available parallelism (capped at 8).
  */
 import { availableParallelism } from 'node:os';
@@ -173,13 +174,8 @@ export let recomputedRows = 0;
 let work = new Int32Array(new SharedArrayBuffer(4 * 1024));
 
 /** Rows per claim at least: about MIN_COST_CLAIM multiply-adds (launch.cost is the whole
- * launch's), and whole groups of unpacked rows (a partial group unpacks in a JavaScript
- * loop, unpack.ts). */
-function minClaim(p: Prepared, launch: Launch): number {
-  const g = launch.unpack?.XB ?? 1;
-  const rows = Math.max(1, Math.round((MIN_COST_CLAIM * p.rows) / launch.cost));
-  return rows + ((g - (rows % g)) % g);
-}
+ * launch's); runClaims rounds every claim up to whole groups of unpacked rows. */
+const minClaim = (p: Prepared, launch: Launch): number => Math.max(1, Math.round((MIN_COST_CLAIM * p.rows) / launch.cost));
 /** ~50 us of a conv on one core here: a claim costs a compare-exchange, a call into the
  * module and, for unpacked launches, a staging copy and a copy per channel (unpack.ts). */
 const MIN_COST_CLAIM = 2.5e5;
