@@ -15,27 +15,10 @@
  */
 import type { DataArray } from '../../lib/core/precision.js';
 import { combineQuarters, pairs, sumQuarters, type BatchNormKernels } from './batchnorm.js';
-import { uleb } from './wasm-copy.js';
+import { F32, I32, V128, addTo as addLocal, countdown, get, i32c, set, tee, uleb, wasmModule } from './wasm-asm.js';
 
-// ---- a small assembler: each helper returns its instruction bytes ----
+// ---- instruction bytes beyond wasm-asm.ts's ----
 
-const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
-
-/** Signed LEB128 (i32.const immediates). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
-const get = (l: number): number[] => [0x20, l];
-const set = (l: number): number[] => [0x21, l];
-const tee = (l: number): number[] => [0x22, l];
-const i32c = (n: number): number[] => [0x41, ...sleb(n)];
 const f32zero = [0x43, 0, 0, 0, 0];
 const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
 const op = {
@@ -47,12 +30,8 @@ const op = {
   vGt: simd(0x44), vAdd: simd(0xe4), vSub: simd(0xe5), vMul: simd(0xe6), vDiv: simd(0xe7),
 };
 const lane = (j: number): number[] => simd(0x1f, j); // f32x4.extract_lane
-const addTo = (l: number, n: number): number[] => [...get(l), ...i32c(n), ...op.i32Add, ...set(l)];
-const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b];
-const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
-/** while (counter != 0) { body; counter-- } */
-const countdown = (counter: number, body: number[]): number[] =>
-  block(loop([...get(counter), ...op.i32Eqz, 0x0d, 1, ...body, ...addTo(counter, -1), 0x0c, 0]));
+/** local l += n. */
+const addTo = (l: number, n: number): number[] => addLocal(l, i32c(n));
 
 /** Every function takes 10 i32 parameters (byte offsets and counts; unused ones are 0). */
 const PARAMS = 10;
@@ -232,23 +211,7 @@ const FUNCTIONS: [string, () => number[]][] = [
   ...[false, true].flatMap((relu) => [false, true].map((q): [string, () => number[]] => [`gradSums${+relu}${+q}`, () => gradSumsFn(relu, q)])),
 ];
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-  const name = (t: string): number[] => [...uleb(t.length), ...[...t].map((ch) => ch.charCodeAt(0))];
-  const bodies = FUNCTIONS.map(([, f]) => {
-    const code = [...LOCALS, ...f(), 0x0b];
-    return [...uleb(code.length), ...code];
-  });
-  const n = FUNCTIONS.length;
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, PARAMS, ...Array<number>(PARAMS).fill(I32), 0]),
-    ...section(3, [n, ...Array<number>(n).fill(0)]),
-    ...section(5, [1, 0x00, 1]),
-    ...section(7, [...uleb(n + 1), ...FUNCTIONS.flatMap(([fname], i) => [...name(fname), 0x00, ...uleb(i)]), ...name('mem'), 0x02, 0]),
-    ...section(10, [...uleb(n), ...bodies.flat()]),
-  ]);
-}
+const moduleBytes = (): Uint8Array<ArrayBuffer> => wasmModule(PARAMS, FUNCTIONS.map(([fname, f]) => [fname, [...LOCALS, ...f()]]));
 
 type Fn = (...args: number[]) => void;
 

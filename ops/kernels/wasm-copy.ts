@@ -10,23 +10,10 @@
  * Node 20) `stridedCopy` is null and callers keep their loops.
  */
 
+import { I32, addTo, block, countdown, get, i32c, loop, set, wasmModule } from './wasm-asm.js';
+
 /** One level of a copy: `count` steps, `src` / `dst` strides in elements. */
 export interface Level { count: number; src: number; dst: number }
-
-const i32 = 0x7f;
-
-/** Unsigned LEB128 of n appended to `out` (WebAssembly's integer encoding); returns `out`. */
-export function uleb(n: number, out: number[] = []): number[] {
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
 
 /**
  * copy(s, d, n3, n2, n1, n0, s3, s2, s1, s0, d3, d2, d1, d0): byte offsets s, d; four nested
@@ -37,22 +24,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   // params 0-13 as in the signature; locals 14-24
   const [s, d, n3, n2, n1, n0, s3, s2, s1, s0, d3, d2, d1, d0] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const [c3, c2, c1, c0, a2, b2, a1, b1, a0, b0, contig, quad] = [14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
-  const get = (l: number): number[] => [0x20, l];
-  const set = (l: number): number[] => [0x21, l];
-  const addTo = (l: number, by: number[]): number[] => [...get(l), ...by, 0x6a, ...set(l)];
-  const sub = (l: number, k: number): number[] => [...get(l), 0x41, k, 0x6b, ...set(l)];
-  const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b];
-  const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
-  /** while (counter) { body; counter-- } as block/loop: br_if 1 leaves, br 0 repeats. */
-  const countdown = (counter: number, body: number[]): number[] =>
-    block(loop([...get(counter), 0x45, 0x0d, 1, ...body, ...sub(counter, 1), 0x0c, 0]));
   const inner = [
     ...get(a1), ...set(a0), ...get(b1), ...set(b0), ...get(n0), ...set(c0),
     // 4 words per v128 while contiguous and at least 4 left
     ...block([...get(contig), 0x45, 0x0d, 0, ...loop([
       ...get(c0), 0x41, 4, 0x49, 0x0d, 1,
       ...get(b0), ...get(a0), 0xfd, 0x00, 0, 0, 0xfd, 0x0b, 0, 0,
-      ...addTo(a0, [0x41, 16]), ...addTo(b0, [0x41, 16]), ...sub(c0, 4), 0x0c, 0,
+      ...addTo(a0, i32c(16)), ...addTo(b0, i32c(16)), ...addTo(c0, i32c(-4)), 0x0c, 0,
     ])]),
     ...countdown(c0, [...get(b0), ...get(a0), 0x28, 2, 0, 0x36, 2, 0, ...addTo(a0, get(s0)), ...addTo(b0, get(d0))]),
   ];
@@ -73,18 +51,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       ]),
       ...addTo(s, get(s3)), ...addTo(d, get(d3)),
     ]),
-    0x0b,
   ];
-  const code = [0x01, 12, i32, ...body];
-  const name = (t: string): number[] => [...uleb(t.length), ...[...t].map((ch) => ch.charCodeAt(0))];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 14, ...Array<number>(14).fill(i32), 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0x00, 1]),
-    ...section(7, [2, ...name('copy'), 0x00, 0, ...name('mem'), 0x02, 0]),
-    ...section(10, [1, ...uleb(code.length), ...code]),
-  ]);
+  return wasmModule(14, [['copy', [0x01, 12, I32, ...body]]]);
 }
 
 type CopyFn = (...args: number[]) => void;

@@ -22,7 +22,7 @@
  * stock backend runs.
  */
 import { createRequire } from 'node:module';
-import { uleb } from '../wasm-copy.js';
+import { uleb } from '../wasm-asm.js';
 
 const require = createRequire(import.meta.url);
 
