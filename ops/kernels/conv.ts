@@ -251,9 +251,11 @@ function* coreLaunches(o: CoreProblem): Program<Float32Array> {
   const one = o.core(1, o.K);
   const groups = channelGroups(o.K, one.C, one.kh * one.kw, o.kb);
   const input = packedInputs(groups.length, o.pack);
+  // every group's weights under one cache entry: one unchanged-weights check per call
+  const Kps = groups.map(([k0, k1]) => roundUp(k1 - k0, 4 * o.kb));
+  const packs = packedWeights(o.w, `${o.kind} ${o.kb} ${groups.length}`, () => groups.map((range, i) => o.packWeights(Kps[i]!, range)));
   return yield* overChannels(o.N, o.K, o.pixels, groups, function* (k0, k1, copied) {
-    const Kp = roundUp(k1 - k0, 4 * o.kb);
-    const wt = packedWeights(o.w, `${o.kind} ${Kp} ${k0} ${k1}`, () => [o.packWeights(Kp, [k0, k1])])[0]!;
+    const wt = packs[groups.findIndex(([g0]) => g0 === k0)]!;
     const bias = o.bias === null ? null : o.bias.subarray(k0, k1);
     return yield* overBatch(o.N, (k1 - k0) * o.pixels, one.C * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
       const p = o.core(n1 - n0, k1 - k0);

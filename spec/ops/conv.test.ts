@@ -118,26 +118,30 @@ test('launches big enough to split over threads (3 here, whatever the cores) agr
   delete process.env.EPSX_THREADS;
 });
 
-test('packed weights are reused while unchanged and repacked after an in-place SGD update', () => {
-  const c: Case = { N: 1, C: 3, K: 5, H: 6, W: 7, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: false, seed: 4 };
-  const [x, w0] = inputs(c);
-  const w = new Parameter(Float32Array.from(w0!.data), w0!.shape);
-  const opt = new SGD([w], { lr: 0.5 });
-  for (const backend of kernelBackends) {
-    const step = () => valueAndGrads(backend, (a: Tensor) => f(c)(a, w), [x!]);
-    step();
-    const before = weightCache.weightPacks;
-    const same = step();
-    assert.is(weightCache.weightPacks, before, `${backend}: unchanged weights are not repacked`);
-    w.grad = new Tensor(Float32Array.from(w.data, (_, i) => (i % 3) - 1), w.shape);
-    opt.step();
-    const after = step();
-    assert.is(weightCache.weightPacks, before + 2, `${backend}: forward and backward-input packs rebuilt after the update`);
-    const ref = valueAndGrads('reference', (a: Tensor) => f(c)(a, w), [x!]);
-    after.forEach((a, i) => assertClose(a, ref[i]!, `${backend} after update, output ${i}`));
-    assert.ok(same[0]!.some((v, i) => v !== after[0]![i]), 'the update changed the output');
-  }
-});
+// the second case's packed weights outgrow one launch (conv.ts channelGroups): its groups are
+// still checked and packed as one entry, once per op
+for (const [C, K] of [[3, 5], [128, 96]] as const) {
+  test(`packed weights are reused while unchanged and repacked after an in-place SGD update (${C} -> ${K} channels)`, () => {
+    const c: Case = { N: 1, C, K, H: 6, W: 7, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: false, seed: 4 };
+    const [x, w0] = inputs(c);
+    const w = new Parameter(Float32Array.from(w0!.data), w0!.shape);
+    const opt = new SGD([w], { lr: 0.5 });
+    for (const backend of kernelBackends) {
+      const step = () => valueAndGrads(backend, (a: Tensor) => f(c)(a, w), [x!]);
+      step();
+      const before = weightCache.weightPacks;
+      const same = step();
+      assert.is(weightCache.weightPacks, before, `${backend}: unchanged weights are not repacked`);
+      w.grad = new Tensor(Float32Array.from(w.data, (_, i) => (i % 3) - 1), w.shape);
+      opt.step();
+      const after = step();
+      assert.is(weightCache.weightPacks, before + 2, `${backend}: forward and backward-input packs rebuilt after the update`);
+      const ref = valueAndGrads('reference', (a: Tensor) => f(c)(a, w), [x!]);
+      after.forEach((a, i) => assertClose(a, ref[i]!, `${backend} after update, output ${i}`));
+      assert.ok(same[0]!.some((v, i) => v !== after[0]![i]), 'the update changed the output');
+    }
+  });
+}
 
 test('threaded launches keep packed weights loaded only while unchanged, and results stay the caller\'s', () => {
   if (!kernelBackends.includes('webasm')) return;
