@@ -182,6 +182,27 @@ test('reads proven in bounds for every thread load unchecked, literal offsets fo
   assert.ok(emitted.folded > before.folded, 'some literal offsets were folded');
 });
 
+test('counted loops tested at the bottom run the stock iterations: zero-trip, break, continue, nested, <=, uniform and lane-varying bounds', () => {
+  if (!available) return;
+  const a = Float32Array.from({ length: 64 }, (_, i) => Math.fround(Math.sin(i * 0.7) * 10));
+  const before = emitted.rotatedLoops;
+  const kernels: Array<[string, number[]]> = [
+    // literal bounds (no entry test), nested, <=
+    ['function (a) { let s = 0.0; for (let i = 0; i < 3; i++) { for (let j = 0; j <= 2; j++) { s += a[i * 8 + j + this.thread.x] * (j + 1); } } return s; }', [8, 2]],
+    // zero-trip loops: the body never runs
+    ['function (a) { let s = a[this.thread.x]; for (let i = 0; i < 0; i++) { s += 100.0; } for (let i = 5; i < 3; i++) { s += 1000.0; } for (let i = 2; i <= 1; i++) { s -= 7.0; } return s; }', [8]],
+    // uniform bound from a thread id (entry test kept: zero trips at y = 0), break and continue
+    ['function (a) { let s = 0.0; for (let i = 0; i < this.thread.y; i++) { if (i === 1) { continue; } if (i > 3) { break; } s += a[i * 4 + this.thread.x]; } return s; }', [8, 7]],
+    // lane-varying bound: the stock masked loop
+    ['function (a) { let s = 0.0; for (let i = 0; i < this.thread.x; i++) { s += a[i]; } return s; }', [12]],
+  ];
+  for (const [src, output] of kernels) {
+    const [stock, wide] = bothBits(src, output, [a], output.reduce((x, y) => x * y, 1));
+    assertSameBits(stock, wide, src);
+  }
+  assert.ok(emitted.rotatedLoops > before, 'some loops were tested at the bottom');
+});
+
 test('uniform locals read only beside lane-varying operands live splatted; others stay scalar; output stays stock', () => {
   if (!available) return;
   const a = Float32Array.from({ length: 40 }, (_, i) => Math.fround(Math.cos(i * 1.3) * 20));

@@ -452,6 +452,62 @@ function wideNodeClass(Base: any): any {
       return (this._splat ??= splatLocals(this, (a: Ast) => this.vInfo.exprVarying(a), new Set([...this.vInfo.varying, ...this.ints(), ...(this.argumentNames ?? [])])));
     }
 
+    /**
+     * A counted loop that stock runs uncapped (forLoopIsSafe: a literal init; with a test and
+     * an update) emitted with its test at the bottom: `init; if (test) do { body } while
+     * (update, test)`, the stock loop's exact iterations. Stock tests at the top, so the body's block does not dominate
+     * the loop's exit, and TurboFan then keeps loop-invariant values (an index base, a splat
+     * load's address) inside the loop; tested at the bottom, it hoists them. The entry test
+     * is left out where the literals show the first iteration runs.
+     */
+    stmtFor(forNode: Ast): void {
+      if (!this.assembler || !this.rotatable(forNode)) return super.stmtFor(forNode);
+      this.recordUniformity('for', forNode.test);
+      if (forNode.init.type === 'VariableDeclaration') this.stmtVariableDeclaration(forNode.init);
+      else this.statementExpression(forNode.init);
+      this.rotatedLoop(forNode, this.loopStack, {}, () => this.statement(forNode.body), () => this.statementExpression(forNode.update));
+    }
+
+    /** kernel_simd's loops: those with a uniform trip count as in stmtFor (a lane-varying
+     * one keeps stock's masked loop). */
+    vstmtFor(forNode: Ast): void {
+      const uniform = (): boolean => !this.vInfo.exprVarying(forNode.test) && !this.vInfo.hasVaryingExit(forNode.body, false);
+      if (!this.assembler || !this.rotatable(forNode) || !uniform()) return super.vstmtFor(forNode);
+      if (forNode.init.type === 'VariableDeclaration') this.vstmtVariableDeclaration(forNode.init);
+      else this.vstatementExpression(forNode.init);
+      this.rotatedLoop(forNode, this.vLoopStack, { varying: false }, () => this.vstatementBody(forNode.body), () => this.vstatementExpression(forNode.update));
+    }
+
+    rotatable(forNode: Ast): boolean {
+      return forNode.type === 'ForStatement' && Boolean(forNode.init && forNode.test && forNode.update) && this.forLoopIsSafe(forNode);
+    }
+
+    /** The loop of stmtFor / vstmtFor after its init: break and continue keep stock's targets
+     * (continue runs the update, then the test). */
+    rotatedLoop(forNode: Ast, stack: unknown[], entry: object, body: () => void, update: () => void): void {
+      this.enterBlock();
+      const breakLevel = this.depth;
+      if (!entersFirstIteration(forNode)) {
+        this.emitCondition(forNode.test);
+        this.em.i32Eqz();
+        this.brIfTo(breakLevel);
+      }
+      this.enterLoop();
+      const loopLevel = this.depth;
+      this.enterBlock();
+      const continueLevel = this.depth;
+      stack.push({ ...entry, breakLevel, continueLevel });
+      body();
+      stack.pop();
+      this.exit();
+      update();
+      this.emitCondition(forNode.test);
+      this.brIfTo(loopLevel);
+      this.exit();
+      this.exit();
+      emitted.rotatedLoops++;
+    }
+
     vexpr(ast: Ast): string {
       if (ast.type === 'Identifier' && this.splats().has(ast.name)) {
         this.em.localGet(this.locals.get(ast.name).index);
@@ -666,6 +722,18 @@ function wideNodeClass(Base: any): any {
   };
 }
 
+/** Whether a loop `for (let i = A; i < B; ...)` (or `<=`) with integer literals A, B runs its
+ * first iteration: A passes the test. */
+function entersFirstIteration(forNode: Ast): boolean {
+  const d = forNode.init?.type === 'VariableDeclaration' && forNode.init.declarations.length === 1 ? forNode.init.declarations[0] : null;
+  const t = forNode.test;
+  const lit = (a: Ast): number | null => (a?.type === 'Literal' && typeof a.value === 'number' && Number.isInteger(a.value) ? a.value : null);
+  if (d === null || t?.type !== 'BinaryExpression' || t.left.type !== 'Identifier' || t.left.name !== d.id?.name) return false;
+  const [a, b] = [lit(d.init), lit(t.right)];
+  if (a === null || b === null) return false;
+  return t.operator === '<' ? a < b : t.operator === '<=' ? a <= b : false;
+}
+
 /** Widest return this extension stores (stock gpu.js stops at 4 floats per thread). */
 export const MAX_COMPONENTS = 16;
 
@@ -678,7 +746,7 @@ function wideReturn(type: string | null | undefined): number {
 }
 
 /** Wide, splat and literal-offset loads and i32 locals emitted so far (lets specs check the extension is in use). */
-export const emitted = { wide: 0, unchecked: 0, splat: 0, intLocals: 0, folded: 0, splatLocals: 0 };
+export const emitted = { wide: 0, unchecked: 0, splat: 0, intLocals: 0, folded: 0, splatLocals: 0, rotatedLoops: 0 };
 
 let cached: any | null | undefined;
 
@@ -694,7 +762,7 @@ export function wideWasmKernel(): any | null {
     const base = WebAssemblyFunctionNode.prototype;
     const needed = ['vGather', 'vEmitIndex', 'vZero', 'emitFlatLoad', 'vCoerce', 'isThreadDependent', 'getVariableSignature', 'getJsAST',
       'walkFunction', 'emitVectorFunction', 'vstatement', 'exprMember', 'vexprMember', 'vexpr', 'vSetLocal',
-      'stmtRootReturn', 'vstmtReturn', 'vStoreOutput', 'vRetireOrReturn', 'emitComponentAddress', 'emitArrayElement', 'vEmitArrayElement'];
+      'stmtRootReturn', 'vstmtReturn', 'stmtFor', 'vstmtFor', 'forLoopIsSafe', 'recordUniformity', 'enterBlock', 'enterLoop', 'exit', 'brIfTo', 'emitCondition', 'vstatementBody', 'vstatementExpression', 'vstmtVariableDeclaration', 'vStoreOutput', 'vRetireOrReturn', 'emitComponentAddress', 'emitArrayElement', 'vEmitArrayElement'];
     if (!needed.every((m) => typeof base[m] === 'function') || typeof WebAssemblyKernel.prototype.translateSource !== 'function') return null;
     const Node = wideNodeClass(WebAssemblyFunctionNode);
     const fromKernel = FunctionBuilder.fromKernel;
