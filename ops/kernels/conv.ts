@@ -189,13 +189,13 @@ function channelGroups(K: number, C: number, T: number, kb: number): Array<[numb
 /**
  * `perGroup` over output channel groups (channelGroups), each giving [N][k1 - k0][P]:
  * concatenated along channels into [N][K][P]; `copied` tells perGroup its result is copied
- * here (so it may live in a reused buffer).
+ * here (so it may live in a reused buffer), `group` is the group's index in `groups`.
  */
-function* overChannels(N: number, K: number, P: number, groups: Array<[number, number]>, perGroup: (k0: number, k1: number, copied: boolean) => Program<Float32Array>): Program<Float32Array> {
-  if (groups.length === 1) return yield* perGroup(0, K, false);
+function* overChannels(N: number, K: number, P: number, groups: Array<[number, number]>, perGroup: (k0: number, k1: number, copied: boolean, group: number) => Program<Float32Array>): Program<Float32Array> {
+  if (groups.length === 1) return yield* perGroup(0, K, false, 0);
   const out = new Float32Array(N * K * P);
-  for (const [k0, k1] of groups) {
-    const r = yield* perGroup(k0, k1, true);
+  for (const [group, [k0, k1]] of groups.entries()) {
+    const r = yield* perGroup(k0, k1, true, group);
     const span = (k1 - k0) * P;
     for (let n = 0; n < N; n++) out.set(r.subarray(n * span, (n + 1) * span), (n * K + k0) * P);
   }
@@ -254,8 +254,8 @@ function* coreLaunches(o: CoreProblem): Program<Float32Array> {
   // every group's weights under one cache entry: one unchanged-weights check per call
   const Kps = groups.map(([k0, k1]) => roundUp(k1 - k0, 4 * o.kb));
   const packs = packedWeights(o.w, `${o.kind} ${o.kb} ${groups.length}`, () => groups.map((range, i) => o.packWeights(Kps[i]!, range)));
-  return yield* overChannels(o.N, o.K, o.pixels, groups, function* (k0, k1, copied) {
-    const wt = packs[groups.findIndex(([g0]) => g0 === k0)]!;
+  return yield* overChannels(o.N, o.K, o.pixels, groups, function* (k0, k1, copied, group) {
+    const wt = packs[group]!;
     const bias = o.bias === null ? null : o.bias.subarray(k0, k1);
     return yield* overBatch(o.N, (k1 - k0) * o.pixels, one.C * one.Hp * one.Wp, copied, function* (n0, n1, consumed) {
       const p = o.core(n1 - n0, k1 - k0);

@@ -79,6 +79,13 @@ function assertSameBits(a: Uint32Array, b: Uint32Array, what: string): void {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.unreachable(`${what}: element ${i}: stock bits ${a[i]!.toString(16)} vs extended ${b[i]!.toString(16)}`);
 }
 
+/** One kernel on stock and extended gpu.js gives the same bits (size: the output's cells by
+ * default, as for single-float returns). */
+function assertStockBits(source: string, output: number[], args: Float32Array[], what = source, size = output.reduce((x, y) => x * y, 1)): void {
+  const [stock, wide] = bothBits(source, output, args, size);
+  assertSameBits(stock, wide, what);
+}
+
 /** The launches `fn` makes on the engine's webasm backend. */
 function launchesOf(fn: () => void): Launch[] {
   const seen = new Map<string, Launch>();
@@ -114,8 +121,7 @@ test('every project kernel gives stock gpu.js output bit for bit with wide loads
   });
   assert.ok(launches.length >= 10, `collected ${launches.length} launches`);
   for (const l of launches) {
-    const [stock, wide] = bothBits(l.source, l.output, l.args as Float32Array[], launchSize(l));
-    assertSameBits(stock, wide, `launch ${l.output.join('x')} ${l.source.slice(0, 80)}`);
+    assertStockBits(l.source, l.output, l.args as Float32Array[], `launch ${l.output.join('x')} ${l.source.slice(0, 80)}`, launchSize(l));
   }
   assert.ok(launches.some((l) => l.components > 4), 'some launch returns more than 4 floats per thread');
   assert.ok(emitted.wide > before.wide, 'wide loads were emitted');
@@ -150,8 +156,7 @@ test('wide-load candidates that are not consecutive or in bounds fall back to th
   ];
   for (const [src, output] of kernels) {
     const args = src.includes('(a, o)') ? [a, off] : [a];
-    const [stock, wide] = bothBits(src, output, args, output.reduce((x, y) => x * y, 1));
-    assertSameBits(stock, wide, src);
+    assertStockBits(src, output, args);
   }
 });
 
@@ -175,8 +180,7 @@ test('reads proven in bounds for every thread load unchecked, literal offsets fo
     ['function (a) { let s = 0.0; for (let i = 0; i < 3; i++) { s += a[i * 4 + this.thread.x]; i = i + 1; } return s; }', [8]],
   ];
   for (const [src, output] of kernels) {
-    const [stock, wide] = bothBits(src, output, [a], output.reduce((x, y) => x * y, 1));
-    assertSameBits(stock, wide, src);
+    assertStockBits(src, output, [a]);
   }
   assert.ok(emitted.unchecked > before.unchecked, 'some wide loads were proven in bounds');
   assert.ok(emitted.folded > before.folded, 'some literal offsets were folded');
@@ -197,8 +201,7 @@ test('counted loops tested at the bottom run the stock iterations: zero-trip, br
     ['function (a) { let s = 0.0; for (let i = 0; i < this.thread.x; i++) { s += a[i]; } return s; }', [12]],
   ];
   for (const [src, output] of kernels) {
-    const [stock, wide] = bothBits(src, output, [a], output.reduce((x, y) => x * y, 1));
-    assertSameBits(stock, wide, src);
+    assertStockBits(src, output, [a]);
   }
   assert.ok(emitted.rotatedLoops > before, 'some loops were tested at the bottom');
 });
@@ -214,8 +217,7 @@ test('uniform locals read only beside lane-varying operands live splatted; other
     ['function (a) { let v = a[this.thread.y]; let s = a[this.thread.x]; if (v > 0) { s = s * v; } if (this.thread.x % 2 === 1) { v = a[3]; } return s + v * a[this.thread.x + 1]; }', [8, 3]],
   ];
   for (const [src, output] of kernels) {
-    const [stock, wide] = bothBits(src, output, [a], output.reduce((x, y) => x * y, 1));
-    assertSameBits(stock, wide, src);
+    assertStockBits(src, output, [a]);
   }
   assert.ok(emitted.splatLocals > before, 'some local lived splatted');
 });
@@ -236,8 +238,7 @@ test('returns of 8, 9, 12 and 16 floats per thread store what 4-float slices of 
   ];
   for (const [src, output] of kernels) {
     const size = output.reduce((x, y) => x * y, 1) * returnWidth(src);
-    const [stock, wide] = bothBits(src, output, [a], size);
-    assertSameBits(stock, wide, src);
+    assertStockBits(src, output, [a], src, size);
   }
   // stock gpu.js cannot store them: the same source does not build there
   const k = build(stockGpu, kernels[0]![0], kernels[0]![1]);

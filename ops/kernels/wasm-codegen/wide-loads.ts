@@ -727,7 +727,7 @@ function wideNodeClass(Base: any): any {
 function entersFirstIteration(forNode: Ast): boolean {
   const d = forNode.init?.type === 'VariableDeclaration' && forNode.init.declarations.length === 1 ? forNode.init.declarations[0] : null;
   const t = forNode.test;
-  const lit = (a: Ast): number | null => (a?.type === 'Literal' && typeof a.value === 'number' && Number.isInteger(a.value) ? a.value : null);
+  const lit = (a: Ast): number | null => (a?.type === 'Literal' && integral(a, new Set()) ? a.value : null);
   if (d === null || t?.type !== 'BinaryExpression' || t.left.type !== 'Identifier' || t.left.name !== d.id?.name) return false;
   const [a, b] = [lit(d.init), lit(t.right)];
   if (a === null || b === null) return false;
